@@ -1,0 +1,1 @@
+"""walletkit's bitcoin chain plugin."""

@@ -1,0 +1,1 @@
+"""walletkit's evm chain plugin."""

@@ -1,0 +1,1 @@
+"""walletkit's solana chain plugin."""

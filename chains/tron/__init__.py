@@ -1,0 +1,1 @@
+"""walletkit's tron chain plugin."""

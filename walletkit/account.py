@@ -1,0 +1,246 @@
+"""The uniform account: one address on one chain, and what it can do.
+
+Every chain's account answers the same calls (``address``, ``transfer``, ``sign``,
+``sign_message``, ``connect``); the chain plugin does the chain-specific work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from walletkit.chain import AddressOptions, Chain, ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import InvalidInput, WatchOnlyAccount
+from walletkit.hd.path import DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
+from walletkit.registry import get_chain
+from walletkit.units import check_amount
+
+# Re-derives a sibling account (change, index) of the same wallet; None for single keys.
+SiblingFactory = Callable[[int, int], "Account"]
+
+
+def resolve_options(plugin: Chain, kind: str | None, network: str | None, profile: str | None) -> AddressOptions:
+    """Check kind, network and profile against the chain's spec; fill the defaults."""
+    spec = plugin.spec
+    for what, value, allowed in (
+        ("kind", kind, spec.kinds),
+        ("network", network, spec.networks),
+        ("profile", profile, spec.profiles),
+    ):
+        if value is not None and value not in allowed:
+            raise InvalidInput(f"{spec.name} has no {what} {value!r}; expected one of {', '.join(allowed)}")
+    return AddressOptions(
+        kind=kind or spec.default_kind,
+        network=network or spec.default_network,
+        profile=profile or spec.default_profile,
+    )
+
+
+class Account:
+    """One account on one chain: an address, and a key to sign with (unless watch-only).
+
+    >>> acct = Account.from_private_key("eth", "0x" + "46" * 32)
+    >>> acct.address
+    '0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F'
+    >>> acct
+    Account(eth, 0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F)
+    """
+
+    __slots__ = ("_plugin", "options", "path", "public_key", "_key", "_address", "_sibling", "__weakref__")
+
+    _plugin: Chain
+    options: AddressOptions
+    path: DerivationPath | None
+    public_key: PublicKey
+    _key: PrivateKey | None
+    _address: str | None
+    _sibling: SiblingFactory | None
+
+    def __init__(
+        self,
+        plugin: Chain,
+        options: AddressOptions,
+        public_key: PublicKey,
+        *,
+        key: PrivateKey | None = None,
+        path: DerivationPath | None = None,
+        address: str | None = None,
+        sibling: SiblingFactory | None = None,
+    ) -> None:
+        self._plugin = plugin
+        self.options = options
+        self.path = path
+        self.public_key = public_key
+        self._key = key
+        self._address = address
+        self._sibling = sibling
+
+    # --- construction -----------------------------------------------------------
+
+    @classmethod
+    def from_private_key(
+        cls,
+        chain: str,
+        key: str | bytes | PrivateKey,
+        *,
+        kind: str | None = None,
+        network: str | None = None,
+    ) -> Account:
+        """Make an account from one private key, in any form the chain uses.
+
+        Args:
+            chain: chain name or alias (``eth``, ``btc``, ``tron``, ``sol``...).
+            key: raw 32 bytes, hex, WIF, base58 keypair..., or a :class:`PrivateKey`.
+            kind: address kind (Bitcoin: ``p2wpkh``, ``p2tr``...).
+            network: network name; a WIF names its own and must agree.
+
+        Raises:
+            InvalidKey: the key does not parse; the message never contains it.
+        """
+        plugin = get_chain(chain)
+        if isinstance(key, PrivateKey):
+            private, named = key, None
+        else:
+            private, named = plugin.import_private_key(key, network)
+        options = resolve_options(plugin, kind, network or named, None)
+        return cls(plugin, options, private.public_key(), key=private)
+
+    # --- what it is ---------------------------------------------------------------
+
+    @property
+    def chain(self) -> str:
+        """The canonical chain name (``eth``, ``btc``...)."""
+        return self._plugin.spec.name
+
+    @property
+    def spec(self) -> ChainSpec:
+        """The chain's spec (symbol, decimals, networks...)."""
+        return self._plugin.spec
+
+    @property
+    def plugin(self) -> Chain:
+        """The chain plugin serving this account."""
+        return self._plugin
+
+    @property
+    def kind(self) -> str:
+        """The address kind."""
+        return self.options.kind
+
+    @property
+    def network(self) -> str:
+        """The network name."""
+        return self.options.network
+
+    @property
+    def address(self) -> str:
+        """The address, in the chain's canonical text form."""
+        address = self._address
+        if address is None:
+            address = self._address = self._plugin.address(self.public_key, self.options)
+        return address
+
+    @property
+    def is_watch_only(self) -> bool:
+        """True when the account holds no private key."""
+        return self._key is None
+
+    def signing_key(self) -> PrivateKey:
+        """Return the private key for a plugin to sign with.
+
+        Raises:
+            WatchOnlyAccount: the account was made from a public key only.
+        """
+        if self._key is None:
+            raise WatchOnlyAccount(f"{self.chain} account {self.address} is watch-only: it holds no private key")
+        return self._key
+
+    def export_private_key(self) -> str:
+        """Return the private key in the chain's usual form (WIF, 0x-hex, hex, base58 keypair)."""
+        return self._plugin.export_private_key(self.signing_key(), self.options)
+
+    def sibling(self, *, change: int, index: int) -> Account:
+        """Return the account at (change, index) of the same wallet, options and account number.
+
+        A single-key account has no siblings and returns itself.
+        """
+        if self._sibling is None:
+            return self
+        return self._sibling(change, index)
+
+    # --- what it does -------------------------------------------------------------
+
+    def transfer(self, to: str, amount: int, token: str | None = None, **fields: Any) -> object:
+        """Build an unsigned transfer of ``amount`` base units (of ``token`` if given) to ``to``.
+
+        Keyword fields are what a network would fill, by the ecosystem's usual names.
+
+        Raises:
+            InvalidAmount: a float or negative amount.
+            InvalidAddress, WrongNetwork: a bad recipient.
+        """
+        check_amount(amount)
+        return self._plugin.build_transfer(self, to, amount, token, fields)
+
+    def sign(self, tx: object) -> SignedTransaction:
+        """Sign a transaction built for this chain; return the signed transaction."""
+        return self._plugin.sign(self, tx)
+
+    def sign_message(self, message: str | bytes) -> str:
+        """Sign a message by the chain's own convention."""
+        return self._plugin.sign_message(self, message)
+
+    def verify_message(self, message: str | bytes, signature: str) -> bool:
+        """Return True if ``signature`` is this account's signature of ``message``."""
+        return self._plugin.verify_message(self.address, message, signature, self.network)
+
+    def connect(self, client: ChainClient) -> ConnectedAccount:
+        """Bind the account to a network client (or local engine) to send with."""
+        if not isinstance(client, ChainClient):
+            raise InvalidInput(f"expected a walletkit client (from wk.connect), got {type(client).__name__}")
+        if client.chain != self.chain:
+            raise InvalidInput(f"a {client.chain} client cannot serve a {self.chain} account")
+        return ConnectedAccount(self, client)
+
+    def __repr__(self) -> str:
+        return f"Account({self.chain}, {self.address})"
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("an Account cannot be pickled; export its key explicitly")
+
+
+class ConnectedAccount:
+    """An account bound to a client: it fills, signs and broadcasts in one call."""
+
+    __slots__ = ("account", "client")
+
+    def __init__(self, account: Account, client: ChainClient) -> None:
+        self.account = account
+        self.client = client
+
+    def balance(self, token: str | None = None) -> int:
+        """Return the account's balance in base units."""
+        return self.client.balance(self.account.address, token)
+
+    def send(
+        self, to: str, amount: int, token: str | None = None, *, wait: bool = True, timeout: float = 60.0, **fields: Any
+    ) -> str:
+        """Fill, sign and broadcast a transfer; return its txid (after it is final if ``wait``)."""
+        check_amount(amount)
+        filled = self.client.prepare_transfer(self.account, to, amount, token, fields)
+        signed = self.account.sign(self.account.transfer(to, amount, token, **filled))
+        txid = self.client.broadcast(signed)
+        if wait:
+            self.client.wait(txid, timeout)
+        return txid
+
+    def __getattr__(self, name: str) -> object:
+        # The connected account still answers everything the account does.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.account, name)
+
+    def __repr__(self) -> str:
+        return f"ConnectedAccount({self.account.chain}, {self.account.address})"
+

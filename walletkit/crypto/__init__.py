@@ -1,0 +1,1 @@
+"""Cryptographic primitives, one swap point each: hashes, secp256k1, ed25519."""

@@ -1,0 +1,83 @@
+"""secp256k1 through libsecp256k1 (coincurve): the one place that touches the curve.
+
+Signing is RFC 6979 deterministic and low-S (libsecp256k1 guarantees both); no caller
+can pass a nonce.
+"""
+
+from __future__ import annotations
+
+import coincurve
+from coincurve import PublicKey as _Pub
+
+from walletkit.errors import InvalidKey, InvalidSignature
+
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+HALF_N = N // 2
+
+
+def is_valid_secret(secret: bytes) -> bool:
+    """Return True when ``secret`` is 32 bytes in 1..n-1."""
+    return len(secret) == 32 and 0 < int.from_bytes(secret, "big") < N
+
+
+def public_from_secret(secret: bytes) -> bytes:
+    """Return the 33-byte compressed public key of a valid secret."""
+    return _Pub.from_valid_secret(secret).format(True)
+
+
+def public_from_secret_uncompressed(secret: bytes) -> bytes:
+    """Return the 65-byte uncompressed public key of a valid secret."""
+    return _Pub.from_valid_secret(secret).format(False)
+
+
+def compress(data: bytes) -> bytes:
+    """Return the compressed form of a 33- or 65-byte SEC1 public key, validated."""
+    if len(data) not in (33, 65):
+        raise InvalidKey(f"a secp256k1 public key is 33 or 65 bytes, got {len(data)}")
+    try:
+        return _Pub(data).format(True)
+    except ValueError as e:
+        raise InvalidKey("not a point on secp256k1") from e
+
+
+def uncompress(data: bytes) -> bytes:
+    """Return the 65-byte uncompressed form of a valid public key."""
+    return _Pub(data).format(False)
+
+
+def add_tweak(public: bytes, tweak: bytes) -> bytes:
+    """Return compressed(P + tweak*G); raise InvalidKey if the result is infinity."""
+    try:
+        return _Pub(public).add(tweak).format(True)
+    except ValueError as e:
+        raise InvalidKey("tweak gives an invalid public key") from e
+
+
+def sign_recoverable(secret: bytes, digest32: bytes) -> tuple[int, int, int]:
+    """Sign a 32-byte digest; return (r, s, recovery_id) with low S."""
+    sig = coincurve.PrivateKey(secret).sign_recoverable(digest32, hasher=None)
+    return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
+
+
+def sign_der(secret: bytes, digest32: bytes) -> bytes:
+    """Sign a 32-byte digest; return the DER signature (low S)."""
+    return coincurve.PrivateKey(secret).sign(digest32, hasher=None)
+
+
+def recover(digest32: bytes, r: int, s: int, recovery_id: int) -> bytes:
+    """Return the compressed public key that made (r, s, recovery_id) over digest32."""
+    if not (0 < r < N and 0 < s < N and recovery_id in (0, 1, 2, 3)):
+        raise InvalidSignature("signature values out of range")
+    try:
+        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recovery_id])
+        return _Pub.from_signature_and_message(sig, digest32, hasher=None).format(True)
+    except ValueError as e:
+        raise InvalidSignature("no public key recovers from this signature") from e
+
+
+def verify_der(public: bytes, der: bytes, digest32: bytes) -> bool:
+    """Return True if a DER signature over digest32 verifies under ``public``."""
+    try:
+        return bool(_Pub(public).verify(der, digest32, hasher=None))
+    except ValueError:
+        return False

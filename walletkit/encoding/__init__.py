@@ -1,0 +1,1 @@
+"""Text encodings: base58(check), bech32/bech32m."""

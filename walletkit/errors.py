@@ -1,0 +1,163 @@
+"""The walletkit error tree.
+
+Every error walletkit raises on purpose is a :class:`WalletKitError`. Errors about
+bad input also inherit :class:`ValueError`, so an idiomatic ``except ValueError``
+still works. Messages say what was expected and what came; they never contain a
+secret (mnemonic, seed, private key, password).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class WalletKitError(Exception):
+    """Root of every error walletkit raises on purpose."""
+
+
+# --- bad input -------------------------------------------------------------------
+
+
+class InvalidInput(WalletKitError, ValueError):
+    """Input that cannot be used: wrong type, form, length or value."""
+
+
+class InvalidMnemonic(InvalidInput):
+    """A phrase that is not a valid BIP39 mnemonic."""
+
+
+class UnknownWord(InvalidMnemonic):
+    """A word of a phrase is not in the word list.
+
+    Carries the 1-based ``position`` and up to three ``suggestions``; never the word
+    itself or the rest of the phrase.
+    """
+
+    def __init__(self, position: int, suggestions: Sequence[str], language: str) -> None:
+        self.position = position
+        self.suggestions = tuple(suggestions)
+        self.language = language
+        hint = f"; closest valid words: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"word {position} is not in the BIP39 {language} word list{hint}")
+
+
+class ChecksumMismatch(InvalidMnemonic):
+    """Every word is known, but the BIP39 checksum bits do not match."""
+
+
+class InvalidEntropy(InvalidInput):
+    """Entropy of a length BIP39 does not allow."""
+
+
+class InvalidPath(InvalidInput):
+    """A derivation path that cannot be parsed or used."""
+
+
+class InvalidKey(InvalidInput):
+    """A private or public key that is not a valid key for its curve."""
+
+
+class InvalidExtendedKey(InvalidKey):
+    """An xprv/xpub (or SLIP-132 variant) that does not decode to a valid key."""
+
+
+class InvalidAddress(InvalidInput):
+    """An address that is not valid for the chain."""
+
+
+class WrongNetwork(InvalidAddress):
+    """An address, key or transaction of another network than the one expected."""
+
+
+class InvalidAmount(InvalidInput):
+    """An amount that is not a non-negative integer of base units."""
+
+
+class InvalidTransaction(InvalidInput):
+    """Transaction fields that do not make a valid transaction."""
+
+
+class InvalidMessage(InvalidInput):
+    """A message or signature that cannot be used."""
+
+
+class InvalidSignature(InvalidMessage):
+    """A signature that is malformed (not merely one that fails to verify)."""
+
+
+class ChainMismatch(InvalidInput):
+    """A transaction, node or domain of another chain (id) than the account's."""
+
+
+# --- not possible ------------------------------------------------------------------
+
+
+class UnknownChain(WalletKitError, LookupError):
+    """No installed plugin serves this chain name."""
+
+
+class UnsupportedOperation(WalletKitError):
+    """The chain (or account kind) cannot do this."""
+
+
+class WatchOnlyAccount(UnsupportedOperation):
+    """A signing operation was asked of an account that holds no private key."""
+
+
+class InsufficientFunds(WalletKitError):
+    """Not enough funds for the amount and fee; says needed and available."""
+
+    def __init__(self, needed: int, available: int, unit: str) -> None:
+        self.needed = needed
+        self.available = available
+        super().__init__(f"insufficient funds: need {needed} {unit}, have {available} {unit}")
+
+
+class FeeTooHigh(WalletKitError):
+    """A fee above the configured cap; nothing was signed."""
+
+
+class DustOutput(InvalidTransaction):
+    """An output below the dust threshold of its kind."""
+
+
+# --- network and engines -------------------------------------------------------------
+
+
+class NetworkError(WalletKitError):
+    """A node or API could not be reached or answered with an error."""
+
+
+class BroadcastRejected(NetworkError):
+    """A node refused a transaction; the message carries its reason."""
+
+
+class EngineError(WalletKitError):
+    """A local test engine (anvil, LiteSVM, libbitcoinkernel, node) failed to start or run."""
+
+
+# --- storage and policy ----------------------------------------------------------------
+
+
+class KeystoreError(WalletKitError):
+    """A keystore could not be read or written."""
+
+
+class WrongPassword(KeystoreError):
+    """The password does not open the keystore."""
+
+
+class KeystoreCorrupted(KeystoreError):
+    """The keystore file is truncated, tampered with or malformed."""
+
+
+class WeakKdfParameters(KeystoreError):
+    """KDF parameters below the floor, refused unless the caller opts in."""
+
+
+class PolicyViolation(WalletKitError):
+    """A signing request broke a policy rule; ``rule`` names it."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        self.rule = rule
+        super().__init__(f"policy rule {rule!r} refused the request: {detail}")

@@ -1,0 +1,83 @@
+"""Find chain plugins through the ``walletkit.chains`` entry-point group.
+
+The core never imports a plugin package; a third party adds a chain by declaring an
+entry point that names an object satisfying :class:`walletkit.chain.Chain`.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import entry_points
+
+from walletkit.chain import Chain
+from walletkit.errors import UnknownChain, WalletKitError
+
+GROUP = "walletkit.chains"
+
+_lock = threading.Lock()
+_plugins: dict[str, Chain] | None = None
+_aliases: dict[str, str] = {}
+
+
+def _load() -> dict[str, Chain]:
+    global _plugins
+    if _plugins is not None:
+        return _plugins
+    with _lock:
+        if _plugins is not None:
+            return _plugins
+        found: dict[str, Chain] = {}
+        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+            try:
+                plugin = ep.load()
+            except Exception as e:  # a broken third-party plugin must not hide the others
+                raise WalletKitError(f"chain plugin {ep.name!r} ({ep.value}) failed to load: {e}") from e
+            if not isinstance(plugin, Chain):
+                raise WalletKitError(f"entry point {ep.name!r} ({ep.value}) is not a walletkit Chain plugin")
+            found[plugin.spec.name] = plugin
+        aliases: dict[str, str] = {}
+        for name, plugin in found.items():
+            aliases[name] = name
+            for alias in plugin.spec.aliases:
+                aliases.setdefault(alias.lower(), name)
+        _aliases.clear()
+        _aliases.update(aliases)
+        _plugins = found
+        return found
+
+
+def get_chain(name: str) -> Chain:
+    """Return the plugin serving ``name`` (a chain name or alias, any case).
+
+    >>> get_chain("ETH").spec.chain_id
+    1
+
+    Raises:
+        UnknownChain: no installed plugin serves that name; the message lists those that do.
+    """
+    plugins = _load()
+    key = _aliases.get(name.lower()) if isinstance(name, str) else None
+    if key is None:
+        raise UnknownChain(f"no chain named {name!r}; installed: {', '.join(sorted(plugins))}")
+    return plugins[key]
+
+
+def list_chains() -> list[str]:
+    """Return the canonical names of every installed chain, sorted.
+
+    >>> {"btc", "eth", "bsc", "tron", "sol"} <= set(list_chains())
+    True
+    """
+    return sorted(_load())
+
+
+def register(plugin: Chain) -> None:
+    """Register a plugin object at run time (tests, notebooks); entry points are the usual way."""
+    if not isinstance(plugin, Chain):
+        raise WalletKitError(f"{plugin!r} is not a walletkit Chain plugin")
+    plugins = _load()
+    with _lock:
+        plugins[plugin.spec.name] = plugin
+        _aliases[plugin.spec.name] = plugin.spec.name
+        for alias in plugin.spec.aliases:
+            _aliases.setdefault(alias.lower(), plugin.spec.name)

@@ -1,0 +1,81 @@
+"""Amounts: integers of base units inside, decimal text only at the edges."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from walletkit.errors import InvalidAmount
+
+
+def check_amount(amount: object, what: str = "amount") -> int:
+    """Return ``amount`` if it is a non-negative int of base units; refuse floats and the rest.
+
+    >>> check_amount(10)
+    10
+    >>> check_amount(1.5)
+    Traceback (most recent call last):
+    ...
+    walletkit.errors.InvalidAmount: amount must be an integer of base units, got float 1.5; use wk.parse_units("1.5", ...) for decimal text
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        hint = f'; use wk.parse_units("{amount}", ...) for decimal text' if isinstance(amount, (float, Decimal, str)) else ""
+        raise InvalidAmount(f"{what} must be an integer of base units, got {type(amount).__name__} {amount!r}{hint}")
+    if amount < 0:
+        raise InvalidAmount(f"{what} must not be negative, got {amount}")
+    return amount
+
+
+def _decimals(unit: str | int) -> int:
+    if isinstance(unit, int) and not isinstance(unit, bool):
+        if not 0 <= unit <= 77:
+            raise InvalidAmount(f"decimals must be in 0..77, got {unit}")
+        return unit
+    if isinstance(unit, str):
+        from walletkit.registry import get_chain
+
+        return get_chain(unit).spec.decimals
+    raise InvalidAmount(f"a unit is a chain name or a number of decimals, got {type(unit).__name__}")
+
+
+def parse_units(text: str | Decimal | int, unit: str | int) -> int:
+    """Convert decimal text in whole coins to an integer of base units, exactly.
+
+    ``unit`` is a chain name (its decimals are used) or a number of decimals.
+
+    >>> parse_units("1.5", "eth")
+    1500000000000000000
+    >>> parse_units("0.00000001", 8)
+    1
+
+    Raises:
+        InvalidAmount: a float, bad text, a negative amount, or more digits than the unit has.
+    """
+    decimals = _decimals(unit)
+    if isinstance(text, float) or isinstance(text, bool):
+        raise InvalidAmount(f"pass the amount as text such as \"{text}\", not a {type(text).__name__} (floats round)")
+    try:
+        value = Decimal(text.strip() if isinstance(text, str) else text)
+    except (InvalidOperation, TypeError) as e:
+        raise InvalidAmount(f"expected a decimal number such as \"1.25\", got {text!r}") from e
+    if not value.is_finite() or value < 0:
+        raise InvalidAmount(f"expected a finite, non-negative amount, got {text!r}")
+    scaled = value.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        raise InvalidAmount(f"{text!r} has more than {decimals} decimal places")
+    return int(scaled)
+
+
+def format_units(amount: int, unit: str | int) -> str:
+    """Format an integer of base units as decimal text in whole coins, exactly.
+
+    >>> format_units(1500000000000000000, "eth")
+    '1.5'
+    >>> format_units(100000000, 8)
+    '1'
+    """
+    check_amount(amount)
+    decimals = _decimals(unit)
+    whole, frac = divmod(amount, 10**decimals)
+    if not frac:
+        return str(whole)
+    return f"{whole}.{str(frac).rjust(decimals, '0').rstrip('0')}"
