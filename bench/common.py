@@ -1,0 +1,60 @@
+"""Timing helpers shared by every benchmark module.
+
+Each benchmark module exposes ``run(quick: bool) -> list[Row]``. A row's ``kind`` is
+``walletkit`` (ours), ``anchor`` (the library a user would pick instead) or ``limit``
+(the raw primitive: nothing can be faster than it).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from typing import TypedDict
+
+
+class Row(TypedDict):
+    """One measured workload of one implementation."""
+
+    workload: str
+    impl: str
+    kind: str
+    ops_per_s: float
+
+
+def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 5) -> float:
+    """Return the best ops/s of ``repeat`` timed batches of ``fn`` (each ~0.2 s, ~0.02 s if quick).
+
+    The best of several batches is the least disturbed by other work on a shared machine.
+    """
+    fn()  # warm caches and lazy imports
+    target = 0.02 if quick else 0.2
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        elapsed = time.perf_counter() - t0
+        if elapsed >= target / 4 or calls >= 1 << 20:
+            break
+        calls *= 2
+    calls = max(1, int(calls * target / max(elapsed, 1e-9)))
+    best = 0.0
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(2 if quick else repeat):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            elapsed = time.perf_counter() - t0
+            best = max(best, calls * ops_per_call / elapsed)
+    finally:
+        if gc_was:
+            gc.enable()
+    return best
+
+
+def row(workload: str, impl: str, kind: str, ops_per_s: float) -> Row:
+    """Build one result row."""
+    return Row(workload=workload, impl=impl, kind=kind, ops_per_s=round(ops_per_s, 1))
