@@ -17,6 +17,7 @@ GROUP = "walletkit.chains"
 _lock = threading.Lock()
 _plugins: dict[str, Chain] | None = None
 _aliases: dict[str, str] = {}
+_broken: dict[str, str] = {}
 
 
 def _load() -> dict[str, Chain]:
@@ -31,9 +32,11 @@ def _load() -> dict[str, Chain]:
             try:
                 plugin = ep.load()
             except Exception as e:  # a broken third-party plugin must not hide the others
-                raise WalletKitError(f"chain plugin {ep.name!r} ({ep.value}) failed to load: {e}") from e
+                _broken[ep.name] = f"chain plugin {ep.name!r} ({ep.value}) failed to load: {type(e).__name__}: {e}"
+                continue
             if not isinstance(plugin, Chain):
-                raise WalletKitError(f"entry point {ep.name!r} ({ep.value}) is not a walletkit Chain plugin")
+                _broken[ep.name] = f"entry point {ep.name!r} ({ep.value}) is not a walletkit Chain plugin"
+                continue
             found[plugin.spec.name] = plugin
         aliases: dict[str, str] = {}
         for name, plugin in found.items():
@@ -58,6 +61,8 @@ def get_chain(name: str) -> Chain:
     plugins = _load()
     key = _aliases.get(name.lower()) if isinstance(name, str) else None
     if key is None:
+        if isinstance(name, str) and name.lower() in _broken:
+            raise WalletKitError(_broken[name.lower()])
         raise UnknownChain(f"no chain named {name!r}; installed: {', '.join(sorted(plugins))}")
     return plugins[key]
 
