@@ -43,6 +43,15 @@ class PrivateKey:
         object.__setattr__(self, "_secret", bytes(secret))
         object.__setattr__(self, "_public", _public)
 
+    @classmethod
+    def trusted(cls, curve: Curve, secret: bytes, public: bytes) -> PrivateKey:
+        """Build a key from values derivation already checked (skips the checks; internal use)."""
+        key = object.__new__(cls)
+        object.__setattr__(key, "_curve", curve)
+        object.__setattr__(key, "_secret", secret)
+        object.__setattr__(key, "_public", PublicKey(curve, public, _trusted=True))
+        return key
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("PrivateKey is immutable")
 

@@ -1,0 +1,254 @@
+"""The HD wallet: one seed (or one account-level xpub) gives accounts on every chain.
+
+Derived nodes above the leaves are cached, so sibling accounts (index 0..N under one
+parent) cost one child derivation each, whether asked for one at a time or in a batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Union
+
+from walletkit.account import Account, SiblingFactory, resolve_options
+from walletkit.bip39 import Mnemonic
+from walletkit.chain import AddressOptions, Chain
+from walletkit.errors import InvalidInput, InvalidKey, InvalidPath, UnsupportedOperation
+from walletkit.hd.bip32 import HDNode
+from walletkit.hd.path import DerivationPath
+from walletkit.hd.slip10 import Ed25519Node
+from walletkit.keys import PrivateKey, PublicKey
+from walletkit.registry import get_chain
+
+Node = Union[HDNode, Ed25519Node]
+_CACHE_SIZE = 512
+
+
+class Wallet:
+    """A hierarchical deterministic wallet over all installed chains.
+
+    >>> w = Wallet.from_mnemonic("abandon " * 11 + "about")
+    >>> w.account("eth").address
+    '0x9858EfFD232B4033E47d90003D41EC34EcaEda94'
+    >>> w
+    Wallet(<redacted>)
+    """
+
+    __slots__ = ("_seed", "_roots", "_cache", "_lock", "_watch", "_watch_chain", "_watch_options")
+
+    _seed: bytes | None
+    _roots: dict[str, Node]
+    _cache: OrderedDict[tuple[str, tuple[int, ...]], Node]
+    _watch: HDNode | None
+    _watch_chain: Chain | None
+    _watch_options: AddressOptions | None
+
+    def __init__(self, seed: bytes | None = None, *, _watch: tuple[HDNode, Chain, AddressOptions] | None = None) -> None:
+        if seed is not None and (not isinstance(seed, (bytes, bytearray)) or not 16 <= len(seed) <= 64):
+            raise InvalidKey("a wallet seed is 16 to 64 bytes")
+        self._seed = bytes(seed) if seed is not None else None
+        self._roots = {}
+        self._cache = OrderedDict()
+        self._lock = threading.Lock()
+        self._watch, self._watch_chain, self._watch_options = _watch or (None, None, None)
+
+    # --- construction ---------------------------------------------------------------
+
+    @classmethod
+    def from_mnemonic(cls, phrase: str, passphrase: str = "", language: str | None = None) -> Wallet:
+        """Make a wallet from a BIP39 phrase (checked) and optional passphrase.
+
+        Raises:
+            InvalidMnemonic, UnknownWord, ChecksumMismatch: the phrase is not valid BIP39.
+        """
+        return cls(Mnemonic.parse(phrase, language).to_seed(passphrase))
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> Wallet:
+        """Make a wallet from a 16..64-byte seed (e.g. a BIP39 seed)."""
+        return cls(seed)
+
+    @classmethod
+    def from_xpub(
+        cls, xpub: str, chain: str = "btc", *, kind: str | None = None, network: str | None = None
+    ) -> Wallet:
+        """Make a watch-only wallet from an account-level extended public key.
+
+        Accounts are derived below it as ``change/index``; they have addresses but no keys.
+        A SLIP-132 prefix names the Bitcoin kind (``ypub``: p2sh-p2wpkh, ``zpub``: p2wpkh).
+
+        Raises:
+            InvalidExtendedKey: the text is not a valid extended key.
+            InvalidInput: a private extended key (this is for watch-only use), or a kind
+                that contradicts the prefix.
+        """
+        node, version = HDNode.parse(xpub)
+        if node.is_private:
+            raise InvalidInput("from_xpub takes an extended public key; this one is private")
+        plugin = get_chain(chain)
+        if plugin.spec.curve != "secp256k1":
+            raise UnsupportedOperation(f"{plugin.spec.name} keys are not BIP32 secp256k1 keys")
+        if version.kind is not None and kind is not None and kind != version.kind:
+            raise InvalidInput(f"a {version.prefix}pub is for {version.kind} addresses, not {kind}")
+        kind = kind or (version.kind if version.kind in plugin.spec.kinds else None)
+        if network is None and version.testnet and "testnet" in plugin.spec.networks:
+            network = "testnet"
+        options = resolve_options(plugin, kind, network, None)
+        return cls(_watch=(node, plugin, options))
+
+    # --- accounts ------------------------------------------------------------------------
+
+    def account(
+        self,
+        chain: str,
+        index: int = 0,
+        *,
+        account: int = 0,
+        change: int = 0,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+        path: str | DerivationPath | None = None,
+    ) -> Account:
+        """Return the account at ``index`` on ``chain``.
+
+        Args:
+            chain: chain name or alias (``btc``, ``eth``, ``bsc``, ``tron``, ``sol``...).
+            index: address index (the last level of the usual path).
+            account: account number (BIP44 level 3).
+            change: 0 for receiving, 1 for change addresses.
+            kind: address kind (Bitcoin: ``p2wpkh`` default, ``p2pkh``, ``p2sh-p2wpkh``, ``p2tr``).
+            network: network name (``mainnet`` default; ``testnet``, ``regtest``, ``sepolia``...).
+            profile: derivation profile of a wallet app (Solana: ``default``, ``ledger``, ``solana-keygen``).
+            path: an explicit derivation path; overrides ``account``, ``change``, ``index``, ``profile``.
+        """
+        return self.accounts(
+            chain, 1, index, account=account, change=change, kind=kind, network=network, profile=profile, path=path
+        )[0]
+
+    def accounts(
+        self,
+        chain: str,
+        count: int,
+        start: int = 0,
+        *,
+        account: int = 0,
+        change: int = 0,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+        path: str | DerivationPath | None = None,
+    ) -> list[Account]:
+        """Return ``count`` sibling accounts, indexes ``start`` .. ``start+count-1``.
+
+        Each costs one child derivation below the cached parent.
+        """
+        for name, value in (("count", count), ("start", start), ("account", account), ("change", change)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 1 << 31:
+                raise InvalidInput(f"{name} must be an integer in 0..2^31-1, got {value!r}")
+        if path is not None and count != 1:
+            raise InvalidInput("an explicit path names one account; use count=1")
+        if self._watch is not None:
+            return self._watch_accounts(chain, count, start, change, kind, network, profile, path)
+        plugin = get_chain(chain)
+        options = resolve_options(plugin, kind, network, profile)
+        curve = plugin.spec.curve
+        result = []
+        for index in range(start, start + count):
+            p = DerivationPath.parse(path) if path is not None else plugin.derivation_path(
+                account=account, change=change, index=index, options=options
+            )
+            sibling = None if path is not None else self._sibling_factory(chain, account, options)
+            if p is None:
+                result.append(self._bare_seed_account(plugin, options, index))
+                continue
+            node = self._node(curve, p)
+            secret = node.secret
+            public = node.public_key
+            key = PrivateKey.trusted(curve, secret, public)
+            result.append(Account(plugin, options, key.public_key(), key=key, path=p, sibling=sibling))
+        return result
+
+    def _sibling_factory(self, chain: str, account: int, options: AddressOptions) -> SiblingFactory:
+        def sibling(change: int, index: int) -> Account:
+            return self.account(
+                chain, index, account=account, change=change,
+                kind=options.kind, network=options.network, profile=options.profile,
+            )
+
+        return sibling
+
+    def _bare_seed_account(self, plugin: Chain, options: AddressOptions, index: int) -> Account:
+        # A profile whose key is the seed itself (solana-keygen's seed[:32]): one account only.
+        if index != 0:
+            raise InvalidInput(f"profile {options.profile!r} has one account only (index 0), got index {index}")
+        if plugin.spec.curve != "ed25519" or self._seed is None:
+            raise UnsupportedOperation(f"profile {options.profile!r} needs an ed25519 chain and a seed")
+        key = PrivateKey("ed25519", self._seed[:32])
+        return Account(plugin, options, key.public_key(), key=key, path=None)
+
+    def _watch_accounts(
+        self,
+        chain: str,
+        count: int,
+        start: int,
+        change: int,
+        kind: str | None,
+        network: str | None,
+        profile: str | None,
+        path: str | DerivationPath | None,
+    ) -> list[Account]:
+        plugin, base, node = self._watch_chain, self._watch_options, self._watch
+        assert plugin is not None and base is not None and node is not None  # set together in __init__
+        if get_chain(chain) is not plugin:
+            raise InvalidInput(f"this watch-only wallet is for {plugin.spec.name}, not {chain}")
+        if path is not None:
+            raise InvalidPath("a watch-only wallet derives change/index below its xpub; an explicit path is not possible")
+        options = resolve_options(plugin, kind or base.kind, network or base.network, profile)
+        parent = node.child(change)
+        accounts = []
+        for index in range(start, start + count):
+            child = parent.child(index)
+            accounts.append(Account(plugin, options, PublicKey(plugin.spec.curve, child.public_key, _trusted=True)))
+        return accounts
+
+    # --- derivation with a cache of inner nodes ----------------------------------------------
+
+    def _root(self, curve: str) -> Node:
+        root = self._roots.get(curve)
+        if root is None:
+            if self._seed is None:
+                raise UnsupportedOperation("a watch-only wallet has no seed")
+            root = HDNode.from_seed(self._seed) if curve == "secp256k1" else Ed25519Node.from_seed(self._seed)
+            self._roots[curve] = root
+        return root
+
+    def _node(self, curve: str, path: DerivationPath) -> Node:
+        """Return the node at ``path``; nodes above the leaf come from (and go to) the cache."""
+        indexes = path.indexes
+        if not indexes:
+            return self._root(curve)
+        parent_key = (curve, indexes[:-1])
+        cache = self._cache
+        parent = cache.get(parent_key)
+        if parent is None:
+            parent = self._root(curve)
+            for depth in range(1, len(indexes)):
+                key = (curve, indexes[:depth])
+                node = cache.get(key)
+                if node is None:
+                    node = parent.child(indexes[depth - 1])
+                    with self._lock:
+                        cache[key] = node
+                        if len(cache) > _CACHE_SIZE:
+                            cache.popitem(last=False)
+                parent = node
+        return parent.child(indexes[-1])
+
+    def __repr__(self) -> str:
+        if self._watch is not None and self._watch_chain is not None:
+            return f"Wallet(watch-only {self._watch_chain.spec.name}, {self._watch.to_xpub()})"
+        return "Wallet(<redacted>)"
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("a Wallet cannot be pickled; keep the mnemonic in a keystore")
