@@ -67,7 +67,7 @@ def wordlist(language: str) -> WordList:
     """
     if language not in LANGUAGES:
         raise InvalidMnemonic(f"unknown BIP39 language {language!r}; expected one of {', '.join(LANGUAGES)}")
-    text = resources.files("mnemonic").joinpath("wordlist", f"{language}.txt").read_text(encoding="utf-8")
+    text = resources.files("mnemonic").joinpath(f"wordlist/{language}.txt").read_text(encoding="utf-8")
     words = tuple(w.strip() for w in text.splitlines() if w.strip())
     if len(words) != 2048:  # a broken install, not user input
         raise InvalidMnemonic(f"the {language} word list has {len(words)} words, expected 2048")

@@ -25,7 +25,7 @@ class PrivateKey:
     '0279be66'
     """
 
-    __slots__ = ("_curve", "_secret", "_public")
+    __slots__ = ("_curve", "_public", "_secret")
 
     _curve: Curve
     _secret: bytes

@@ -15,10 +15,13 @@ def check_amount(amount: object, what: str = "amount") -> int:
     >>> check_amount(1.5)
     Traceback (most recent call last):
     ...
-    walletkit.errors.InvalidAmount: amount must be an integer of base units, got float 1.5; use wk.parse_units("1.5", ...) for decimal text
+    walletkit.errors.InvalidAmount: amount must be an integer of base units, got float 1.5; ...
     """
     if isinstance(amount, bool) or not isinstance(amount, int):
-        hint = f'; use wk.parse_units("{amount}", ...) for decimal text' if isinstance(amount, (float, Decimal, str)) else ""
+        hint = ""
+        if isinstance(amount, (float, Decimal, str)):
+            hint = f'; use wk.parse_units("{amount}", ...) for decimal text'
+
         raise InvalidAmount(f"{what} must be an integer of base units, got {type(amount).__name__} {amount!r}{hint}")
     if amount < 0:
         raise InvalidAmount(f"{what} must not be negative, got {amount}")

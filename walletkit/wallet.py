@@ -34,7 +34,7 @@ class Wallet:
     Wallet(<redacted>)
     """
 
-    __slots__ = ("_seed", "_roots", "_cache", "_lock", "_watch", "_watch_chain", "_watch_options")
+    __slots__ = ("_cache", "_lock", "_roots", "_seed", "_watch", "_watch_chain", "_watch_options")
 
     _seed: bytes | None
     _roots: dict[str, Node]
@@ -43,7 +43,9 @@ class Wallet:
     _watch_chain: Chain | None
     _watch_options: AddressOptions | None
 
-    def __init__(self, seed: bytes | None = None, *, _watch: tuple[HDNode, Chain, AddressOptions] | None = None) -> None:
+    def __init__(
+        self, seed: bytes | None = None, *, _watch: tuple[HDNode, Chain, AddressOptions] | None = None
+    ) -> None:
         if seed is not None and (not isinstance(seed, (bytes, bytearray)) or not 16 <= len(seed) <= 64):
             raise InvalidKey("a wallet seed is 16 to 64 bytes")
         self._seed = bytes(seed) if seed is not None else None
@@ -69,9 +71,7 @@ class Wallet:
         return cls(seed)
 
     @classmethod
-    def from_xpub(
-        cls, xpub: str, chain: str = "btc", *, kind: str | None = None, network: str | None = None
-    ) -> Wallet:
+    def from_xpub(cls, xpub: str, chain: str = "btc", *, kind: str | None = None, network: str | None = None) -> Wallet:
         """Make a watch-only wallet from an account-level extended public key.
 
         Accounts are derived below it as ``change/index``; they have addresses but no keys.
@@ -155,8 +155,10 @@ class Wallet:
         curve = plugin.spec.curve
         result = []
         for index in range(start, start + count):
-            p = DerivationPath.parse(path) if path is not None else plugin.derivation_path(
-                account=account, change=change, index=index, options=options
+            p = (
+                DerivationPath.parse(path)
+                if path is not None
+                else plugin.derivation_path(account=account, change=change, index=index, options=options)
             )
             sibling = None if path is not None else self._sibling_factory(chain, account, options)
             if p is None:
@@ -172,8 +174,13 @@ class Wallet:
     def _sibling_factory(self, chain: str, account: int, options: AddressOptions) -> SiblingFactory:
         def sibling(change: int, index: int) -> Account:
             return self.account(
-                chain, index, account=account, change=change,
-                kind=options.kind, network=options.network, profile=options.profile,
+                chain,
+                index,
+                account=account,
+                change=change,
+                kind=options.kind,
+                network=options.network,
+                profile=options.profile,
             )
 
         return sibling
@@ -203,7 +210,9 @@ class Wallet:
         if get_chain(chain) is not plugin:
             raise InvalidInput(f"this watch-only wallet is for {plugin.spec.name}, not {chain}")
         if path is not None:
-            raise InvalidPath("a watch-only wallet derives change/index below its xpub; an explicit path is not possible")
+            raise InvalidPath(
+                "a watch-only wallet derives change/index below its xpub; an explicit path is not possible"
+            )
         options = resolve_options(plugin, kind or base.kind, network or base.network, profile)
         parent = node.child(change)
         accounts = []

@@ -37,7 +37,8 @@ def keccak256(data: bytes) -> bytes:
     >>> keccak256(b"").hex()[:16]
     'c5d2460186f7233c'
     """
-    return _keccak(data).digest()
+    digest: bytes = _keccak(data).digest()
+    return digest
 
 
 def _pick_ripemd160() -> Callable[[bytes], bytes]:

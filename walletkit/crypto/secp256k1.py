@@ -22,12 +22,14 @@ def is_valid_secret(secret: bytes) -> bool:
 
 def public_from_secret(secret: bytes) -> bytes:
     """Return the 33-byte compressed public key of a valid secret."""
-    return _Pub.from_valid_secret(secret).format(True)
+    out: bytes = _Pub.from_valid_secret(secret).format(True)
+    return out
 
 
 def public_from_secret_uncompressed(secret: bytes) -> bytes:
     """Return the 65-byte uncompressed public key of a valid secret."""
-    return _Pub.from_valid_secret(secret).format(False)
+    out: bytes = _Pub.from_valid_secret(secret).format(False)
+    return out
 
 
 def compress(data: bytes) -> bytes:
@@ -42,13 +44,15 @@ def compress(data: bytes) -> bytes:
 
 def uncompress(data: bytes) -> bytes:
     """Return the 65-byte uncompressed form of a valid public key."""
-    return _Pub(data).format(False)
+    out: bytes = _Pub(data).format(False)
+    return out
 
 
 def add_tweak(public: bytes, tweak: bytes) -> bytes:
     """Return compressed(P + tweak*G); raise InvalidKey if the result is infinity."""
     try:
-        return _Pub(public).add(tweak).format(True)
+        out: bytes = _Pub(public).add(tweak).format(True)
+        return out
     except ValueError as e:
         raise InvalidKey("tweak gives an invalid public key") from e
 
@@ -61,7 +65,8 @@ def sign_recoverable(secret: bytes, digest32: bytes) -> tuple[int, int, int]:
 
 def sign_der(secret: bytes, digest32: bytes) -> bytes:
     """Sign a 32-byte digest; return the DER signature (low S)."""
-    return coincurve.PrivateKey(secret).sign(digest32, hasher=None)
+    out: bytes = coincurve.PrivateKey(secret).sign(digest32, hasher=None)
+    return out
 
 
 def recover(digest32: bytes, r: int, s: int, recovery_id: int) -> bytes:
@@ -70,7 +75,8 @@ def recover(digest32: bytes, r: int, s: int, recovery_id: int) -> bytes:
         raise InvalidSignature("signature values out of range")
     try:
         sig = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recovery_id])
-        return _Pub.from_signature_and_message(sig, digest32, hasher=None).format(True)
+        out: bytes = _Pub.from_signature_and_message(sig, digest32, hasher=None).format(True)
+        return out
     except ValueError as e:
         raise InvalidSignature("no public key recovers from this signature") from e
 

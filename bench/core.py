@@ -1,0 +1,169 @@
+"""Core workloads: mnemonic -> seed, and 1,000 sibling addresses on ETH, BTC (P2WPKH) and SOL.
+
+Anchors are used the fastest way their documentation allows: bip_utils keeps the
+change-level node and derives each index from it; solders derives each path from the
+seed (its only API); eth-account derives each path from the seed (``key_from_seed``).
+The limit is the raw primitive chain for one address, with nothing else around it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+
+import coincurve
+
+from bench.common import Row, measure, row
+from walletkit.crypto import ed25519
+from walletkit.crypto.hashes import hash160, keccak256
+from walletkit.encoding.base58 import b58encode
+from walletkit.encoding.bech32 import encode_segwit
+from walletkit.wallet import Wallet
+
+PHRASE = "abandon " * 11 + "about"
+SEED = hashlib.pbkdf2_hmac("sha512", PHRASE.strip().encode(), b"mnemonic", 2048)
+COUNT = 1000
+_pack = struct.Struct(">L").pack
+
+
+def _mnemonic_rows(quick: bool) -> list[Row]:
+    from bip_utils import Bip39SeedGenerator
+    from mnemonic import Mnemonic as RefMnemonic
+
+    from walletkit.bip39 import mnemonic_to_seed
+
+    ref = RefMnemonic("english")
+    w = "mnemonic -> seed"
+    return [
+        row(w, "walletkit", "walletkit", measure(lambda: mnemonic_to_seed(PHRASE), quick=quick)),
+        row(w, "bip_utils", "anchor", measure(lambda: Bip39SeedGenerator(PHRASE.strip()).Generate(), quick=quick)),
+        row(w, "python-mnemonic", "anchor", measure(lambda: ref.to_seed(PHRASE.strip()), quick=quick)),
+        row(w, "hashlib.pbkdf2_hmac (limit)", "limit",
+            measure(lambda: hashlib.pbkdf2_hmac("sha512", PHRASE.strip().encode(), b"mnemonic", 2048), quick=quick)),
+    ]
+
+
+def _walletkit(chain: str, **options: str) -> float:
+    def batch() -> None:
+        for a in Wallet.from_seed(SEED).accounts(chain, COUNT, **options):
+            _ = a.address
+
+    return measure(batch, COUNT, quick=True) if _QUICK else measure(batch, COUNT)
+
+
+def _walletkit_loop(chain: str) -> float:
+    def loop() -> None:
+        w = Wallet.from_seed(SEED)
+        for i in range(COUNT):
+            _ = w.account(chain, index=i).address
+
+    return measure(loop, COUNT, quick=_QUICK)
+
+
+_QUICK = False
+
+
+def _secp_limit(address: str) -> float:
+    from walletkit.hd.bip32 import HDNode
+
+    parent = HDNode.from_seed(SEED).derive("m/44'/60'/0'/0")
+    chain_code, public, secret = parent.chain_code, parent.public_key, int.from_bytes(parent.secret, "big")
+    n = coincurve.utils.GROUP_ORDER_INT
+
+    def one_batch() -> None:
+        for i in range(COUNT):
+            digest = hmac.digest(chain_code, public + _pack(i), "sha512")
+            k = ((int.from_bytes(digest[:32], "big") + secret) % n).to_bytes(32, "big")
+            if address == "eth":
+                keccak256(coincurve.PublicKey.from_valid_secret(k).format(False)[1:])
+            else:
+                encode_segwit("bc", 0, hash160(coincurve.PublicKey.from_valid_secret(k).format(True)))
+
+    return measure(one_batch, COUNT, quick=_QUICK)
+
+
+def _eth_rows() -> list[Row]:
+    from bip_utils import Bip44, Bip44Changes, Bip44Coins
+    from eth_account import Account
+    from eth_account.hdaccount import key_from_seed
+
+    change = Bip44.FromSeed(SEED, Bip44Coins.ETHEREUM).Purpose().Coin().Account(0).Change(Bip44Changes.CHAIN_EXT)
+
+    def bip_utils_batch() -> None:
+        for i in range(COUNT):
+            change.AddressIndex(i).PublicKey().ToAddress()
+
+    def eth_account_batch() -> None:
+        for i in range(COUNT // 10):
+            _ = Account.from_key(key_from_seed(SEED, f"m/44'/60'/0'/0/{i}")).address
+
+    w = "1,000 ETH addresses (siblings)"
+    return [
+        row(w, "walletkit accounts()", "walletkit", _walletkit("eth")),
+        row(w, "walletkit account(i) loop", "walletkit", _walletkit_loop("eth")),
+        row(w, "bip_utils (change node kept)", "anchor", measure(bip_utils_batch, COUNT, quick=_QUICK)),
+        row(w, "eth-account key_from_seed", "anchor", measure(eth_account_batch, COUNT // 10, quick=_QUICK)),
+        row(w, "HMAC+coincurve+keccak (limit)", "limit", _secp_limit("eth")),
+    ]
+
+
+def _btc_rows() -> list[Row]:
+    from bip_utils import Bip44Changes, Bip84, Bip84Coins
+
+    change = Bip84.FromSeed(SEED, Bip84Coins.BITCOIN).Purpose().Coin().Account(0).Change(Bip44Changes.CHAIN_EXT)
+
+    def bip_utils_batch() -> None:
+        for i in range(COUNT):
+            change.AddressIndex(i).PublicKey().ToAddress()
+
+    w = "1,000 BTC P2WPKH addresses (siblings)"
+    return [
+        row(w, "walletkit accounts()", "walletkit", _walletkit("btc")),
+        row(w, "walletkit account(i) loop", "walletkit", _walletkit_loop("btc")),
+        row(w, "bip_utils (change node kept)", "anchor", measure(bip_utils_batch, COUNT, quick=_QUICK)),
+        row(w, "HMAC+coincurve+hash160+bech32 (limit)", "limit", _secp_limit("btc")),
+    ]
+
+
+def _sol_rows() -> list[Row]:
+    from bip_utils import Bip32KeyIndex, Bip32Slip10Ed25519, SolAddrEncoder
+    from solders.keypair import Keypair
+
+    from walletkit.hd.slip10 import Ed25519Node
+
+    coin = Bip32Slip10Ed25519.FromSeed(SEED).DerivePath("m/44'/501'")
+
+    def bip_utils_batch() -> None:
+        for i in range(COUNT):
+            node = coin.ChildKey(Bip32KeyIndex.HardenIndex(i)).ChildKey(Bip32KeyIndex.HardenIndex(0))
+            SolAddrEncoder.EncodeKey(node.PublicKey().KeyObject())
+
+    def solders_batch() -> None:
+        for i in range(COUNT // 4):
+            str(Keypair.from_seed_and_derivation_path(SEED, f"m/44'/501'/{i}'/0'").pubkey())
+
+    parent = Ed25519Node.from_seed(SEED).derive("m/44'/501'")
+    cc, sk = parent.chain_code, parent.secret
+
+    def limit_batch() -> None:
+        for i in range(COUNT):
+            d = hmac.digest(cc, b"\x00" + sk + _pack(i | 0x80000000), "sha512")
+            d = hmac.digest(d[32:], b"\x00" + d[:32] + _pack(0x80000000), "sha512")
+            b58encode(ed25519.public_from_seed(d[:32]))
+
+    w = "1,000 SOL addresses (m/44'/501'/i'/0')"
+    return [
+        row(w, "walletkit accounts()", "walletkit", _walletkit("sol")),
+        row(w, "walletkit account(i) loop", "walletkit", _walletkit_loop("sol")),
+        row(w, "bip_utils (coin node kept)", "anchor", measure(bip_utils_batch, COUNT, quick=_QUICK)),
+        row(w, "solders from_seed_and_derivation_path", "anchor", measure(solders_batch, COUNT // 4, quick=_QUICK)),
+        row(w, "2xHMAC+libsodium+base58 (limit)", "limit", measure(limit_batch, COUNT, quick=_QUICK)),
+    ]
+
+
+def run(quick: bool) -> list[Row]:
+    """Measure every core workload."""
+    global _QUICK
+    _QUICK = quick
+    return [*_mnemonic_rows(quick), *_eth_rows(), *_btc_rows(), *_sol_rows()]
