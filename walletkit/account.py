@@ -47,7 +47,7 @@ class Account:
     Account(eth, 0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F)
     """
 
-    __slots__ = ("_plugin", "options", "path", "public_key", "_key", "_address", "_sibling", "__weakref__")
+    __slots__ = ("__weakref__", "_address", "_key", "_plugin", "_sibling", "options", "path", "public_key")
 
     _plugin: Chain
     options: AddressOptions

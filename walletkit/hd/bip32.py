@@ -74,7 +74,7 @@ class HDNode:
     HDNode(depth=0, <private>)
     """
 
-    __slots__ = ("_secret", "_public", "chain_code", "depth", "child_number", "_parent", "_parent_fp")
+    __slots__ = ("_parent", "_parent_fp", "_public", "_secret", "chain_code", "child_number", "depth")
 
     _secret: bytes | None
     _public: bytes | None

@@ -28,7 +28,7 @@ class Ed25519Node:
     '8c8a13df77a28f34'
     """
 
-    __slots__ = ("secret", "chain_code", "depth", "_public")
+    __slots__ = ("_public", "chain_code", "depth", "secret")
 
     secret: bytes
     chain_code: bytes
