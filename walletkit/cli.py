@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from walletkit.bip39 import LANGUAGES, Mnemonic, generate_mnemonic
-from walletkit.errors import InvalidInput, WalletKitError
+from walletkit.errors import InvalidInput, UnknownChain, WalletKitError
 from walletkit.registry import get_chain, list_chains
 from walletkit.wallet import Wallet
 
@@ -34,7 +34,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InvalidInput as e:
+        except (InvalidInput, UnknownChain) as e:
             click.echo(f"error: {e}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except WalletKitError as e:
