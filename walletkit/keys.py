@@ -44,12 +44,13 @@ class PrivateKey:
         object.__setattr__(self, "_public", _public)
 
     @classmethod
-    def trusted(cls, curve: Curve, secret: bytes, public: bytes) -> PrivateKey:
+    def trusted(cls, curve: Curve, secret: bytes, public: PublicKey) -> PrivateKey:
         """Build a key from values derivation already checked (skips the checks; internal use)."""
         key = object.__new__(cls)
-        object.__setattr__(key, "_curve", curve)
-        object.__setattr__(key, "_secret", secret)
-        object.__setattr__(key, "_public", PublicKey(curve, public, _trusted=True))
+        _set = object.__setattr__
+        _set(key, "_curve", curve)
+        _set(key, "_secret", secret)
+        _set(key, "_public", public)
         return key
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -69,7 +70,8 @@ class PrivateKey:
         public = self._public
         if public is None:
             if self._curve == "secp256k1":
-                public = PublicKey("secp256k1", secp256k1.public_from_secret(self._secret), _trusted=True)
+                compressed, uncompressed = secp256k1.public_pair_from_secret(self._secret)
+                public = PublicKey("secp256k1", compressed, _trusted=True, _uncompressed=uncompressed)
             else:
                 public = PublicKey("ed25519", ed25519.public_from_seed(self._secret), _trusted=True)
             object.__setattr__(self, "_public", public)
@@ -104,12 +106,15 @@ class PublicKey:
     'ed25519'
     """
 
-    __slots__ = ("curve", "data")
+    __slots__ = ("_uncompressed", "curve", "data")
 
     curve: Curve
     data: bytes
+    _uncompressed: bytes | None
 
-    def __init__(self, curve: Curve, data: bytes, *, _trusted: bool = False) -> None:
+    def __init__(
+        self, curve: Curve, data: bytes, *, _trusted: bool = False, _uncompressed: bytes | None = None
+    ) -> None:
         if not _trusted:
             if curve not in CURVES:
                 raise InvalidKey(f"unknown curve {curve!r}; expected one of {', '.join(CURVES)}")
@@ -120,17 +125,23 @@ class PublicKey:
                 data = secp256k1.compress(data)
             elif len(data) != 32:
                 raise InvalidKey(f"an ed25519 public key is 32 bytes, got {len(data)}")
-        object.__setattr__(self, "curve", curve)
-        object.__setattr__(self, "data", data)
+        _set = object.__setattr__
+        _set(self, "curve", curve)
+        _set(self, "data", data)
+        _set(self, "_uncompressed", _uncompressed)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("PublicKey is immutable")
 
     def uncompressed(self) -> bytes:
         """Return the 65-byte uncompressed SEC1 form (secp256k1 only)."""
-        if self.curve != "secp256k1":
-            raise InvalidKey("only secp256k1 keys have an uncompressed form")
-        return secp256k1.uncompress(self.data)
+        unc = self._uncompressed
+        if unc is None:
+            if self.curve != "secp256k1":
+                raise InvalidKey("only secp256k1 keys have an uncompressed form")
+            unc = secp256k1.uncompress(self.data)
+            object.__setattr__(self, "_uncompressed", unc)
+        return unc
 
     def hex(self) -> str:
         """Return the key bytes as lowercase hex."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Union
 
 from walletkit.account import Account, SiblingFactory, resolve_options
@@ -15,13 +16,28 @@ from walletkit.bip39 import Mnemonic
 from walletkit.chain import AddressOptions, Chain
 from walletkit.errors import InvalidInput, InvalidKey, InvalidPath, UnsupportedOperation
 from walletkit.hd.bip32 import HDNode
-from walletkit.hd.path import DerivationPath
+from walletkit.crypto import secp256k1
+from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.hd.slip10 import Ed25519Node
 from walletkit.keys import PrivateKey, PublicKey
 from walletkit.registry import get_chain
 
 Node = Union[HDNode, Ed25519Node]
 _CACHE_SIZE = 512
+
+
+def _leaf_is_linear(
+    first: DerivationPath, path_of: Callable[[int], DerivationPath | None], start: int, count: int
+) -> bool:
+    """True when paths start..start+count-1 differ only in a normal last index that counts up."""
+    leaf = first.indexes[-1] if first.indexes else HARDENED
+    if leaf & HARDENED or leaf + count > HARDENED:
+        return False
+    for k in (1, count - 1):
+        expected = DerivationPath.trusted((*first.indexes[:-1], leaf + k))
+        if path_of(start + k) != expected:
+            return False
+    return True
 
 
 class Wallet:
@@ -152,24 +168,53 @@ class Wallet:
             return self._watch_accounts(chain, count, start, change, kind, network, profile, path)
         plugin = get_chain(chain)
         options = resolve_options(plugin, kind, network, profile)
-        curve = plugin.spec.curve
-        result = []
-        for index in range(start, start + count):
-            p = (
-                DerivationPath.parse(path)
-                if path is not None
-                else plugin.derivation_path(account=account, change=change, index=index, options=options)
-            )
-            sibling = None if path is not None else self._sibling_factory(chain, account, options)
+        if path is not None:
+            return [self._account_at(plugin, options, DerivationPath.parse(path), None)]
+        sibling = self._sibling_factory(chain, account, options)
+
+        def path_of(index: int) -> DerivationPath | None:
+            return plugin.derivation_path(account=account, change=change, index=index, options=options)
+
+        first = path_of(start)
+        if first is None:
+            return [self._bare_seed_account(plugin, options, i) for i in range(start, start + count)]
+        if count > 1 and plugin.spec.curve == "secp256k1" and _leaf_is_linear(first, path_of, start, count):
+            return self._siblings(plugin, options, first, count, sibling)
+        result = [self._account_at(plugin, options, first, sibling)]
+        for index in range(start + 1, start + count):
+            p = path_of(index)
             if p is None:
-                result.append(self._bare_seed_account(plugin, options, index))
-                continue
-            node = self._node(curve, p)
-            secret = node.secret
-            public = node.public_key
-            key = PrivateKey.trusted(curve, secret, public)
-            result.append(Account(plugin, options, key.public_key(), key=key, path=p, sibling=sibling))
+                raise UnsupportedOperation(f"{plugin.spec.name} profile {options.profile!r} has no path for {index}")
+            result.append(self._account_at(plugin, options, p, sibling))
         return result
+
+    def _siblings(
+        self, plugin: Chain, options: AddressOptions, first: DerivationPath, count: int, sibling: SiblingFactory
+    ) -> list[Account]:
+        """The batch path: normal siblings under one cached parent, one HMAC and one multiplication each."""
+        parent = self._cached_node("secp256k1", first.indexes[:-1])
+        assert isinstance(parent, HDNode)  # secp256k1 nodes are HDNodes
+        prefix, base = first.indexes[:-1], first.indexes[-1]
+        make_path, make_key = DerivationPath.trusted, PrivateKey.trusted
+        result = []
+        for index, secret, compressed, uncompressed in parent.sibling_keys(range(base, base + count)):
+            public = PublicKey("secp256k1", compressed, _trusted=True, _uncompressed=uncompressed)
+            key = make_key("secp256k1", secret, public)
+            result.append(Account(plugin, options, public, key=key, path=make_path((*prefix, index)), sibling=sibling))
+        return result
+
+    def _account_at(
+        self, plugin: Chain, options: AddressOptions, path: DerivationPath, sibling: SiblingFactory | None
+    ) -> Account:
+        curve = plugin.spec.curve
+        node = self._node(curve, path)
+        if curve == "secp256k1":
+            compressed, uncompressed = secp256k1.public_pair_from_secret(node.secret)
+            public = PublicKey(curve, compressed, _trusted=True, _uncompressed=uncompressed)
+        else:
+            public = PublicKey(curve, node.public_key, _trusted=True)
+        key = PrivateKey.trusted(curve, node.secret, public)
+        return Account(plugin, options, public, key=key, path=path, sibling=sibling)
 
     def _sibling_factory(self, chain: str, account: int, options: AddressOptions) -> SiblingFactory:
         def sibling(change: int, index: int) -> Account:
@@ -232,27 +277,26 @@ class Wallet:
             self._roots[curve] = root
         return root
 
+    def _cached_node(self, curve: str, indexes: tuple[int, ...]) -> Node:
+        """Return the inner node at ``indexes``, deriving and caching what is missing."""
+        if not indexes:
+            return self._root(curve)
+        cache = self._cache
+        node = cache.get((curve, indexes))
+        if node is None:
+            node = self._cached_node(curve, indexes[:-1]).child(indexes[-1])
+            with self._lock:
+                cache[(curve, indexes)] = node
+                if len(cache) > _CACHE_SIZE:
+                    cache.popitem(last=False)
+        return node
+
     def _node(self, curve: str, path: DerivationPath) -> Node:
-        """Return the node at ``path``; nodes above the leaf come from (and go to) the cache."""
+        """Return the node at ``path``: the leaf is derived, the nodes above it come from the cache."""
         indexes = path.indexes
         if not indexes:
             return self._root(curve)
-        parent_key = (curve, indexes[:-1])
-        cache = self._cache
-        parent = cache.get(parent_key)
-        if parent is None:
-            parent = self._root(curve)
-            for depth in range(1, len(indexes)):
-                key = (curve, indexes[:depth])
-                node = cache.get(key)
-                if node is None:
-                    node = parent.child(indexes[depth - 1])
-                    with self._lock:
-                        cache[key] = node
-                        if len(cache) > _CACHE_SIZE:
-                            cache.popitem(last=False)
-                parent = node
-        return parent.child(indexes[-1])
+        return self._cached_node(curve, indexes[:-1]).child(indexes[-1])
 
     def __repr__(self) -> str:
         if self._watch is not None and self._watch_chain is not None:

@@ -26,6 +26,12 @@ def public_from_secret(secret: bytes) -> bytes:
     return out
 
 
+def public_pair_from_secret(secret: bytes) -> tuple[bytes, bytes]:
+    """Return (compressed, uncompressed) public keys of a valid secret, from one multiplication."""
+    unc: bytes = _Pub.from_valid_secret(secret).format(False)
+    return (b"\x03" if unc[64] & 1 else b"\x02") + unc[1:33], unc
+
+
 def public_from_secret_uncompressed(secret: bytes) -> bytes:
     """Return the 65-byte uncompressed public key of a valid secret."""
     out: bytes = _Pub.from_valid_secret(secret).format(False)

@@ -67,6 +67,13 @@ class DerivationPath:
         return cls(tuple(_parse_segment(s, n) for n, s in enumerate(parts[1:], start=1)))
 
     @classmethod
+    def trusted(cls, indexes: tuple[int, ...]) -> DerivationPath:
+        """Build a path from indexes derived from an already valid path (skips the checks)."""
+        path = object.__new__(cls)
+        object.__setattr__(path, "indexes", indexes)
+        return path
+
+    @classmethod
     def of(cls, indexes: Iterable[int]) -> DerivationPath:
         """Build a path from raw 32-bit indexes."""
         return cls(tuple(indexes))
