@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from walletkit.errors import InvalidAmount
 
@@ -62,10 +62,12 @@ def parse_units(text: str | Decimal | int, unit: str | int) -> int:
         raise InvalidAmount(f"expected a decimal number such as \"1.25\", got {text!r}") from e
     if not value.is_finite() or value < 0:
         raise InvalidAmount(f"expected a finite, non-negative amount, got {text!r}")
-    scaled = value.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise InvalidAmount(f"{text!r} has more than {decimals} decimal places")
-    return int(scaled)
+    with localcontext() as ctx:
+        ctx.prec = 200  # the default 28 digits would round large wei amounts
+        scaled = value.scaleb(decimals)
+        if scaled != scaled.to_integral_value():
+            raise InvalidAmount(f"{text!r} has more than {decimals} decimal places")
+        return int(scaled)
 
 
 def format_units(amount: int, unit: str | int) -> str:

@@ -14,9 +14,9 @@ from typing import Union
 from walletkit.account import Account, SiblingFactory, resolve_options
 from walletkit.bip39 import Mnemonic
 from walletkit.chain import AddressOptions, Chain
+from walletkit.crypto import secp256k1
 from walletkit.errors import InvalidInput, InvalidKey, InvalidPath, UnsupportedOperation
 from walletkit.hd.bip32 import HDNode
-from walletkit.crypto import secp256k1
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.hd.slip10 import Ed25519Node
 from walletkit.keys import PrivateKey, PublicKey
