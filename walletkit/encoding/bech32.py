@@ -137,7 +137,12 @@ def encode_segwit(hrp: str, version: int, program: bytes) -> str:
     'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'
     """
     spec = Encoding.BECH32 if version == 0 else Encoding.BECH32M
-    return encode(hrp, [version, *convertbits(program, 8, 5)], spec)
+    # 8-bit to 5-bit groups through one big integer: the program is at most 40 bytes.
+    bits = len(program) * 8
+    pad = -bits % 5
+    value = int.from_bytes(program, "big") << pad
+    groups = [(value >> shift) & 31 for shift in range(bits + pad - 5, -1, -5)]
+    return encode(hrp, [version, *groups], spec)
 
 
 def decode_segwit(hrp: str, address: str) -> tuple[int, bytes]:
