@@ -53,6 +53,30 @@ class PrivateKey:
         _set(key, "_public", public)
         return key
 
+    @classmethod
+    def parse(cls, curve: Curve, value: str | bytes) -> PrivateKey:
+        """Parse 32 raw bytes or 64 hex digits (``0x`` optional); the error never shows the key.
+
+        >>> PrivateKey.parse("secp256k1", "0x" + "00" * 31 + "01").curve
+        'secp256k1'
+
+        Raises:
+            InvalidKey: not 32 bytes / 64 hex digits, or not a valid key for the curve.
+        """
+        if isinstance(value, (bytes, bytearray)):
+            return cls(curve, bytes(value))
+        if not isinstance(value, str):
+            raise InvalidKey(f"a private key is 32 bytes or 64 hex digits, got {type(value).__name__}")
+        text = value.strip()
+        text = text[2:] if text[:2] in ("0x", "0X") else text
+        if len(text) != 64:
+            raise InvalidKey(f"a {curve} private key is 64 hex digits, got {len(text)} characters")
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise InvalidKey(f"a {curve} private key is 64 hex digits; this text has other characters") from None
+        return cls(curve, raw)
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("PrivateKey is immutable")
 

@@ -1,0 +1,50 @@
+"""EVM addresses: keccak256(pubkey)[12:], written with the EIP-55 mixed-case checksum."""
+
+from __future__ import annotations
+
+from walletkit.crypto.hashes import keccak256
+from walletkit.errors import InvalidAddress
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def checksum_encode(address20: bytes) -> str:
+    """Return the EIP-55 form of a 20-byte address.
+
+    A hex letter is upper case where the same nibble of keccak256(lowercase hex) is >= 8.
+
+    >>> checksum_encode(bytes.fromhex("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"))
+    '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'
+    """
+    text = address20.hex()
+    digest = keccak256(text.encode("ascii")).hex()
+    return "0x" + "".join([c.upper() if d > "7" else c for c, d in zip(text, digest)])
+
+
+def address_of(uncompressed: bytes) -> str:
+    """Return the checksummed address of a 65-byte uncompressed secp256k1 public key."""
+    return checksum_encode(keccak256(uncompressed[1:])[12:])
+
+
+def parse_address(text: object) -> bytes:
+    """Return the 20 bytes of an address; mixed case must carry a valid EIP-55 checksum.
+
+    All-lowercase and all-uppercase forms carry no checksum and are accepted.
+
+    Raises:
+        InvalidAddress: not text, not 0x + 40 hex digits, or a mixed-case checksum mismatch.
+    """
+    if isinstance(text, (bytes, bytearray)) and len(text) == 20:
+        return bytes(text)
+    if not isinstance(text, str):
+        raise InvalidAddress(f"an EVM address is 0x followed by 40 hex digits, got {type(text).__name__}")
+    body = text[2:] if text[:2] in ("0x", "0X") else None
+    if body is None or len(body) != 40 or not _HEX.issuperset(body):
+        shown = text if len(text) <= 64 else text[:61] + "..."
+        raise InvalidAddress(f"an EVM address is 0x followed by 40 hex digits, got {shown!r}")
+    raw = bytes.fromhex(body)
+    if body != body.lower() and body != body.upper() and checksum_encode(raw)[2:] != body:
+        raise InvalidAddress(
+            f"EIP-55 checksum mismatch in {text}: the mixed case does not match; expected {checksum_encode(raw)}"
+        )
+    return raw

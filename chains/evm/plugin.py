@@ -1,0 +1,112 @@
+"""The EVM plugin: one code base for Ethereum, BNB Smart Chain, Polygon and any EVM chain.
+
+``ETHEREUM``, ``BSC`` and ``POLYGON`` are the same class configured by data
+(:mod:`chains.evm.spec`); the entry points ``eth``, ``bsc`` and ``polygon`` name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import InvalidAddress, UnsupportedOperation, WrongNetwork
+from walletkit.hd.path import HARDENED, DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
+
+from chains.evm import messages
+from chains.evm.address import address_of, checksum_encode, parse_address
+from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+H = HARDENED
+
+
+class EvmChain:
+    """A :class:`walletkit.chain.Chain` for one EVM chain, configured by an :class:`EvmSpec`."""
+
+    def __init__(self, evm: EvmSpec) -> None:
+        self.evm = evm
+        self.spec: ChainSpec = evm.chain
+
+    # --- keys and addresses -------------------------------------------------------
+
+    def derivation_path(self, *, account: int, change: int, index: int, options: AddressOptions) -> DerivationPath:
+        """Return the path of the options' profile (see docs/adr/0001)."""
+        coin = self.spec.coin_type | H
+        if options.profile == "ledger-live":
+            return DerivationPath.trusted((44 | H, coin, index | H, 0, 0))
+        if options.profile == "ledger-legacy":
+            return DerivationPath.trusted((44 | H, coin, account | H, index))
+        return DerivationPath.trusted((44 | H, coin, account | H, change, index))
+
+    def address(self, public_key: PublicKey, options: AddressOptions) -> str:
+        """Return the EIP-55 address of a public key."""
+        return address_of(public_key.uncompressed())
+
+    def validate_address(self, text: str, network: str | None = None) -> str:
+        """Return the checksummed form; EVM addresses are the same on every network."""
+        if network is not None and network not in self.spec.networks:
+            raise WrongNetwork(f"{self.spec.name} has no network {network!r}; expected one of {', '.join(self.spec.networks)}")
+        return checksum_encode(parse_address(text))
+
+    def export_private_key(self, key: PrivateKey, options: AddressOptions) -> str:
+        """Return the key as 0x-prefixed hex, as MetaMask imports it."""
+        return "0x" + key.secret_bytes().hex()
+
+    def import_private_key(self, text: str | bytes, network: str | None = None) -> tuple[PrivateKey, str | None]:
+        """Parse a 0x-hex, hex or 32-byte key."""
+        return PrivateKey.parse("secp256k1", text), None
+
+    def chain_id(self, network: str) -> int:
+        """Return the chain id of a network of this chain."""
+        return self.evm.chain_id(network)
+
+    # --- transactions -------------------------------------------------------------
+
+    def build_transfer(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> object:
+        """Build an unsigned transfer (native or ERC-20)."""
+        from chains.evm.transfer import build_transfer
+
+        return build_transfer(self, account, to, amount, token, fields)
+
+    def sign(self, account: Account, tx: object) -> SignedTransaction:
+        """Sign a transaction built for this chain and network."""
+        from chains.evm.transfer import sign_transaction
+
+        return sign_transaction(self, account, tx)
+
+    # --- messages -------------------------------------------------------------------
+
+    def sign_message(self, account: Account, message: str | bytes) -> str:
+        """Sign by EIP-191 ``personal_sign``; return 0x-hex r || s || v."""
+        digest = messages.personal_hash(message)
+        return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), digest).hex()
+
+    def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
+        """Return True if the EIP-191 signature recovers to ``address``."""
+        expected = checksum_encode(parse_address(address))
+        try:
+            return messages.recover_address(messages.personal_hash(message), signature) == expected
+        except InvalidAddress:
+            return False
+
+    def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
+        """Return a JSON-RPC client for this chain at ``url``."""
+        try:
+            from chains.evm.client import EvmClient
+        except ImportError as e:  # pragma: no cover - the client module ships with the plugin
+            raise UnsupportedOperation("the EVM client is not available") from e
+        return EvmClient(self, url, network=network or self.spec.default_network, **options)
+
+    def __repr__(self) -> str:
+        return f"EvmChain({self.spec.name})"
+
+
+ETHEREUM = EvmChain(ETHEREUM_SPEC)
+BSC = EvmChain(BSC_SPEC)
+POLYGON = EvmChain(POLYGON_SPEC)
