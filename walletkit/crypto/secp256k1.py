@@ -63,6 +63,26 @@ def add_tweak(public: bytes, tweak: bytes) -> bytes:
         raise InvalidKey("tweak gives an invalid public key") from e
 
 
+def taproot_output_key(internal_x: bytes, merkle_root: bytes = b"") -> tuple[bytes, int]:
+    """Return (Q.x, parity) of the BIP341 output key Q = P + int(hashTapTweak(P.x || root))G.
+
+    ``internal_x`` is the 32-byte x-only internal key (lifted to even y, as BIP340 does).
+    """
+    from coincurve import PublicKeyXOnly
+
+    from walletkit.crypto.hashes import tagged_hash
+
+    tweak = tagged_hash("TapTweak", internal_x + merkle_root)
+    if int.from_bytes(tweak, "big") >= N:
+        raise InvalidKey("taproot tweak is out of range (probability 2^-128)")
+    try:
+        point = PublicKeyXOnly(internal_x)
+        point.tweak_add(tweak)
+    except ValueError as e:
+        raise InvalidKey("not a valid x-only public key") from e
+    return point.format(), int(point.parity)
+
+
 def sign_recoverable(secret: bytes, digest32: bytes) -> tuple[int, int, int]:
     """Sign a 32-byte digest; return (r, s, recovery_id) with low S."""
     sig = coincurve.PrivateKey(secret).sign_recoverable(digest32, hasher=None)

@@ -1,0 +1,102 @@
+"""The Bitcoin plugin: BIP44/49/84/86 accounts, WIF keys, BIP137 messages.
+
+Entry point ``btc`` names :data:`BITCOIN`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import InvalidKey, UnsupportedOperation, WrongNetwork
+from walletkit.hd.path import HARDENED, DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
+
+from chains.bitcoin import address as addr
+from chains.bitcoin import bip137
+from chains.bitcoin.network import KINDS, NETWORKS, PARAMS, PURPOSE
+from chains.bitcoin.wif import decode_wif, encode_wif
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+H = HARDENED
+
+
+class BitcoinChain:
+    """A :class:`walletkit.chain.Chain` for Bitcoin and its test networks."""
+
+    spec = ChainSpec(
+        name="btc", family="bitcoin", display_name="Bitcoin", symbol="BTC", decimals=8, curve="secp256k1",
+        coin_type=0, networks=NETWORKS, kinds=KINDS, aliases=("bitcoin", "xbt"), explorer="mempool.space",
+    )
+
+    def derivation_path(self, *, account: int, change: int, index: int, options: AddressOptions) -> DerivationPath:
+        """Return m/purpose'/coin'/account'/change/index; purpose by kind, coin 1 on test networks."""
+        coin = PARAMS[options.network].coin_type
+        return DerivationPath.trusted((PURPOSE[options.kind] | H, coin | H, account | H, change, index))
+
+    def address(self, public_key: PublicKey, options: AddressOptions) -> str:
+        """Return the address of a compressed public key for the kind and network."""
+        return addr.encode(public_key.data, options.kind, PARAMS[options.network])
+
+    def validate_address(self, text: str, network: str | None = None) -> str:
+        """Return the canonical form (bech32 lower case); check the network when given."""
+        return addr.decode(text, network).address
+
+    def export_private_key(self, key: PrivateKey, options: AddressOptions) -> str:
+        """Return the compressed WIF for the account's network."""
+        return encode_wif(key, options.network)
+
+    def import_private_key(self, text: str | bytes, network: str | None = None) -> tuple[PrivateKey, str | None]:
+        """Parse a WIF (which names its network), hex or 32 raw bytes.
+
+        Raises:
+            InvalidKey: not a key; an uncompressed WIF (its addresses differ from the kinds here).
+            WrongNetwork: a WIF of another network than ``network``.
+        """
+        if isinstance(text, str) and len(text.strip()) in (51, 52):
+            key, named, compressed = decode_wif(text)
+            if not compressed:
+                raise InvalidKey("an uncompressed WIF key gives legacy uncompressed addresses, which walletkit does not derive")
+            if network is not None and PARAMS[network].wif != PARAMS[named].wif:
+                raise WrongNetwork(f"this WIF key is for {named}, not {network}")
+            return key, (network or named)
+        return PrivateKey.parse("secp256k1", text), None
+
+    # --- transactions -------------------------------------------------------------
+
+    def build_transfer(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> object:
+        """Build an unsigned PSBT transfer."""
+        from chains.bitcoin.transfer import build_transfer
+
+        return build_transfer(account, to, amount, token, fields)
+
+    def sign(self, account: Account, tx: object) -> SignedTransaction:
+        """Sign every input the account owns and finalize."""
+        from chains.bitcoin.transfer import sign_transfer
+
+        return sign_transfer(account, tx)
+
+    # --- messages -------------------------------------------------------------------
+
+    def sign_message(self, account: Account, message: str | bytes) -> str:
+        """Sign by BIP137 (base64), with the header of the account's kind."""
+        return bip137.sign(account.signing_key().secret_bytes(), message, account.kind)
+
+    def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
+        """Return True if a BIP137 signature's key owns ``address``."""
+        return bip137.verify(address, message, signature, network)
+
+    def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
+        """Return a Bitcoin Core JSON-RPC client at ``url``."""
+        raise UnsupportedOperation("the Bitcoin network client is not available yet")
+
+    def __repr__(self) -> str:
+        return "BitcoinChain(btc)"
+
+
+BITCOIN = BitcoinChain()
