@@ -1,0 +1,112 @@
+"""The Solana plugin: SLIP-10 ed25519 accounts under named wallet profiles, off-chain messages.
+
+Profiles (docs/adr/0001): ``default`` m/44'/501'/i'/0' (Phantom, Solflare, Backpack),
+``ledger`` m/44'/501'/i' (Ledger Live, Trust Wallet), ``solana-keygen`` the bare BIP39
+seed[:32]. Entry point ``sol`` names :data:`SOLANA`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.crypto import ed25519
+from walletkit.encoding.base58 import Base58Error, b58decode, b58encode
+from walletkit.errors import InvalidMessage, InvalidSignature, WrongNetwork
+from walletkit.hd.path import HARDENED, DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
+
+from chains.solana.keys import address_of, keypair_bytes, parse_address, parse_private_key
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+H = HARDENED
+
+
+def _message_bytes(message: str | bytes) -> bytes:
+    if isinstance(message, str):
+        return message.encode("utf-8")
+    if isinstance(message, (bytes, bytearray)):
+        return bytes(message)
+    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
+
+
+class SolanaChain:
+    """A :class:`walletkit.chain.Chain` for Solana."""
+
+    spec = ChainSpec(
+        name="sol", family="solana", display_name="Solana", symbol="SOL", decimals=9, curve="ed25519",
+        coin_type=501, networks=("mainnet", "devnet", "testnet", "localnet"),
+        profiles=("default", "ledger", "solana-keygen"), aliases=("solana",), explorer="explorer.solana.com",
+    )
+
+    def derivation_path(
+        self, *, account: int, change: int, index: int, options: AddressOptions
+    ) -> DerivationPath | None:
+        """Return the profile's path; ``None`` for solana-keygen (the key is seed[:32])."""
+        if options.profile == "solana-keygen":
+            return None
+        if options.profile == "ledger":
+            return DerivationPath.trusted((44 | H, 501 | H, index | H))
+        return DerivationPath.trusted((44 | H, 501 | H, index | H, change | H))
+
+    def address(self, public_key: PublicKey, options: AddressOptions) -> str:
+        """Return the base58 address (the public key itself)."""
+        return address_of(public_key.data)
+
+    def validate_address(self, text: str, network: str | None = None) -> str:
+        """Return the canonical base58 form; Solana addresses carry no network."""
+        if network is not None and network not in self.spec.networks:
+            raise WrongNetwork(f"sol has no network {network!r}; expected one of {', '.join(self.spec.networks)}")
+        return address_of(parse_address(text))
+
+    def export_private_key(self, key: PrivateKey, options: AddressOptions) -> str:
+        """Return the base58 64-byte keypair, as Phantom imports it."""
+        return b58encode(keypair_bytes(key))
+
+    def import_private_key(self, text: str | bytes, network: str | None = None) -> tuple[PrivateKey, str | None]:
+        """Parse a base58 keypair, a Solana CLI JSON array, or raw bytes."""
+        return parse_private_key(text), None
+
+    def build_transfer(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> object:
+        """Build an unsigned SOL or SPL transfer."""
+        from chains.solana.transfer import build_transfer
+
+        return build_transfer(account, to, amount, token, fields)
+
+    def sign(self, account: Account, tx: object) -> SignedTransaction:
+        """Sign a transaction built for this account."""
+        from chains.solana.transfer import sign_transaction
+
+        return sign_transaction(account, tx)
+
+    def sign_message(self, account: Account, message: str | bytes) -> str:
+        """Sign the raw message bytes with ed25519 (the dApp "sign this text" flow); base58 signature."""
+        return b58encode(ed25519.sign(account.signing_key().secret_bytes(), _message_bytes(message)))
+
+    def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
+        """Return True if the base58 ed25519 signature verifies under the address."""
+        public = parse_address(address)
+        try:
+            raw = b58decode(signature) if isinstance(signature, str) else bytes(signature)
+        except Base58Error as e:
+            raise InvalidSignature("a Solana signature is 64 bytes in base58") from e
+        if len(raw) != 64:
+            raise InvalidSignature(f"a Solana signature is 64 bytes, got {len(raw)}")
+        return ed25519.verify(public, _message_bytes(message), raw)
+
+    def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
+        """Return a Solana JSON-RPC client at ``url``."""
+        from chains.solana.client import SolanaClient
+
+        return SolanaClient(url, network=network or "mainnet", **options)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return "SolanaChain(sol)"
+
+
+SOLANA = SolanaChain()

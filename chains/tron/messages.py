@@ -1,0 +1,54 @@
+"""TRON message signing (TIP-191, tronweb ``signMessageV2``).
+
+    hash = keccak256("\\x19TRON Signed Message:\\n" || len(message) || message)
+    signature = 0x || r || s || v (v = 27 + recovery id)
+"""
+
+from __future__ import annotations
+
+from walletkit.crypto import secp256k1
+from walletkit.crypto.hashes import keccak256
+from walletkit.errors import InvalidMessage, InvalidSignature
+
+from chains.tron.address import address_of
+
+
+def message_bytes(message: str | bytes) -> bytes:
+    """Return a message's bytes: text as UTF-8, bytes as they are."""
+    if isinstance(message, str):
+        return message.encode("utf-8")
+    if isinstance(message, (bytes, bytearray)):
+        return bytes(message)
+    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
+
+
+def message_hash(message: str | bytes) -> bytes:
+    """Return the TIP-191 hash of a message."""
+    data = message_bytes(message)
+    return keccak256(b"\x19TRON Signed Message:\n" + str(len(data)).encode() + data)
+
+
+def sign(secret: bytes, message: str | bytes) -> str:
+    """Return the 0x-hex signature r || s || v of a message."""
+    r, s, rec = secp256k1.sign_recoverable(secret, message_hash(message))
+    return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + rec])).hex()
+
+
+def recover(message: str | bytes, signature: str) -> str:
+    """Return the base58 address that made ``signature`` over ``message``.
+
+    Raises:
+        InvalidSignature: not 65 bytes of hex, or a bad v.
+    """
+    if not isinstance(signature, str):
+        raise InvalidSignature(f"a TRON signature is hex text, got {type(signature).__name__}")
+    text = signature[2:] if signature[:2] in ("0x", "0X") else signature
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError as e:
+        raise InvalidSignature("a TRON signature is 65 bytes of hex") from e
+    if len(raw) != 65 or raw[64] not in (0, 1, 27, 28):
+        raise InvalidSignature("a TRON signature is 65 bytes (r || s || v) with v 27 or 28")
+    v = raw[64] - 27 if raw[64] >= 27 else raw[64]
+    public = secp256k1.recover(message_hash(message), int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), v)
+    return address_of(secp256k1.uncompress(public))

@@ -1,0 +1,90 @@
+"""The TRON plugin: m/44'/195'/... accounts, base58check addresses, TIP-191 messages.
+
+Entry point ``tron`` names :data:`TRON`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import WrongNetwork
+from walletkit.hd.path import HARDENED, DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
+
+from chains.tron import messages
+from chains.tron.address import address_of, parse_address, to_base58
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+H = HARDENED
+
+
+class TronChain:
+    """A :class:`walletkit.chain.Chain` for TRON (mainnet, Nile and Shasta test networks)."""
+
+    spec = ChainSpec(
+        name="tron", family="tron", display_name="TRON", symbol="TRX", decimals=6, curve="secp256k1",
+        coin_type=195, networks=("mainnet", "nile", "shasta"), aliases=("trx",), explorer="tronscan.org",
+    )
+
+    def derivation_path(self, *, account: int, change: int, index: int, options: AddressOptions) -> DerivationPath:
+        """Return m/44'/195'/account'/change/index."""
+        return DerivationPath.trusted((44 | H, 195 | H, account | H, change, index))
+
+    def address(self, public_key: PublicKey, options: AddressOptions) -> str:
+        """Return the base58check ``T...`` address."""
+        return address_of(public_key.uncompressed())
+
+    def validate_address(self, text: str, network: str | None = None) -> str:
+        """Return the ``T...`` form of an address given as ``T...``, ``41...`` or ``0x...``.
+
+        TRON addresses carry no network; a known network name is accepted.
+        """
+        if network is not None and network not in self.spec.networks:
+            raise WrongNetwork(f"tron has no network {network!r}; expected one of {', '.join(self.spec.networks)}")
+        return to_base58(parse_address(text))
+
+    def export_private_key(self, key: PrivateKey, options: AddressOptions) -> str:
+        """Return the key as 64 hex digits, as TronLink imports it."""
+        return key.secret_bytes().hex()
+
+    def import_private_key(self, text: str | bytes, network: str | None = None) -> tuple[PrivateKey, str | None]:
+        """Parse hex (``0x`` optional) or 32 raw bytes."""
+        return PrivateKey.parse("secp256k1", text), None
+
+    def build_transfer(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> object:
+        """Build an unsigned TRX or TRC-20 transfer from a reference block."""
+        from chains.tron.transfer import build_transfer
+
+        return build_transfer(account, to, amount, token, fields)
+
+    def sign(self, account: Account, tx: object) -> SignedTransaction:
+        """Sign a TRON transaction: a recoverable signature over txID = sha256(raw_data)."""
+        from chains.tron.transfer import sign_transaction
+
+        return sign_transaction(account, tx)
+
+    def sign_message(self, account: Account, message: str | bytes) -> str:
+        """Sign by TIP-191 (tronweb ``signMessageV2``)."""
+        return messages.sign(account.signing_key().secret_bytes(), message)
+
+    def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
+        """Return True if the TIP-191 signature recovers to ``address``."""
+        return messages.recover(message, signature) == to_base58(parse_address(address))
+
+    def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
+        """Return a TRON HTTP API client at ``url``."""
+        from chains.tron.client import TronClient
+
+        return TronClient(url, network=network or "mainnet", **options)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return "TronChain(tron)"
+
+
+TRON = TronChain()
