@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chains.bitcoin.network import PARAMS, NetworkParams
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import hash160
 from walletkit.encoding import bech32
 from walletkit.encoding.base58 import Base58Error, b58check_decode, b58check_encode
 from walletkit.errors import InvalidAddress, WrongNetwork
-
-from chains.bitcoin.network import PARAMS, NetworkParams
 
 
 def p2wpkh_program(public: bytes) -> bytes:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 
+from chains.bitcoin import address as addr
+from chains.bitcoin.network import PARAMS
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import double_sha256
 from walletkit.errors import InvalidMessage, InvalidSignature
-
-from chains.bitcoin import address as addr
-from chains.bitcoin.network import PARAMS
 
 _MAGIC = b"Bitcoin Signed Message:\n"
 _HEADER_BASE = {"p2pkh": 31, "p2tr": 31, "p2sh-p2wpkh": 35, "p2wpkh": 39}

@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import InvalidKey, UnsupportedOperation, WrongNetwork
-from walletkit.hd.path import HARDENED, DerivationPath
-from walletkit.keys import PrivateKey, PublicKey
-
 from chains.bitcoin import address as addr
 from chains.bitcoin import bip137
 from chains.bitcoin.network import KINDS, NETWORKS, PARAMS, PURPOSE
 from chains.bitcoin.wif import decode_wif, encode_wif
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import InvalidKey, UnsupportedOperation, WrongNetwork
+from walletkit.hd.path import HARDENED, DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -28,8 +27,17 @@ class BitcoinChain:
     """A :class:`walletkit.chain.Chain` for Bitcoin and its test networks."""
 
     spec = ChainSpec(
-        name="btc", family="bitcoin", display_name="Bitcoin", symbol="BTC", decimals=8, curve="secp256k1",
-        coin_type=0, networks=NETWORKS, kinds=KINDS, aliases=("bitcoin", "xbt"), explorer="mempool.space",
+        name="btc",
+        family="bitcoin",
+        display_name="Bitcoin",
+        symbol="BTC",
+        decimals=8,
+        curve="secp256k1",
+        coin_type=0,
+        networks=NETWORKS,
+        kinds=KINDS,
+        aliases=("bitcoin", "xbt"),
+        explorer="mempool.space",
     )
 
     def derivation_path(self, *, account: int, change: int, index: int, options: AddressOptions) -> DerivationPath:
@@ -59,7 +67,9 @@ class BitcoinChain:
         if isinstance(text, str) and len(text.strip()) in (51, 52):
             key, named, compressed = decode_wif(text)
             if not compressed:
-                raise InvalidKey("an uncompressed WIF key gives legacy uncompressed addresses, which walletkit does not derive")
+                raise InvalidKey(
+                    "an uncompressed WIF key gives legacy uncompressed addresses, which walletkit does not derive"
+                )
             if network is not None and PARAMS[network].wif != PARAMS[named].wif:
                 raise WrongNetwork(f"this WIF key is for {named}, not {network}")
             return key, (network or named)
@@ -71,17 +81,11 @@ class BitcoinChain:
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
         """Build an unsigned PSBT transfer."""
-        from chains.bitcoin.transfer import build_transfer
-
-        return build_transfer(account, to, amount, token, fields)
+        raise UnsupportedOperation("Bitcoin transfers are not available in this release yet")
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign every input the account owns and finalize."""
-        from chains.bitcoin.transfer import sign_transfer
-
-        return sign_transfer(account, tx)
-
-    # --- messages -------------------------------------------------------------------
+        raise UnsupportedOperation("Bitcoin transaction signing is not available in this release yet")
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by BIP137 (base64), with the header of the account's kind."""
@@ -93,7 +97,7 @@ class BitcoinChain:
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a Bitcoin Core JSON-RPC client at ``url``."""
-        raise UnsupportedOperation("the Bitcoin network client is not available yet")
+        raise UnsupportedOperation("a Bitcoin network client is not available in this release yet")
 
     def __repr__(self) -> str:
         return "BitcoinChain(btc)"

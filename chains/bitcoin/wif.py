@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from chains.bitcoin.network import PARAMS
 from walletkit.encoding.base58 import Base58Error, b58check_decode, b58check_encode
 from walletkit.errors import InvalidKey
 from walletkit.keys import PrivateKey
-
-from chains.bitcoin.network import PARAMS
 
 
 def encode_wif(key: PrivateKey, network: str, compressed: bool = True) -> str:

@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
+from chains.evm.address import address_of
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidMessage, InvalidSignature
-
-from chains.evm.address import address_of
 
 
 def message_bytes(message: str | bytes) -> bytes:

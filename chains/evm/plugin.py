@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from chains.evm import messages
+from chains.evm.address import address_of, checksum_encode, parse_address
+from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
 from walletkit.errors import InvalidAddress, UnsupportedOperation, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
-
-from chains.evm import messages
-from chains.evm.address import address_of, checksum_encode, parse_address
-from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -49,7 +48,9 @@ class EvmChain:
     def validate_address(self, text: str, network: str | None = None) -> str:
         """Return the checksummed form; EVM addresses are the same on every network."""
         if network is not None and network not in self.spec.networks:
-            raise WrongNetwork(f"{self.spec.name} has no network {network!r}; expected one of {', '.join(self.spec.networks)}")
+            raise WrongNetwork(
+                f"{self.spec.name} has no network {network!r}; expected one of {', '.join(self.spec.networks)}"
+            )
         return checksum_encode(parse_address(text))
 
     def export_private_key(self, key: PrivateKey, options: AddressOptions) -> str:
@@ -70,17 +71,11 @@ class EvmChain:
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
         """Build an unsigned transfer (native or ERC-20)."""
-        from chains.evm.transfer import build_transfer
-
-        return build_transfer(self, account, to, amount, token, fields)
+        raise UnsupportedOperation("EVM transfers are not available in this release yet")
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a transaction built for this chain and network."""
-        from chains.evm.transfer import sign_transaction
-
-        return sign_transaction(self, account, tx)
-
-    # --- messages -------------------------------------------------------------------
+        raise UnsupportedOperation("EVM transaction signing is not available in this release yet")
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by EIP-191 ``personal_sign``; return 0x-hex r || s || v."""
@@ -97,11 +92,7 @@ class EvmChain:
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a JSON-RPC client for this chain at ``url``."""
-        try:
-            from chains.evm.client import EvmClient
-        except ImportError as e:  # pragma: no cover - the client module ships with the plugin
-            raise UnsupportedOperation("the EVM client is not available") from e
-        return EvmClient(self, url, network=network or self.spec.default_network, **options)
+        raise UnsupportedOperation("a EVM network client is not available in this release yet")
 
     def __repr__(self) -> str:
         return f"EvmChain({self.spec.name})"

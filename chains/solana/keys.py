@@ -56,7 +56,7 @@ def parse_private_key(value: str | bytes) -> PrivateKey:
             try:
                 numbers = json.loads(text)
                 raw = bytes(numbers)
-            except (ValueError, TypeError) as e:
+            except (ValueError, TypeError):
                 raise InvalidKey("a Solana CLI keypair is a JSON array of 64 numbers 0..255") from None
         else:
             try:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from chains.solana.keys import address_of, keypair_bytes, parse_address, parse_private_key
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
 from walletkit.crypto import ed25519
 from walletkit.encoding.base58 import Base58Error, b58decode, b58encode
-from walletkit.errors import InvalidMessage, InvalidSignature, WrongNetwork
+from walletkit.errors import InvalidMessage, InvalidSignature, UnsupportedOperation, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
-
-from chains.solana.keys import address_of, keypair_bytes, parse_address, parse_private_key
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -74,15 +73,11 @@ class SolanaChain:
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
         """Build an unsigned SOL or SPL transfer."""
-        from chains.solana.transfer import build_transfer
-
-        return build_transfer(account, to, amount, token, fields)
+        raise UnsupportedOperation("Solana transfers are not available in this release yet")
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a transaction built for this account."""
-        from chains.solana.transfer import sign_transaction
-
-        return sign_transaction(account, tx)
+        raise UnsupportedOperation("Solana transaction signing is not available in this release yet")
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign the raw message bytes with ed25519 (the dApp "sign this text" flow); base58 signature."""
@@ -101,9 +96,7 @@ class SolanaChain:
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a Solana JSON-RPC client at ``url``."""
-        from chains.solana.client import SolanaClient
-
-        return SolanaClient(url, network=network or "mainnet", **options)  # type: ignore[arg-type]
+        raise UnsupportedOperation("a Solana network client is not available in this release yet")
 
     def __repr__(self) -> str:
         return "SolanaChain(sol)"

@@ -33,7 +33,9 @@ def parse_address(text: object) -> bytes:
         return bytes.fromhex(s)
     if not s.startswith("T") or len(s) != 34:
         shown = s if len(s) <= 64 else s[:61] + "..."
-        raise InvalidAddress(f"a TRON address is T followed by 33 base58 characters, or 41/0x + 40 hex digits; got {shown!r}")
+        raise InvalidAddress(
+            f"a TRON address is T followed by 33 base58 characters, or 41/0x + 40 hex digits; got {shown!r}"
+        )
     try:
         raw = b58check_decode(s)
     except Base58Error as e:

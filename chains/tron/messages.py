@@ -1,16 +1,15 @@
 """TRON message signing (TIP-191, tronweb ``signMessageV2``).
 
-    hash = keccak256("\\x19TRON Signed Message:\\n" || len(message) || message)
-    signature = 0x || r || s || v (v = 27 + recovery id)
+hash = keccak256("\\x19TRON Signed Message:\\n" || len(message) || message)
+signature = 0x || r || s || v (v = 27 + recovery id)
 """
 
 from __future__ import annotations
 
+from chains.tron.address import address_of
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidMessage, InvalidSignature
-
-from chains.tron.address import address_of
 
 
 def message_bytes(message: str | bytes) -> bytes:
@@ -50,5 +49,7 @@ def recover(message: str | bytes, signature: str) -> str:
     if len(raw) != 65 or raw[64] not in (0, 1, 27, 28):
         raise InvalidSignature("a TRON signature is 65 bytes (r || s || v) with v 27 or 28")
     v = raw[64] - 27 if raw[64] >= 27 else raw[64]
-    public = secp256k1.recover(message_hash(message), int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), v)
+    public = secp256k1.recover(
+        message_hash(message), int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), v
+    )
     return address_of(secp256k1.uncompress(public))

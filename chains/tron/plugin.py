@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import WrongNetwork
-from walletkit.hd.path import HARDENED, DerivationPath
-from walletkit.keys import PrivateKey, PublicKey
-
 from chains.tron import messages
 from chains.tron.address import address_of, parse_address, to_base58
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import UnsupportedOperation, WrongNetwork
+from walletkit.hd.path import HARDENED, DerivationPath
+from walletkit.keys import PrivateKey, PublicKey
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -59,15 +58,11 @@ class TronChain:
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
         """Build an unsigned TRX or TRC-20 transfer from a reference block."""
-        from chains.tron.transfer import build_transfer
-
-        return build_transfer(account, to, amount, token, fields)
+        raise UnsupportedOperation("TRON transfers are not available in this release yet")
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a TRON transaction: a recoverable signature over txID = sha256(raw_data)."""
-        from chains.tron.transfer import sign_transaction
-
-        return sign_transaction(account, tx)
+        raise UnsupportedOperation("TRON transaction signing is not available in this release yet")
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by TIP-191 (tronweb ``signMessageV2``)."""
@@ -79,9 +74,7 @@ class TronChain:
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a TRON HTTP API client at ``url``."""
-        from chains.tron.client import TronClient
-
-        return TronClient(url, network=network or "mainnet", **options)  # type: ignore[arg-type]
+        raise UnsupportedOperation("a TRON network client is not available in this release yet")
 
     def __repr__(self) -> str:
         return "TronChain(tron)"

@@ -110,5 +110,5 @@ def test_repr_shows_no_secret(wallet: wk.Wallet, chain: str) -> None:
 
 
 def test_unknown_chain_lists_installed() -> None:
-    with pytest.raises(wk.errors.UnknownChain, match="installed: .*btc"):
+    with pytest.raises(wk.errors.UnknownChain, match=r"installed: .*btc"):
         wk.get_chain("dogecoin")
