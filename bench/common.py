@@ -22,7 +22,7 @@ class Row(TypedDict):
     ops_per_s: float
 
 
-def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 5) -> float:
+def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 7) -> float:
     """Return the best ops/s of ``repeat`` timed batches of ``fn`` (each ~0.2 s, ~0.02 s if quick).
 
     The best of several batches is the least disturbed by other work on a shared machine.

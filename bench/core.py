@@ -70,17 +70,21 @@ def _secp_limit(address: str) -> float:
     parent = HDNode.from_seed(SEED).derive("m/44'/60'/0'/0")
     chain_code, public, secret = parent.chain_code, parent.public_key, int.from_bytes(parent.secret, "big")
     n = coincurve.utils.GROUP_ORDER_INT
+    digest, from_secret = hmac.digest, coincurve.PublicKey.from_valid_secret
 
-    def one_batch() -> None:
+    def eth_batch() -> None:
         for i in range(COUNT):
-            digest = hmac.digest(chain_code, public + _pack(i), "sha512")
-            k = ((int.from_bytes(digest[:32], "big") + secret) % n).to_bytes(32, "big")
-            if address == "eth":
-                keccak256(coincurve.PublicKey.from_valid_secret(k).format(False)[1:])
-            else:
-                encode_segwit("bc", 0, hash160(coincurve.PublicKey.from_valid_secret(k).format(True)))
+            d = digest(chain_code, public + _pack(i), "sha512")
+            k = ((int.from_bytes(d[:32], "big") + secret) % n).to_bytes(32, "big")
+            keccak256(from_secret(k).format(False)[1:])
 
-    return measure(one_batch, COUNT, quick=_QUICK)
+    def btc_batch() -> None:
+        for i in range(COUNT):
+            d = digest(chain_code, public + _pack(i), "sha512")
+            k = ((int.from_bytes(d[:32], "big") + secret) % n).to_bytes(32, "big")
+            encode_segwit("bc", 0, hash160(from_secret(k).format(True)))
+
+    return measure(eth_batch if address == "eth" else btc_batch, COUNT, quick=_QUICK)
 
 
 def _eth_rows() -> list[Row]:

@@ -26,18 +26,30 @@ Node = Union[HDNode, Ed25519Node]
 _CACHE_SIZE = 512
 
 
-def _leaf_is_linear(
+def _counting_level(
     first: DerivationPath, path_of: Callable[[int], DerivationPath | None], start: int, count: int
-) -> bool:
-    """True when paths start..start+count-1 differ only in a normal last index that counts up."""
-    leaf = first.indexes[-1] if first.indexes else HARDENED
-    if leaf & HARDENED or leaf + count > HARDENED:
-        return False
+) -> int | None:
+    """Return the one level whose index counts up with the account index, if there is one.
+
+    Paths start..start+count-1 must equal ``first`` except at that level, where the index
+    (hardened or not, never crossing 2^31) is ``first``'s plus k. Checked on the second
+    and the last path; plugins whose paths are not of this shape take the general route.
+    """
+    second = path_of(start + 1)
+    if second is None or len(second.indexes) != len(first.indexes):
+        return None
+    diff = [i for i, (a, b) in enumerate(zip(first.indexes, second.indexes)) if a != b]
+    if len(diff) != 1:
+        return None
+    level = diff[0]
+    base = first.indexes[level]
+    if (base & ~HARDENED) + count > HARDENED:
+        return None
     for k in (1, count - 1):
-        expected = DerivationPath.trusted((*first.indexes[:-1], leaf + k))
-        if path_of(start + k) != expected:
-            return False
-    return True
+        expected = (*first.indexes[:level], base + k, *first.indexes[level + 1 :])
+        if path_of(start + k) != DerivationPath.trusted(expected):
+            return None
+    return level
 
 
 class Wallet:
@@ -178,8 +190,11 @@ class Wallet:
         first = path_of(start)
         if first is None:
             return [self._bare_seed_account(plugin, options, i) for i in range(start, start + count)]
-        if count > 1 and plugin.spec.curve == "secp256k1" and _leaf_is_linear(first, path_of, start, count):
-            return self._siblings(plugin, options, first, count, sibling)
+        level = _counting_level(first, path_of, start, count) if count > 1 else None
+        if level is not None:
+            if plugin.spec.curve == "secp256k1" and level == len(first.indexes) - 1 and not first.indexes[-1] & HARDENED:
+                return self._siblings(plugin, options, first, count, sibling)
+            return self._counted(plugin, options, first, level, count, sibling)
         result = [self._account_at(plugin, options, first, sibling)]
         for index in range(start + 1, start + count):
             p = path_of(index)
@@ -203,11 +218,37 @@ class Wallet:
             result.append(Account(plugin, options, public, key=key, path=make_path((*prefix, index)), sibling=sibling))
         return result
 
+    def _counted(
+        self,
+        plugin: Chain,
+        options: AddressOptions,
+        first: DerivationPath,
+        level: int,
+        count: int,
+        sibling: SiblingFactory,
+    ) -> list[Account]:
+        """Accounts whose paths count up at ``level``: the node above it is cached, the rest derived."""
+        curve = plugin.spec.curve
+        head, base, tail = first.indexes[:level], first.indexes[level], first.indexes[level + 1 :]
+        parent = self._cached_node(curve, head)
+        result = []
+        for k in range(count):
+            node = parent.child(base + k)
+            for index in tail:
+                node = node.child(index)
+            path = DerivationPath.trusted((*head, base + k, *tail))
+            result.append(self._account_from_node(plugin, options, node, path, sibling))
+        return result
+
     def _account_at(
         self, plugin: Chain, options: AddressOptions, path: DerivationPath, sibling: SiblingFactory | None
     ) -> Account:
+        return self._account_from_node(plugin, options, self._node(plugin.spec.curve, path), path, sibling)
+
+    def _account_from_node(
+        self, plugin: Chain, options: AddressOptions, node: Node, path: DerivationPath, sibling: SiblingFactory | None
+    ) -> Account:
         curve = plugin.spec.curve
-        node = self._node(curve, path)
         if curve == "secp256k1":
             compressed, uncompressed = secp256k1.public_pair_from_secret(node.secret)
             public = PublicKey(curve, compressed, _trusted=True, _uncompressed=uncompressed)

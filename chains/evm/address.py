@@ -6,6 +6,10 @@ from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidAddress
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+# Byte tables for EIP-55 without a Python loop: 0x20 where a digest nibble is >= 8, and
+# 0x20 where the address character is a letter (clearing 0x20 upper-cases a-f).
+_UPPER = bytes(0x20 if c in b"89abcdef" else 0 for c in range(256))
+_LETTER = bytes(0x20 if c in b"abcdef" else 0 for c in range(256))
 
 
 def checksum_encode(address20: bytes) -> str:
@@ -16,9 +20,11 @@ def checksum_encode(address20: bytes) -> str:
     >>> checksum_encode(bytes.fromhex("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"))
     '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'
     """
-    text = address20.hex()
-    digest = keccak256(text.encode("ascii")).hex()
-    return "0x" + "".join([c.upper() if d > "7" else c for c, d in zip(text, digest)])
+    lower = address20.hex().encode("ascii")
+    upper_at = keccak256(lower).hex()[:40].encode("ascii").translate(_UPPER)
+    letters = lower.translate(_LETTER)
+    mixed = int.from_bytes(lower, "big") ^ (int.from_bytes(upper_at, "big") & int.from_bytes(letters, "big"))
+    return "0x" + mixed.to_bytes(40, "big").decode("ascii")
 
 
 def address_of(uncompressed: bytes) -> str:
