@@ -1,7 +1,7 @@
 """EIP-191 ``personal_sign`` messages: sign, and verify by public key recovery.
 
-    hash = keccak256(0x19 || "Ethereum Signed Message:\\n" || len(message) || message)
-    signature = r (32) || s (32) || v (1, 27 or 28)
+hash = keccak256(0x19 || "Ethereum Signed Message:\\n" || len(message) || message)
+signature = r (32) || s (32) || v (1, 27 or 28)
 """
 
 from __future__ import annotations

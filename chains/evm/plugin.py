@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 from chains.evm import messages
 from chains.evm.address import address_of, checksum_encode, parse_address
 from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
+from chains.evm.transfer import build_transfer, sign_transaction
+from chains.evm.typed_data import typed_data_hash
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import InvalidAddress, UnsupportedOperation, WrongNetwork
+from walletkit.errors import InvalidAddress, InvalidMessage, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -70,12 +72,27 @@ class EvmChain:
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
-        """Build an unsigned transfer (native or ERC-20)."""
-        raise UnsupportedOperation("EVM transfers are not available in this release yet")
+        """Build an unsigned transfer (native or ERC-20); see :func:`chains.evm.transfer.build_transfer`."""
+        return build_transfer(self, account, to, amount, token, fields)
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a transaction built for this chain and network."""
-        raise UnsupportedOperation("EVM transaction signing is not available in this release yet")
+        return sign_transaction(self, account, tx)
+
+    def unsafe_sign_hash(self, account: Account, digest: bytes) -> str:
+        """Sign a raw 32-byte hash (r || s || v hex). Unsafe: the hash may be anything, even a transaction."""
+        if not isinstance(digest, (bytes, bytearray)) or len(digest) != 32:
+            raise InvalidMessage("unsafe_sign_hash takes a 32-byte digest")
+        return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), bytes(digest)).hex()
+
+    def sign_typed_data(self, account: Account, typed_data: Mapping[str, object]) -> str:
+        """Sign EIP-712 typed data (a dict with types, primaryType, domain, message); 0x-hex r || s || v.
+
+        Raises:
+            ChainMismatch: the domain names another chain id than the account's.
+        """
+        digest = typed_data_hash(self, account, typed_data)
+        return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), digest).hex()
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by EIP-191 ``personal_sign``; return 0x-hex r || s || v."""
@@ -91,8 +108,17 @@ class EvmChain:
             return False
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
-        """Return a JSON-RPC client for this chain at ``url``."""
-        raise UnsupportedOperation("a EVM network client is not available in this release yet")
+        """Return a JSON-RPC client for this chain at ``url`` (``timeout`` in seconds)."""
+        from chains.evm.client import EvmClient
+
+        timeout = options.get("timeout", 30.0)
+        return EvmClient(self, url, network or self.spec.default_network, timeout=float(timeout))  # type: ignore[arg-type]
+
+    def local_engine(self, chain_id: int | None = None, **options: object) -> ChainClient:
+        """Start anvil for this chain (chain id of the default network unless given)."""
+        from chains.evm.anvil import AnvilEngine
+
+        return AnvilEngine(self, chain_id, **options)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return f"EvmChain({self.spec.name})"

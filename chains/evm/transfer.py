@@ -1,0 +1,170 @@
+"""Building and signing EVM transfers from an account: native coin or ERC-20.
+
+The chain id always comes from the account's chain and network; a ``chain_id`` field
+that disagrees is refused before anything is signed (EIP-155 replay protection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from chains.evm import erc20
+from chains.evm.address import parse_address
+from chains.evm.transaction import (
+    ACCESS_LIST,
+    DYNAMIC_FEE,
+    LEGACY,
+    SET_CODE,
+    Authorization,
+    EvmTransaction,
+    parse_access_list,
+)
+from walletkit.chain import SignedTransaction
+from walletkit.errors import ChainMismatch, InvalidInput, InvalidTransaction
+
+if TYPE_CHECKING:
+    from chains.evm.plugin import EvmChain
+    from walletkit.account import Account
+
+NATIVE_GAS = 21_000
+_KNOWN = {
+    "nonce",
+    "gas",
+    "gas_price",
+    "max_fee_per_gas",
+    "max_priority_fee_per_gas",
+    "data",
+    "access_list",
+    "tx_type",
+    "chain_id",
+    "authorization_list",
+    "approve",
+    "allow_unlimited",
+}
+
+
+def _int_field(fields: Mapping[str, object], name: str) -> int | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTransaction(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _data(value: object) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, str):
+        text = value[2:] if value[:2] in ("0x", "0X") else value
+        try:
+            return bytes.fromhex(text)
+        except ValueError as e:
+            raise InvalidTransaction("data must be bytes or 0x-hex") from e
+    raise InvalidTransaction(f"data must be bytes or 0x-hex, got {type(value).__name__}")
+
+
+def build_transfer(
+    plugin: EvmChain, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+) -> EvmTransaction:
+    """Return an unsigned transaction sending ``amount`` wei (or token units) to ``to``.
+
+    Fields: ``nonce`` and either ``gas_price`` (legacy) or ``max_fee_per_gas`` and
+    ``max_priority_fee_per_gas`` (EIP-1559) are required offline; a client fills them.
+    ``gas`` defaults to 21,000 for a plain transfer. ``tx_type`` forces a type;
+    ``approve=True`` with a token builds ``approve(to, amount)`` instead of a transfer
+    (an unlimited approval, 2^256-1, also needs ``allow_unlimited=True``).
+
+    Raises:
+        InvalidAddress: a bad recipient or token address.
+        ChainMismatch: a ``chain_id`` field other than the account's chain id.
+        InvalidTransaction: a missing or inconsistent fee or nonce field.
+    """
+    unknown = set(fields) - _KNOWN
+    if unknown:
+        raise InvalidInput(
+            f"unknown EVM transfer field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_KNOWN))}"
+        )
+    chain_id = plugin.chain_id(account.network)
+    given_chain_id = _int_field(fields, "chain_id")
+    if given_chain_id is not None and given_chain_id != chain_id:
+        raise ChainMismatch(
+            f"chain id {given_chain_id} does not match {plugin.spec.name} {account.network} (chain id {chain_id})"
+        )
+    recipient = parse_address(to)
+    data = _data(fields.get("data"))
+    if token is not None:
+        if data:
+            raise InvalidTransaction("a token transfer builds its own data; do not pass data")
+        token_address = parse_address(token)
+        if fields.get("approve"):
+            if amount == erc20.MAX_UINT256 and not fields.get("allow_unlimited"):
+                raise InvalidTransaction("an unlimited approval (2^256-1) needs allow_unlimited=True")
+            data = erc20.approve_data(recipient, amount)
+        else:
+            data = erc20.transfer_data(recipient, amount)
+        destination, value = token_address, 0
+    else:
+        destination, value = recipient, amount
+    nonce = _int_field(fields, "nonce")
+    if nonce is None:
+        raise InvalidTransaction("nonce is required offline; connect a client to fill it")
+    gas = _int_field(fields, "gas")
+    if gas is None:
+        if token is not None or data:
+            raise InvalidTransaction("gas is required for a contract call offline; connect a client to estimate it")
+        gas = NATIVE_GAS
+    gas_price = _int_field(fields, "gas_price")
+    max_fee = _int_field(fields, "max_fee_per_gas")
+    max_priority = _int_field(fields, "max_priority_fee_per_gas")
+    access_list = parse_access_list(fields.get("access_list"))
+    authorizations = fields.get("authorization_list") or ()
+    tx_type = _int_field(fields, "tx_type")
+    if tx_type is None:
+        if authorizations:
+            tx_type = SET_CODE
+        elif max_fee is not None or max_priority is not None:
+            tx_type = DYNAMIC_FEE
+        elif gas_price is not None:
+            tx_type = ACCESS_LIST if access_list else LEGACY
+        else:
+            raise InvalidTransaction(
+                "fees are required offline: gas_price (legacy) or max_fee_per_gas and max_priority_fee_per_gas"
+            )
+    if not isinstance(authorizations, (list, tuple)) or not all(isinstance(a, Authorization) for a in authorizations):
+        raise InvalidTransaction("authorization_list holds Authorization values (from sign_authorization)")
+    return EvmTransaction(
+        chain_id=chain_id,
+        nonce=nonce,
+        gas=gas,
+        to=destination,
+        value=value,
+        data=data,
+        tx_type=tx_type,
+        gas_price=gas_price,
+        max_fee_per_gas=max_fee,
+        max_priority_fee_per_gas=max_priority,
+        access_list=access_list,
+        authorization_list=tuple(authorizations),
+    )
+
+
+def sign_transaction(plugin: EvmChain, account: Account, tx: object) -> SignedTransaction:
+    """Sign an :class:`EvmTransaction` whose chain id is the account's.
+
+    Raises:
+        InvalidTransaction: not an EVM transaction.
+        ChainMismatch: the transaction is for another chain id.
+    """
+    if not isinstance(tx, EvmTransaction):
+        raise InvalidTransaction(f"expected an EvmTransaction (from account.transfer), got {type(tx).__name__}")
+    expected = plugin.chain_id(account.network)
+    if tx.chain_id != expected:
+        raise ChainMismatch(
+            f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {account.network} (chain id {expected})"
+        )
+    signed = tx.sign(account.signing_key().secret_bytes(), plugin.spec.name)
+    return SignedTransaction(signed.chain, signed.raw, signed.txid, {"tx": tx, "from": account.address})
