@@ -16,10 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from chains.evm.address import checksum_encode, parse_address
 from chains.evm.client import EvmClient
 from walletkit.errors import EngineError
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
 
 NPM_PACKAGE = "@foundry-rs/anvil-linux-amd64"
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
@@ -113,6 +117,29 @@ class AnvilEngine(EvmClient):
     def fund(self, address: str, wei: int) -> None:
         """Set ``address``'s balance to ``wei`` (anvil_setBalance)."""
         self.w3.provider.make_request("anvil_setBalance", [checksum_encode(parse_address(address)), hex(wei)])  # type: ignore[arg-type]
+
+    def deploy_test_token(self, account: Account, supply: int, name: str = "Test USD", symbol: str = "TUSD") -> str:
+        """Deploy the committed ERC-20 artifact from ``account``; return the token address."""
+        from eth_abi import encode as abi_encode
+
+        from chains.evm.contracts import test_token_artifact
+        from chains.evm.transaction import EvmTransaction
+
+        self.check_chain_id()
+        code = bytes.fromhex(test_token_artifact()["bytecode"][2:])
+        data = code + abi_encode(["string", "string", "uint256"], [name, symbol, supply])
+        fees = self.suggest_fees()
+        tx = EvmTransaction(
+            chain_id=self.chain_id,
+            nonce=self.nonces.reserve(account.address),
+            gas=3_000_000,
+            to=None,
+            data=data,
+            tx_type=0 if "gas_price" in fees else 2,
+            **fees,
+        )
+        receipt = self.wait(self.broadcast(account.sign(tx)))
+        return checksum_encode(bytes.fromhex(str(receipt["contractAddress"])[2:]))  # type: ignore[index]
 
     def mine(self, blocks: int = 1) -> None:
         """Mine ``blocks`` empty blocks."""

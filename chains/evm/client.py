@@ -71,9 +71,10 @@ class EvmClient:
         out = self._call("eth_call", self.w3.eth.call, {"to": checksum_encode(parse_address(token)), "data": data})
         return int.from_bytes(bytes(out), "big")
 
-    def suggest_fees(self) -> dict[str, int]:
-        """Return fee fields: legacy ``gas_price`` on chains that expect it (BSC), else EIP-1559 fees."""
-        if self.plugin.evm.legacy_gas_default:
+    def suggest_fees(self, tx_type: int | None = None) -> dict[str, int]:
+        """Return fee fields for ``tx_type``; by default legacy ``gas_price`` on chains that expect it (BSC)."""
+        legacy = tx_type in (0, 1) if tx_type is not None else self.plugin.evm.legacy_gas_default
+        if legacy:
             return {"gas_price": int(self._call("eth_gasPrice", lambda: self.w3.eth.gas_price))}
         block = self._call("eth_getBlockByNumber", self.w3.eth.get_block, "latest")
         base = int(block.get("baseFeePerGas", 0))
@@ -93,8 +94,15 @@ class EvmClient:
         """
         self.check_chain_id()
         filled = dict(fields)
+        if token is not None and not filled.get("approve"):
+            held = self.balance(account.address, token)
+            if amount > held:
+                raise InsufficientFunds(amount, held, "token units")
         if not any(k in filled for k in ("gas_price", "max_fee_per_gas")):
-            filled.update(self.suggest_fees())
+            tx_type = filled.get("tx_type")
+            if tx_type is None and filled.get("authorization_list"):
+                tx_type = 4
+            filled.update(self.suggest_fees(tx_type if isinstance(tx_type, int) else None))
         if "gas" not in filled:
             filled["gas"] = self._estimate_gas(account, to, amount, token, filled)
         fee = int(filled.get("max_fee_per_gas") or filled.get("gas_price") or 0)  # type: ignore[call-overload]
@@ -103,10 +111,6 @@ class EvmClient:
         available = self.balance(account.address)
         if needed > available:
             raise InsufficientFunds(needed, available, "wei")
-        if token is not None and not filled.get("approve"):
-            held = self.balance(account.address, token)
-            if amount > held:
-                raise InsufficientFunds(amount, held, "token units")
         if "nonce" not in filled:
             filled["nonce"] = self.nonces.reserve(account.address)
         return filled

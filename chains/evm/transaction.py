@@ -115,13 +115,16 @@ class EvmTransaction:
             return keccak256(rlp.encode([*self._fields(), self.chain_id, 0, 0]))
         return keccak256(bytes([self.tx_type]) + rlp.encode(self._fields()))
 
+    def encode_signed(self, recovery_id: int, r: int, s: int) -> bytes:
+        """Return the network serialization with a signature (legacy v = recid + 35 + 2*chainId)."""
+        if self.tx_type == LEGACY:
+            return rlp.encode([*self._fields(), recovery_id + 35 + 2 * self.chain_id, r, s])
+        return bytes([self.tx_type]) + rlp.encode([*self._fields(), recovery_id, r, s])
+
     def sign(self, secret: bytes, chain: str) -> SignedTransaction:
         """Sign with a private key; return the raw transaction and its hash."""
         r, s, rec = secp256k1.sign_recoverable(secret, self.signing_hash())
-        if self.tx_type == LEGACY:
-            raw = rlp.encode([*self._fields(), rec + 35 + 2 * self.chain_id, r, s])
-        else:
-            raw = bytes([self.tx_type]) + rlp.encode([*self._fields(), rec, r, s])
+        raw = self.encode_signed(rec, r, s)
         return SignedTransaction(chain=chain, raw=raw, txid="0x" + keccak256(raw).hex(), extra={"tx": self})
 
 
