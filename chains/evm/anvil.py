@@ -120,7 +120,7 @@ class AnvilEngine(EvmClient):
 
     def deploy_test_token(self, account: Account, supply: int, name: str = "Test USD", symbol: str = "TUSD") -> str:
         """Deploy the committed ERC-20 artifact from ``account``; return the token address."""
-        from eth_abi import encode as abi_encode
+        from eth_abi.abi import encode as abi_encode
 
         from chains.evm.contracts import test_token_artifact
         from chains.evm.transaction import EvmTransaction
