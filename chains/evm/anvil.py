@@ -136,7 +136,9 @@ class AnvilEngine(EvmClient):
             to=None,
             data=data,
             tx_type=0 if "gas_price" in fees else 2,
-            **fees,
+            gas_price=fees.get("gas_price"),
+            max_fee_per_gas=fees.get("max_fee_per_gas"),
+            max_priority_fee_per_gas=fees.get("max_priority_fee_per_gas"),
         )
         receipt = self.wait(self.broadcast(account.sign(tx)))
         return checksum_encode(bytes.fromhex(str(receipt["contractAddress"])[2:]))  # type: ignore[index]
