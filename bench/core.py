@@ -39,8 +39,12 @@ def _mnemonic_rows(quick: bool) -> list[Row]:
         row(w, "walletkit", "walletkit", measure(lambda: mnemonic_to_seed(PHRASE), quick=quick)),
         row(w, "bip_utils", "anchor", measure(lambda: Bip39SeedGenerator(PHRASE.strip()).Generate(), quick=quick)),
         row(w, "python-mnemonic", "anchor", measure(lambda: ref.to_seed(PHRASE.strip()), quick=quick)),
-        row(w, "hashlib.pbkdf2_hmac (limit)", "limit",
-            measure(lambda: hashlib.pbkdf2_hmac("sha512", PHRASE.strip().encode(), b"mnemonic", 2048), quick=quick)),
+        row(
+            w,
+            "hashlib.pbkdf2_hmac (limit)",
+            "limit",
+            measure(lambda: hashlib.pbkdf2_hmac("sha512", PHRASE.strip().encode(), b"mnemonic", 2048), quick=quick),
+        ),
     ]
 
 

@@ -1,9 +1,9 @@
 """Bitcoin addresses: P2PKH, P2SH-P2WPKH (BIP49), P2WPKH (BIP84/BIP173), P2TR (BIP86/BIP350).
 
-    P2PKH        base58check(version || HASH160(K))
-    P2SH-P2WPKH  base58check(p2sh || HASH160(0x00 0x14 || HASH160(K)))
-    P2WPKH       bech32(hrp, 0, HASH160(K))
-    P2TR         bech32m(hrp, 1, x(P + int(hashTapTweak(x(P)))G))   (BIP86: no script path)
+P2PKH        base58check(version || HASH160(K))
+P2SH-P2WPKH  base58check(p2sh || HASH160(0x00 0x14 || HASH160(K)))
+P2WPKH       bech32(hrp, 0, HASH160(K))
+P2TR         bech32m(hrp, 1, x(P + int(hashTapTweak(x(P)))G))   (BIP86: no script path)
 """
 
 from __future__ import annotations
@@ -66,9 +66,7 @@ def decode(text: str, network: str | None = None) -> Destination:
         if params is None:
             raise WrongNetwork(f"unknown Bitcoin network {network!r}; expected one of {', '.join(PARAMS)}")
         if not accepts(dest, network):
-            raise WrongNetwork(
-                f"{text} is a {_network_names(dest.family)} address, not a {network} address"
-            )
+            raise WrongNetwork(f"{text} is a {_network_names(dest.family)} address, not a {network} address")
     return dest
 
 

@@ -63,8 +63,9 @@ def verify(address: str, message: str | bytes, signature: str, network: str | No
         raise InvalidSignature("a BIP137 signature is 65 bytes with a header byte 27..42")
     rec = (raw[0] - 27) & 3
     try:
-        public = secp256k1.recover(message_digest(message), int.from_bytes(raw[1:33], "big"),
-                                   int.from_bytes(raw[33:65], "big"), rec)
+        public = secp256k1.recover(
+            message_digest(message), int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:65], "big"), rec
+        )
     except InvalidSignature:
         return False
     params = next(p for p in PARAMS.values() if addr.accepts(dest, p.name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidAddress
 
@@ -40,10 +42,16 @@ def parse_address(text: object) -> bytes:
     Raises:
         InvalidAddress: not text, not 0x + 40 hex digits, or a mixed-case checksum mismatch.
     """
+    if isinstance(text, str):
+        return _parse_text(text)
     if isinstance(text, (bytes, bytearray)) and len(text) == 20:
         return bytes(text)
-    if not isinstance(text, str):
-        raise InvalidAddress(f"an EVM address is 0x followed by 40 hex digits, got {type(text).__name__}")
+    raise InvalidAddress(f"an EVM address is 0x followed by 40 hex digits, got {type(text).__name__}")
+
+
+# Backends send to the same few addresses again and again; checking a checksum costs a hash.
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> bytes:
     body = text[2:] if text[:2] in ("0x", "0X") else None
     if body is None or len(body) != 40 or not _HEX.issuperset(body):
         shown = text if len(text) <= 64 else text[:61] + "..."

@@ -18,6 +18,11 @@ def _length_prefix(length: int, offset: int) -> bytes:
     return bytes([offset + 55 + len(encoded)]) + encoded
 
 
+def list_prefix(payload_length: int) -> bytes:
+    """Return the RLP header of a list whose items encode to ``payload_length`` bytes."""
+    return _length_prefix(payload_length, 0xC0)
+
+
 def encode(item: Item) -> bytes:
     """Encode bytes, a non-negative int (big-endian, no leading zeros) or a list of items.
 

@@ -109,22 +109,31 @@ class EvmTransaction:
             base.append([a.rlp_item() for a in self.authorization_list])
         return base
 
-    def signing_hash(self) -> bytes:
-        """Return the hash the sender signs."""
-        if self.tx_type == LEGACY:
-            return keccak256(rlp.encode([*self._fields(), self.chain_id, 0, 0]))
-        return keccak256(bytes([self.tx_type]) + rlp.encode(self._fields()))
+    def _body(self) -> bytes:
+        # The encoded fields, shared by the signing payload and the signed transaction.
+        return b"".join([rlp.encode(x) for x in self._fields()])
 
-    def encode_signed(self, recovery_id: int, r: int, s: int) -> bytes:
-        """Return the network serialization with a signature (legacy v = recid + 35 + 2*chainId)."""
+    def signing_hash(self, body: bytes | None = None) -> bytes:
+        """Return the hash the sender signs."""
+        body = self._body() if body is None else body
         if self.tx_type == LEGACY:
-            return rlp.encode([*self._fields(), recovery_id + 35 + 2 * self.chain_id, r, s])
-        return bytes([self.tx_type]) + rlp.encode([*self._fields(), recovery_id, r, s])
+            tail = rlp.encode(self.chain_id) + b"\x80\x80"
+            return keccak256(rlp.list_prefix(len(body) + len(tail)) + body + tail)
+        return keccak256(bytes([self.tx_type]) + rlp.list_prefix(len(body)) + body)
+
+    def encode_signed(self, recovery_id: int, r: int, s: int, body: bytes | None = None) -> bytes:
+        """Return the network serialization with a signature (legacy v = recid + 35 + 2*chainId)."""
+        body = self._body() if body is None else body
+        v = recovery_id + 35 + 2 * self.chain_id if self.tx_type == LEGACY else recovery_id
+        tail = rlp.encode(v) + rlp.encode(r) + rlp.encode(s)
+        encoded = rlp.list_prefix(len(body) + len(tail)) + body + tail
+        return encoded if self.tx_type == LEGACY else bytes([self.tx_type]) + encoded
 
     def sign(self, secret: bytes, chain: str) -> SignedTransaction:
         """Sign with a private key; return the raw transaction and its hash."""
-        r, s, rec = secp256k1.sign_recoverable(secret, self.signing_hash())
-        raw = self.encode_signed(rec, r, s)
+        body = self._body()
+        r, s, rec = secp256k1.sign_recoverable(secret, self.signing_hash(body))
+        raw = self.encode_signed(rec, r, s, body)
         return SignedTransaction(chain=chain, raw=raw, txid="0x" + keccak256(raw).hex(), extra={"tx": self})
 
 

@@ -36,9 +36,17 @@ class SolanaChain:
     """A :class:`walletkit.chain.Chain` for Solana."""
 
     spec = ChainSpec(
-        name="sol", family="solana", display_name="Solana", symbol="SOL", decimals=9, curve="ed25519",
-        coin_type=501, networks=("mainnet", "devnet", "testnet", "localnet"),
-        profiles=("default", "ledger", "solana-keygen"), aliases=("solana",), explorer="explorer.solana.com",
+        name="sol",
+        family="solana",
+        display_name="Solana",
+        symbol="SOL",
+        decimals=9,
+        curve="ed25519",
+        coin_type=501,
+        networks=("mainnet", "devnet", "testnet", "localnet"),
+        profiles=("default", "ledger", "solana-keygen"),
+        aliases=("solana",),
+        explorer="explorer.solana.com",
     )
 
     def derivation_path(

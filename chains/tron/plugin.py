@@ -25,8 +25,16 @@ class TronChain:
     """A :class:`walletkit.chain.Chain` for TRON (mainnet, Nile and Shasta test networks)."""
 
     spec = ChainSpec(
-        name="tron", family="tron", display_name="TRON", symbol="TRX", decimals=6, curve="secp256k1",
-        coin_type=195, networks=("mainnet", "nile", "shasta"), aliases=("trx",), explorer="tronscan.org",
+        name="tron",
+        family="tron",
+        display_name="TRON",
+        symbol="TRX",
+        decimals=6,
+        curve="secp256k1",
+        coin_type=195,
+        networks=("mainnet", "nile", "shasta"),
+        aliases=("trx",),
+        explorer="tronscan.org",
     )
 
     def derivation_path(self, *, account: int, change: int, index: int, options: AddressOptions) -> DerivationPath:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import coincurve
 from coincurve import PublicKey as _Pub
+from coincurve.context import GLOBAL_CONTEXT
 
 from walletkit.errors import InvalidKey, InvalidSignature
 
@@ -83,15 +84,24 @@ def taproot_output_key(internal_x: bytes, merkle_root: bytes = b"") -> tuple[byt
     return point.format(), int(point.parity)
 
 
+def _signing_key(secret: bytes) -> coincurve.PrivateKey:
+    # coincurve.PrivateKey(secret) computes two public keys (two point multiplications) that
+    # signing never reads; a key holding only the secret and the context signs identically.
+    key = object.__new__(coincurve.PrivateKey)
+    key.secret = secret
+    key.context = GLOBAL_CONTEXT
+    return key
+
+
 def sign_recoverable(secret: bytes, digest32: bytes) -> tuple[int, int, int]:
     """Sign a 32-byte digest; return (r, s, recovery_id) with low S."""
-    sig = coincurve.PrivateKey(secret).sign_recoverable(digest32, hasher=None)
+    sig = _signing_key(secret).sign_recoverable(digest32, hasher=None)
     return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
 
 
 def sign_der(secret: bytes, digest32: bytes) -> bytes:
     """Sign a 32-byte digest; return the DER signature (low S)."""
-    out: bytes = coincurve.PrivateKey(secret).sign(digest32, hasher=None)
+    out: bytes = _signing_key(secret).sign(digest32, hasher=None)
     return out
 
 
