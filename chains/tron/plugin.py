@@ -65,12 +65,16 @@ class TronChain:
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
-        """Build an unsigned TRX or TRC-20 transfer from a reference block."""
-        raise UnsupportedOperation("TRON transfers are not available in this release yet")
+        """Build an unsigned TRX (no token), TRC-10 (numeric token id) or TRC-20 (token contract) transfer."""
+        from chains.tron.transfer import build_transfer
+
+        return build_transfer(account, to, amount, token, fields)
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a TRON transaction: a recoverable signature over txID = sha256(raw_data)."""
-        raise UnsupportedOperation("TRON transaction signing is not available in this release yet")
+        from chains.tron.transfer import sign_transaction
+
+        return sign_transaction(account, tx)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by TIP-191 (tronweb ``signMessageV2``)."""
