@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from chains.tron import messages
 from chains.tron.address import address_of, parse_address, to_base58
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import UnsupportedOperation, WrongNetwork
+from walletkit.errors import WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -85,8 +85,11 @@ class TronChain:
         return messages.recover(message, signature) == to_base58(parse_address(address))
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
-        """Return a TRON HTTP API client at ``url``."""
-        raise UnsupportedOperation("a TRON network client is not available in this release yet")
+        """Return a TRON HTTP API client at ``url`` (``api_key=`` adds the TRON-PRO-API-KEY header)."""
+        from chains.tron.client import TronClient
+
+        api_key = options.get("api_key")
+        return TronClient(url, network or "mainnet", api_key=str(api_key) if api_key else None)
 
     def __repr__(self) -> str:
         return "TronChain(tron)"
