@@ -80,12 +80,16 @@ class SolanaChain:
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
-        """Build an unsigned SOL or SPL transfer."""
-        raise UnsupportedOperation("Solana transfers are not available in this release yet")
+        """Build an unsigned SOL or SPL transfer (see :mod:`chains.solana.transfer` for the fields)."""
+        from chains.solana.transfer import build_transfer
+
+        return build_transfer(account, to, amount, token, fields)
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a transaction built for this account."""
-        raise UnsupportedOperation("Solana transaction signing is not available in this release yet")
+        from chains.solana.transfer import sign_transaction
+
+        return sign_transaction(account, tx)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign the raw message bytes with ed25519 (the dApp "sign this text" flow); base58 signature."""
@@ -105,6 +109,12 @@ class SolanaChain:
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a Solana JSON-RPC client at ``url``."""
         raise UnsupportedOperation("a Solana network client is not available in this release yet")
+
+    def local_engine(self, **options: object) -> ChainClient:
+        """Start a LiteSVM runtime in-process."""
+        from chains.solana.litesvm import SolanaSvm
+
+        return SolanaSvm()
 
     def __repr__(self) -> str:
         return "SolanaChain(sol)"
