@@ -18,6 +18,7 @@ from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
+from solders.transaction_metadata import FailedTransactionMetadata
 
 from chains.solana import programs
 from chains.solana.transfer import pubkey
@@ -64,7 +65,7 @@ class SolanaSvm:
     def airdrop(self, address: str, lamports: int) -> None:
         """Credit ``lamports`` to ``address``."""
         result = self.svm.airdrop(pubkey(address), lamports)
-        if type(result).__name__ == "FailedTransactionMetadata":
+        if isinstance(result, FailedTransactionMetadata):
             raise BroadcastRejected(f"airdrop to {address} failed: {result.err()}")
 
     def create_mint(self, authority: str, decimals: int, supply: int = 0, token_2022: bool = False) -> str:
@@ -174,7 +175,7 @@ class SolanaSvm:
         """Execute the transaction; raise BroadcastRejected with the runtime's error if it failed."""
         tx = VersionedTransaction.from_bytes(signed.raw)
         result = self.svm.send_transaction(tx)
-        if type(result).__name__ == "FailedTransactionMetadata":
+        if isinstance(result, FailedTransactionMetadata):
             logs = "; ".join(result.meta().logs()[-3:])
             raise BroadcastRejected(f"Solana runtime refused {signed.txid}: {result.err()} ({logs})")
         self.results[signed.txid] = result

@@ -152,11 +152,18 @@ def build_transfer(
         instructions += _token_instructions(payer, recipient, pubkey(token, "mint"), amount, fields)
     memo = fields.get("memo")
     if memo is not None:
-        instructions.append(programs.memo(memo.encode() if isinstance(memo, str) else bytes(memo), payer))  # type: ignore[arg-type]
+        if not isinstance(memo, (str, bytes)):
+            raise InvalidTransaction(f"memo is text or bytes, got {type(memo).__name__}")
+        instructions.append(programs.memo(memo.encode() if isinstance(memo, str) else memo, payer))
     version = fields.get("version", "legacy")
     if version not in ("legacy", "v0"):
         raise InvalidTransaction(f"version must be 'legacy' or 'v0', got {version!r}")
-    tables = tuple(fields.get("address_lookup_tables") or ())  # type: ignore[call-overload]
+    given_tables = fields.get("address_lookup_tables") or ()
+    if not isinstance(given_tables, (list, tuple)) or not all(
+        isinstance(t, AddressLookupTableAccount) for t in given_tables
+    ):
+        raise InvalidTransaction("address_lookup_tables holds AddressLookupTableAccount values (see lookup_table())")
+    tables: tuple[AddressLookupTableAccount, ...] = tuple(given_tables)
     if tables and version != "v0":
         raise InvalidTransaction("address lookup tables need version='v0'")
     return SolanaTransfer(payer, tuple(instructions), blockhash, str(version), tables)
