@@ -80,12 +80,16 @@ class BitcoinChain:
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> object:
-        """Build an unsigned PSBT transfer."""
-        raise UnsupportedOperation("Bitcoin transfers are not available in this release yet")
+        """Select coins and build an unsigned transfer (see :mod:`chains.bitcoin.transfer` for the fields)."""
+        from chains.bitcoin.transfer import build_transfer
+
+        return build_transfer(account, to, amount, token, fields)
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign every input the account owns and finalize."""
-        raise UnsupportedOperation("Bitcoin transaction signing is not available in this release yet")
+        from chains.bitcoin.transfer import sign_transfer
+
+        return sign_transfer(account, tx)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by BIP137 (base64), with the header of the account's kind."""

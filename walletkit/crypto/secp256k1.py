@@ -93,6 +93,40 @@ def _signing_key(secret: bytes) -> coincurve.PrivateKey:
     return key
 
 
+def taproot_tweak_secret(secret: bytes, merkle_root: bytes = b"") -> bytes:
+    """Return the BIP341 tweaked secret: d' = (d or n-d, so P has even y) + hashTapTweak(P.x || root)."""
+    from walletkit.crypto.hashes import tagged_hash
+
+    unc = _Pub.from_valid_secret(secret).format(False)
+    d = int.from_bytes(secret, "big")
+    if unc[64] & 1:
+        d = N - d
+    t = int.from_bytes(tagged_hash("TapTweak", unc[1:33] + merkle_root), "big")
+    tweaked = (d + t) % N
+    if t >= N or tweaked == 0:
+        raise InvalidKey("taproot tweak gives an invalid key (probability 2^-128)")
+    return tweaked.to_bytes(32, "big")
+
+
+def sign_schnorr(secret: bytes, digest32: bytes, aux: bytes | None = None) -> bytes:
+    """Return a 64-byte BIP340 signature; ``aux`` is 32 bytes of auxiliary randomness (fresh by default)."""
+    import secrets
+
+    # BIP340 signing needs the keypair, so here the full coincurve key (with its x-only public key).
+    out: bytes = coincurve.PrivateKey(secret).sign_schnorr(digest32, aux if aux is not None else secrets.token_bytes(32))
+    return out
+
+
+def verify_schnorr(xonly: bytes, signature: bytes, digest32: bytes) -> bool:
+    """Return True if a BIP340 signature verifies under a 32-byte x-only key."""
+    from coincurve import PublicKeyXOnly
+
+    try:
+        return bool(PublicKeyXOnly(xonly).verify(signature, digest32))
+    except (ValueError, TypeError):
+        return False
+
+
 def sign_recoverable(secret: bytes, digest32: bytes) -> tuple[int, int, int]:
     """Sign a 32-byte digest; return (r, s, recovery_id) with low S."""
     sig = _signing_key(secret).sign_recoverable(digest32, hasher=None)

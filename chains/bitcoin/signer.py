@@ -1,0 +1,56 @@
+"""Signing one input of each kind: P2PKH (legacy), P2SH-P2WPKH and P2WPKH (BIP143), P2TR key path (BIP341).
+
+Every spent output (amount and script) is required: segwit v0 commits to the amount,
+taproot to all amounts and scripts, and a wrong amount must not be signable.
+"""
+
+from __future__ import annotations
+
+from chains.bitcoin import script, sighash
+from chains.bitcoin.tx import Transaction, TxOut
+from walletkit.crypto import secp256k1
+from walletkit.errors import InvalidTransaction
+
+
+def input_kind(script_pubkey: bytes, public: bytes) -> str | None:
+    """Return the kind of ``script_pubkey`` if ``public`` can spend it, else None."""
+    for kind, template in script.SCRIPT_OF.items():
+        if template(public) == script_pubkey:
+            return kind
+    return None
+
+
+def sign_input(
+    tx: Transaction,
+    index: int,
+    secret: bytes,
+    public: bytes,
+    spent: list[TxOut],
+    hash_type: int = sighash.SIGHASH_ALL,
+    aux: bytes | None = None,
+) -> Transaction:
+    """Return ``tx`` with input ``index`` signed by the key (its kind read from the spent script).
+
+    Raises:
+        InvalidTransaction: the key cannot spend that output, or a spent output is missing.
+    """
+    if len(spent) != len(tx.inputs):
+        raise InvalidTransaction(f"signing needs every spent output: {len(tx.inputs)} inputs, {len(spent)} given")
+    prev = spent[index]
+    kind = input_kind(prev.script_pubkey, public)
+    if kind is None:
+        raise InvalidTransaction(f"input {index} spends a script this key does not control")
+    if kind == "p2tr":
+        ht = sighash.SIGHASH_DEFAULT if hash_type == sighash.SIGHASH_ALL else hash_type
+        digest = sighash.bip341(tx, index, spent, ht)
+        signature = secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
+        return tx.with_input(index, witness=(signature if ht == 0 else signature + bytes([ht]),))
+    if kind == "p2pkh":
+        digest = sighash.legacy(tx, index, prev.script_pubkey, hash_type)
+        signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
+        return tx.with_input(index, script_sig=script.push(signature) + script.push(public))
+    script_code = script.p2pkh(public)  # BIP143: P2WPKH's scriptCode is the P2PKH script
+    digest = sighash.bip143(tx, index, script_code, prev.value, hash_type)
+    signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
+    script_sig = script.push(script.p2wpkh(public)) if kind == "p2sh-p2wpkh" else b""
+    return tx.with_input(index, script_sig=script_sig, witness=(signature, public))

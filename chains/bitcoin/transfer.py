@@ -1,0 +1,198 @@
+"""Building and signing Bitcoin transfers from an account.
+
+Fields (offline): ``utxos`` (``Utxo`` values or dicts with ``txid``, ``vout``, ``value`` and,
+when not the account's own output, ``script_pubkey``), ``fee_rate`` (sat/vB), ``outputs``
+(more recipients: ``[(address, amount), ...]``), ``data`` (an OP_RETURN payload),
+``rbf`` (default True), ``locktime``, ``change_index`` (default 0: change goes to
+m/.../1/change_index of the same kind), ``max_fee`` (default 0.1 BTC) and
+``max_fee_rate`` (default 0.1 BTC/kvB = 10,000 sat/vB), as Bitcoin Core caps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chains.bitcoin import address as addr
+from chains.bitcoin import coinselect, script, signer
+from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
+from walletkit.chain import SignedTransaction
+from walletkit.errors import DustOutput, FeeTooHigh, InvalidInput, InvalidTransaction
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+MAX_FEE = 10_000_000  # 0.1 BTC, Core's -maxtxfee
+MAX_FEE_RATE = 10_000  # sat/vB = 0.1 BTC/kvB, Core's maxfeerate
+_FIELDS = {"utxos", "fee_rate", "outputs", "data", "rbf", "locktime", "change_index", "max_fee", "max_fee_rate"}
+
+
+@dataclass(frozen=True, slots=True)
+class Utxo:
+    """A spendable output: where it is, its value, and its script (the account's own by default)."""
+
+    txid: str
+    vout: int
+    value: int
+    script_pubkey: bytes | None = None
+
+    @classmethod
+    def coerce(cls, value: object) -> Utxo:
+        """Accept a Utxo or a dict with txid, vout, value (and script_pubkey as hex or bytes)."""
+        if isinstance(value, Utxo):
+            return value
+        if not isinstance(value, Mapping):
+            raise InvalidInput(f"a UTXO is a Utxo or a dict with txid, vout and value, got {type(value).__name__}")
+        try:
+            txid, vout, amount = str(value["txid"]), value["vout"], value["value"]
+        except KeyError as e:
+            raise InvalidInput(f"a UTXO dict needs txid, vout and value; {e.args[0]!r} is missing") from None
+        if len(txid) != 64 or not all(c in "0123456789abcdefABCDEF" for c in txid):
+            raise InvalidInput(f"a UTXO txid is 64 hex digits, got {txid!r}")
+        for name, n in (("vout", vout), ("value", amount)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise InvalidInput(f"a UTXO {name} is a non-negative integer, got {n!r}")
+        spk = value.get("script_pubkey")
+        if isinstance(spk, str):
+            spk = bytes.fromhex(spk)
+        return cls(txid.lower(), vout, amount, spk)
+
+
+@dataclass(frozen=True, slots=True)
+class BitcoinTransfer:
+    """An unsigned transaction with the outputs it spends, its fee and which output is change."""
+
+    tx: Transaction
+    spent: tuple[TxOut, ...]
+    fee: int
+    change_output: int | None
+
+    @property
+    def fee_rate(self) -> float:
+        """The fee rate in sat/vB at the estimated signed size."""
+        return self.fee / max(1, self.estimated_vsize)
+
+    @property
+    def estimated_vsize(self) -> int:
+        """The virtual size once signed (72-byte ECDSA signatures)."""
+        unsigned_inputs = 41 * len(self.tx.inputs)  # outpoint, empty scriptSig, sequence
+        weight = (len(self.tx.serialize(witness=False)) - unsigned_inputs) * 4 + 2
+        weight += sum(coinselect.INPUT_WEIGHT[_kind_of(prev.script_pubkey)] for prev in self.spent)
+        return (weight + 3) // 4
+
+
+def _kind_of(spk: bytes) -> str:
+    if spk[:2] == b"\x00\x14":
+        return "p2wpkh"
+    if spk[:2] == b"\x51\x20":
+        return "p2tr"
+    if spk[:1] == b"\xa9":
+        return "p2sh-p2wpkh"
+    return "p2pkh"
+
+
+def _int(fields: Mapping[str, object], name: str, default: int) -> int:
+    value = fields.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidTransaction(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def build_transfer(
+    account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+) -> BitcoinTransfer:
+    """Select coins, add change unless dust, and return the unsigned transfer.
+
+    Raises:
+        WrongNetwork, InvalidAddress: a recipient of another network, or not an address.
+        DustOutput: an output below Core's dust threshold for its kind.
+        InsufficientFunds: the UTXOs cannot pay amount plus fee (needed and available named).
+        FeeTooHigh: the fee or rate is above the caps; nothing is built.
+    """
+    if token is not None:
+        raise InvalidInput("Bitcoin has no tokens; leave token=None")
+    unknown = set(fields) - _FIELDS
+    if unknown:
+        raise InvalidInput(
+            f"unknown Bitcoin transfer field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_FIELDS))}"
+        )
+    fee_rate = fields.get("fee_rate")
+    if isinstance(fee_rate, bool) or not isinstance(fee_rate, (int, float)) or fee_rate <= 0:
+        raise InvalidTransaction("fee_rate (sat/vB, > 0) is required offline; connect a client to estimate it")
+    max_fee, max_rate = _int(fields, "max_fee", MAX_FEE), _int(fields, "max_fee_rate", MAX_FEE_RATE)
+    if fee_rate > max_rate:
+        raise FeeTooHigh(f"fee rate {fee_rate} sat/vB is above the cap of {max_rate} sat/vB")
+    raw_utxos = fields.get("utxos")
+    if not isinstance(raw_utxos, Sequence) or isinstance(raw_utxos, (str, bytes)) or not raw_utxos:
+        raise InvalidTransaction("utxos (a list of Utxo or dicts) is required offline; connect a client to fill it")
+    utxos = [Utxo.coerce(u) for u in raw_utxos]
+    own = script.script_pubkey(account.public_key.data, account.kind)
+    recipients = [(to, amount)] + [(str(a), int(v)) for a, v in fields.get("outputs", ()) or ()]  # type: ignore[attr-defined]
+    outputs = []
+    for address, value in recipients:
+        dest = addr.decode(address, account.network)
+        if value < coinselect.dust_threshold(dest.script_pubkey):
+            raise DustOutput(
+                f"{value} sat to {address} is below the dust threshold of {coinselect.dust_threshold(dest.script_pubkey)} sat"
+            )
+        outputs.append(TxOut(value, dest.script_pubkey))
+    data = fields.get("data")
+    if data is not None:
+        payload = data.encode() if isinstance(data, str) else bytes(data)  # type: ignore[call-overload]
+        if len(payload) > 80:
+            raise InvalidTransaction(f"OP_RETURN data is at most 80 bytes, got {len(payload)}")
+        outputs.append(TxOut(0, b"\x6a" + script.push(payload)))
+    change_account = account.sibling(change=1, index=_int(fields, "change_index", 0))
+    change_script = script.script_pubkey(change_account.public_key.data, account.kind)
+    candidates = [
+        coinselect.Candidate(k, u.value, coinselect.INPUT_WEIGHT[_kind_of(u.script_pubkey or own)])
+        for k, u in enumerate(utxos)
+    ]
+    base_weight = (4 + 1 + 1 + 4) * 4 + 2 + sum(coinselect.output_weight(len(o.script_pubkey)) for o in outputs)
+    target = sum(o.value for o in outputs)
+    chosen = coinselect.select(
+        candidates,
+        target,
+        base_weight,
+        coinselect.output_weight(len(change_script)),
+        coinselect.dust_threshold(change_script),
+        float(fee_rate),
+    )
+    if chosen.fee > max_fee:
+        raise FeeTooHigh(f"fee {chosen.fee} sat is above the cap of {max_fee} sat")
+    sequence = 0xFFFFFFFD if fields.get("rbf", True) else 0xFFFFFFFF
+    inputs = tuple(TxIn(OutPoint(utxos[k].txid, utxos[k].vout), sequence=sequence) for k in chosen.chosen)
+    spent = tuple(TxOut(utxos[k].value, utxos[k].script_pubkey or own) for k in chosen.chosen)
+    change_output = None
+    if chosen.change:
+        change_output = len(outputs)
+        outputs.append(TxOut(chosen.change, change_script))
+    tx = Transaction(inputs, tuple(outputs), 2, _int(fields, "locktime", 0))
+    return BitcoinTransfer(tx, spent, chosen.fee, change_output)
+
+
+def sign_transfer(account: Account, transfer: object) -> SignedTransaction:
+    """Sign every input with the account's key (or its change key) and return the final transaction.
+
+    Raises:
+        InvalidTransaction: not a BitcoinTransfer, or an input this account cannot sign.
+    """
+    if not isinstance(transfer, BitcoinTransfer):
+        raise InvalidTransaction(f"expected a BitcoinTransfer (from account.transfer), got {type(transfer).__name__}")
+    keys = [account]
+    change = account.sibling(change=1, index=0)
+    if change is not account:
+        keys.append(change)
+    tx = transfer.tx
+    spent = list(transfer.spent)
+    for index, prev in enumerate(spent):
+        signer_account = next((k for k in keys if signer.input_kind(prev.script_pubkey, k.public_key.data)), None)
+        if signer_account is None:
+            raise InvalidTransaction(
+                f"input {index} ({tx.inputs[index].prevout.txid}:{tx.inputs[index].prevout.vout}) is not this account's"
+            )
+        tx = signer.sign_input(
+            tx, index, signer_account.signing_key().secret_bytes(), signer_account.public_key.data, spent
+        )
+    return SignedTransaction("btc", tx.serialize(), tx.txid, {"tx": tx, "fee": transfer.fee, "spent": tuple(spent)})

@@ -1,0 +1,183 @@
+"""Bitcoin transactions: the model and its serialization (legacy and BIP144 segwit).
+
+tx = version(4) || [0x00 0x01] || vin || vout || [witnesses] || locktime(4)
+txid = SHA256d(serialization without witnesses), shown byte-reversed
+vsize = ceil((3 * base_size + total_size) / 4)
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field, replace
+
+from walletkit.crypto.hashes import double_sha256
+from walletkit.errors import InvalidTransaction
+
+
+def varint(n: int) -> bytes:
+    """Encode a CompactSize integer."""
+    if n < 0xFD:
+        return bytes([n])
+    if n <= 0xFFFF:
+        return b"\xfd" + n.to_bytes(2, "little")
+    if n <= 0xFFFFFFFF:
+        return b"\xfe" + n.to_bytes(4, "little")
+    return b"\xff" + n.to_bytes(8, "little")
+
+
+def varbytes(data: bytes) -> bytes:
+    """Encode bytes with a CompactSize length prefix."""
+    return varint(len(data)) + data
+
+
+def read_varint(stream: io.BytesIO) -> int:
+    """Read a CompactSize integer."""
+    first = _read(stream, 1)[0]
+    if first < 0xFD:
+        return first
+    size = {0xFD: 2, 0xFE: 4, 0xFF: 8}[first]
+    return int.from_bytes(_read(stream, size), "little")
+
+
+def _read(stream: io.BytesIO, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise InvalidTransaction(f"truncated transaction: wanted {n} more bytes, got {len(data)}")
+    return data
+
+
+def read_varbytes(stream: io.BytesIO) -> bytes:
+    """Read bytes with a CompactSize length prefix."""
+    n = read_varint(stream)
+    if n > 4_000_000:
+        raise InvalidTransaction(f"a field of {n} bytes is larger than a block")
+    return _read(stream, n)
+
+
+@dataclass(frozen=True, slots=True)
+class OutPoint:
+    """A reference to an output: txid (display order, hex) and index."""
+
+    txid: str
+    vout: int
+
+    def serialize(self) -> bytes:
+        """Return the 36-byte outpoint (txid in internal byte order)."""
+        return bytes.fromhex(self.txid)[::-1] + self.vout.to_bytes(4, "little")
+
+
+@dataclass(frozen=True, slots=True)
+class TxIn:
+    """A transaction input."""
+
+    prevout: OutPoint
+    script_sig: bytes = b""
+    sequence: int = 0xFFFFFFFD  # RBF signalled (BIP125) by default
+    witness: tuple[bytes, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TxOut:
+    """A transaction output."""
+
+    value: int
+    script_pubkey: bytes
+
+    def serialize(self) -> bytes:
+        """Return value(8) || varbytes(scriptPubKey)."""
+        return self.value.to_bytes(8, "little") + varbytes(self.script_pubkey)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A Bitcoin transaction."""
+
+    inputs: tuple[TxIn, ...]
+    outputs: tuple[TxOut, ...]
+    version: int = 2
+    locktime: int = 0
+    _cache: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def has_witness(self) -> bool:
+        """True when any input carries witness data."""
+        return any(i.witness for i in self.inputs)
+
+    def serialize(self, witness: bool = True) -> bytes:
+        """Return the network serialization (BIP144 when ``witness`` and any input has a witness)."""
+        use_witness = witness and self.has_witness
+        parts = [self.version.to_bytes(4, "little")]
+        if use_witness:
+            parts.append(b"\x00\x01")
+        parts.append(varint(len(self.inputs)))
+        for i in self.inputs:
+            parts += [i.prevout.serialize(), varbytes(i.script_sig), i.sequence.to_bytes(4, "little")]
+        parts.append(varint(len(self.outputs)))
+        parts += [o.serialize() for o in self.outputs]
+        if use_witness:
+            for i in self.inputs:
+                parts.append(varint(len(i.witness)) + b"".join(varbytes(item) for item in i.witness))
+        parts.append(self.locktime.to_bytes(4, "little"))
+        return b"".join(parts)
+
+    @property
+    def txid(self) -> str:
+        """The txid (hex, display order)."""
+        return double_sha256(self.serialize(witness=False))[::-1].hex()
+
+    @property
+    def wtxid(self) -> str:
+        """The witness txid (hex, display order)."""
+        return double_sha256(self.serialize())[::-1].hex()
+
+    @property
+    def vsize(self) -> int:
+        """Virtual size in vbytes."""
+        base, total = len(self.serialize(witness=False)), len(self.serialize())
+        return (3 * base + total + 3) // 4
+
+    def with_input(self, index: int, **changes: object) -> Transaction:
+        """Return a copy with input ``index`` changed (script_sig, witness, sequence)."""
+        inputs = list(self.inputs)
+        inputs[index] = replace(inputs[index], **changes)  # type: ignore[arg-type]
+        return Transaction(tuple(inputs), self.outputs, self.version, self.locktime)
+
+    @classmethod
+    def parse(cls, data: bytes) -> Transaction:
+        """Parse a serialized transaction (legacy or segwit).
+
+        Raises:
+            InvalidTransaction: truncated, trailing bytes, or malformed fields.
+        """
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidTransaction(f"a raw transaction is bytes, got {type(data).__name__}")
+        stream = io.BytesIO(bytes(data))
+        version = int.from_bytes(_read(stream, 4), "little")
+        count = read_varint(stream)
+        segwit = False
+        if count == 0:
+            if _read(stream, 1) != b"\x01":
+                raise InvalidTransaction("bad segwit marker/flag")
+            segwit = True
+            count = read_varint(stream)
+        if count > 100_000:
+            raise InvalidTransaction(f"{count} inputs is more than a block can hold")
+        inputs = []
+        for _ in range(count):
+            txid = _read(stream, 32)[::-1].hex()
+            vout = int.from_bytes(_read(stream, 4), "little")
+            script = read_varbytes(stream)
+            sequence = int.from_bytes(_read(stream, 4), "little")
+            inputs.append(TxIn(OutPoint(txid, vout), script, sequence))
+        n_out = read_varint(stream)
+        if n_out > 100_000:
+            raise InvalidTransaction(f"{n_out} outputs is more than a block can hold")
+        outputs = [TxOut(int.from_bytes(_read(stream, 8), "little"), read_varbytes(stream)) for _ in range(n_out)]
+        if segwit:
+            for k in range(len(inputs)):
+                items = tuple(read_varbytes(stream) for _ in range(read_varint(stream)))
+                inputs[k] = replace(inputs[k], witness=items)
+        locktime = int.from_bytes(_read(stream, 4), "little")
+        if stream.read(1):
+            raise InvalidTransaction("trailing bytes after the transaction")
+        return cls(tuple(inputs), tuple(outputs), version, locktime)
