@@ -103,6 +103,12 @@ class BitcoinChain:
         """Return a Bitcoin Core JSON-RPC client at ``url``."""
         raise UnsupportedOperation("a Bitcoin network client is not available in this release yet")
 
+    def local_engine(self, **options: object) -> ChainClient:
+        """Start a regtest chain validated by libbitcoinkernel, in-process."""
+        from chains.bitcoin.regtest import RegtestChain
+
+        return RegtestChain(**options)  # type: ignore[arg-type]
+
     def __repr__(self) -> str:
         return "BitcoinChain(btc)"
 

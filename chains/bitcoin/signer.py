@@ -12,11 +12,25 @@ from walletkit.crypto import secp256k1
 from walletkit.errors import InvalidTransaction
 
 
+def _candidate_kind(script_pubkey: bytes) -> str | None:
+    # The shape of the script names the only kind worth computing (a taproot tweak is costly).
+    n = len(script_pubkey)
+    if n == 25 and script_pubkey[:3] == b"\x76\xa9\x14":
+        return "p2pkh"
+    if n == 22 and script_pubkey[:2] == b"\x00\x14":
+        return "p2wpkh"
+    if n == 23 and script_pubkey[:2] == b"\xa9\x14":
+        return "p2sh-p2wpkh"
+    if n == 34 and script_pubkey[:2] == b"\x51\x20":
+        return "p2tr"
+    return None
+
+
 def input_kind(script_pubkey: bytes, public: bytes) -> str | None:
     """Return the kind of ``script_pubkey`` if ``public`` can spend it, else None."""
-    for kind, template in script.SCRIPT_OF.items():
-        if template(public) == script_pubkey:
-            return kind
+    kind = _candidate_kind(script_pubkey)
+    if kind is not None and script.SCRIPT_OF[kind](public) == script_pubkey:
+        return kind
     return None
 
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from chains.bitcoin import address as addr
 from chains.bitcoin import coinselect, script, signer
+from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
 from walletkit.chain import SignedTransaction
-from walletkit.errors import DustOutput, FeeTooHigh, InvalidInput, InvalidTransaction
+from walletkit.errors import DustOutput, FeeTooHigh, InsufficientFunds, InvalidInput, InvalidTransaction
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -80,6 +81,42 @@ class BitcoinTransfer:
         weight = (len(self.tx.serialize(witness=False)) - unsigned_inputs) * 4 + 2
         weight += sum(coinselect.INPUT_WEIGHT[_kind_of(prev.script_pubkey)] for prev in self.spent)
         return (weight + 3) // 4
+
+    def to_psbt(self, account: Account | None = None) -> Psbt:
+        """Return the transfer as a PSBT v0: every spent output, and (given the account) its keys and paths.
+
+        Inputs carry ``witness_utxo`` (the amount and script; P2PKH inputs too, since the
+        previous transactions are not known offline); the change output is marked as the
+        account's own, so a hardware signer can show it as change.
+        """
+        psbt = Psbt.create(self.tx)
+        owners = _owners(account) if account is not None else []
+        for index, prev in enumerate(self.spent):
+            owner = next((a for a in owners if signer.input_kind(prev.script_pubkey, a.public_key.data)), None)
+            if owner is None:
+                psbt.update_input(index, prev)
+            else:
+                path = owner.path.indexes if owner.path is not None else None
+                psbt.update_input(index, prev, public=owner.public_key.data, path=path)
+        if account is not None and self.change_output is not None:
+            change = account.sibling(change=1, index=0)
+            for candidate in _owners(account):
+                if self.tx.outputs[self.change_output].script_pubkey == script.script_pubkey(
+                    candidate.public_key.data, account.kind
+                ):
+                    change = candidate
+            psbt.update_output(
+                self.change_output,
+                change.public_key.data,
+                path=change.path.indexes if change.path is not None else (),
+            )
+        return psbt
+
+
+def _owners(account: Account) -> list[Account]:
+    """The account and its first change sibling: the keys a transfer from it may spend with."""
+    change = account.sibling(change=1, index=0)
+    return [account] if change is account else [account, change]
 
 
 def _kind_of(spk: bytes) -> str:
@@ -178,12 +215,16 @@ def sign_transfer(account: Account, transfer: object) -> SignedTransaction:
     Raises:
         InvalidTransaction: not a BitcoinTransfer, or an input this account cannot sign.
     """
+    if isinstance(transfer, (Psbt, str)):
+        psbt = sign_psbt(account, transfer)
+        psbt.finalize()
+        tx = psbt.extract()
+        return SignedTransaction("btc", tx.serialize(), tx.txid, {"tx": tx, "fee": psbt.fee(), "psbt": psbt})
     if not isinstance(transfer, BitcoinTransfer):
-        raise InvalidTransaction(f"expected a BitcoinTransfer (from account.transfer), got {type(transfer).__name__}")
-    keys = [account]
-    change = account.sibling(change=1, index=0)
-    if change is not account:
-        keys.append(change)
+        raise InvalidTransaction(
+            f"expected a BitcoinTransfer (from account.transfer), a Psbt or base64 PSBT text, got {type(transfer).__name__}"
+        )
+    keys = _owners(account)
     tx = transfer.tx
     spent = list(transfer.spent)
     for index, prev in enumerate(spent):
@@ -196,3 +237,73 @@ def sign_transfer(account: Account, transfer: object) -> SignedTransaction:
             tx, index, signer_account.signing_key().secret_bytes(), signer_account.public_key.data, spent
         )
     return SignedTransaction("btc", tx.serialize(), tx.txid, {"tx": tx, "fee": transfer.fee, "spent": tuple(spent)})
+
+
+def sign_psbt(account: Account, psbt: Psbt | str) -> Psbt:
+    """Sign every PSBT input the account (or its first change key) can spend; return the PSBT.
+
+    A base64 text is parsed first and a new :class:`Psbt` returned; a :class:`Psbt` is signed
+    in place and returned. Inputs of other keys are left for other signers.
+
+    Raises:
+        InvalidTransaction: a UTXO is missing, or a witness UTXO disagrees with its
+            non-witness UTXO (the segwit fee attack).
+    """
+    if isinstance(psbt, str):
+        psbt = Psbt.from_base64(psbt)
+    if not isinstance(psbt, Psbt):
+        raise InvalidTransaction(f"expected a Psbt or base64 PSBT text, got {type(psbt).__name__}")
+    for owner in _owners(account):
+        psbt.sign(owner.signing_key().secret_bytes(), owner.public_key.data)
+    return psbt
+
+
+INCREMENTAL_RELAY_FEE = 1  # sat/vB, Core's -incrementalrelayfee (BIP125 rule 4)
+
+
+def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
+    """Return the BIP125 replacement of ``transfer`` paying ``fee_rate`` sat/vB, taken from its change.
+
+    The inputs stay the same (so the replacement conflicts with the original); the change
+    shrinks, and is dropped when it would become dust.
+
+    Raises:
+        InvalidTransaction: the original does not signal RBF, or the new rate is not higher.
+        InsufficientFunds: the change cannot pay the new fee (needed and available named).
+        FeeTooHigh: the new rate is above the default cap.
+    """
+    if not isinstance(transfer, BitcoinTransfer):
+        raise InvalidTransaction(f"bump_fee takes a BitcoinTransfer, got {type(transfer).__name__}")
+    if not any(i.sequence < 0xFFFFFFFE for i in transfer.tx.inputs):
+        raise InvalidTransaction(
+            "the original transaction does not signal replaceability (BIP125); it cannot be bumped"
+        )
+    if fee_rate > MAX_FEE_RATE:
+        raise FeeTooHigh(f"fee rate {fee_rate} sat/vB is above the cap of {MAX_FEE_RATE} sat/vB")
+    if fee_rate <= transfer.fee_rate:
+        raise InvalidTransaction(f"the new fee rate {fee_rate} sat/vB must exceed the current {transfer.fee_rate:.2f}")
+    if transfer.change_output is None:
+        raise InsufficientFunds(transfer.fee + 1, transfer.fee, "sat (fee; no change output to take more from)")
+    vsize = transfer.estimated_vsize
+    new_fee = max(-(-int(fee_rate * vsize * 1000) // 1000), transfer.fee + INCREMENTAL_RELAY_FEE * vsize)
+    change = transfer.tx.outputs[transfer.change_output]
+    extra = new_fee - transfer.fee
+    outputs = list(transfer.tx.outputs)
+    change_index: int | None = transfer.change_output
+    if change.value - extra < coinselect.dust_threshold(change.script_pubkey):
+        # Dropping the change makes the transaction smaller; the whole change becomes fee.
+        del outputs[transfer.change_output]
+        change_index = None
+        without = transfer.fee + change.value
+        smaller = vsize - coinselect.output_weight(len(change.script_pubkey)) // 4
+        if without < fee_rate * smaller:
+            raise InsufficientFunds(
+                -(-int(fee_rate * smaller * 1000) // 1000), without, "sat (fee: old fee plus change)"
+            )
+        new_fee = without
+    else:
+        outputs[transfer.change_output] = TxOut(change.value - extra, change.script_pubkey)
+    if new_fee > MAX_FEE:
+        raise FeeTooHigh(f"fee {new_fee} sat is above the cap of {MAX_FEE} sat")
+    tx = Transaction(transfer.tx.inputs, tuple(outputs), transfer.tx.version, transfer.tx.locktime)
+    return BitcoinTransfer(tx, transfer.spent, new_fee, change_index)

@@ -6,6 +6,8 @@ can pass a nonce.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import coincurve
 from coincurve import PublicKey as _Pub
 from coincurve.context import GLOBAL_CONTEXT
@@ -64,6 +66,7 @@ def add_tweak(public: bytes, tweak: bytes) -> bytes:
         raise InvalidKey("tweak gives an invalid public key") from e
 
 
+@lru_cache(maxsize=1024)
 def taproot_output_key(internal_x: bytes, merkle_root: bytes = b"") -> tuple[bytes, int]:
     """Return (Q.x, parity) of the BIP341 output key Q = P + int(hashTapTweak(P.x || root))G.
 
@@ -95,6 +98,17 @@ def _signing_key(secret: bytes) -> coincurve.PrivateKey:
 
 def taproot_tweak_secret(secret: bytes, merkle_root: bytes = b"") -> bytes:
     """Return the BIP341 tweaked secret: d' = (d or n-d, so P has even y) + hashTapTweak(P.x || root)."""
+    cached = _tweaked.get((secret, merkle_root))
+    if cached is not None:
+        return cached
+    tweaked = _taproot_tweak_secret(secret, merkle_root)
+    if len(_tweaked) >= 64:
+        _tweaked.pop(next(iter(_tweaked)))
+    _tweaked[(secret, merkle_root)] = tweaked
+    return tweaked
+
+
+def _taproot_tweak_secret(secret: bytes, merkle_root: bytes) -> bytes:
     from walletkit.crypto.hashes import tagged_hash
 
     unc = _Pub.from_valid_secret(secret).format(False)
@@ -108,13 +122,26 @@ def taproot_tweak_secret(secret: bytes, merkle_root: bytes = b"") -> bytes:
     return tweaked.to_bytes(32, "big")
 
 
+# BIP340 signing needs the keypair (the secret and its x-only public key): making it costs two
+# point multiplications, so the keypairs of recently used keys are kept (a bounded map).
+_keypairs: dict[bytes, coincurve.PrivateKey] = {}
+
+
 def sign_schnorr(secret: bytes, digest32: bytes, aux: bytes | None = None) -> bytes:
     """Return a 64-byte BIP340 signature; ``aux`` is 32 bytes of auxiliary randomness (fresh by default)."""
     import secrets
 
-    # BIP340 signing needs the keypair, so here the full coincurve key (with its x-only public key).
-    out: bytes = coincurve.PrivateKey(secret).sign_schnorr(digest32, aux if aux is not None else secrets.token_bytes(32))
+    key = _keypairs.get(secret)
+    if key is None:
+        key = coincurve.PrivateKey(secret)
+        if len(_keypairs) >= 64:
+            _keypairs.pop(next(iter(_keypairs)))
+        _keypairs[secret] = key
+    out: bytes = key.sign_schnorr(digest32, aux if aux is not None else secrets.token_bytes(32))
     return out
+
+
+_tweaked: dict[tuple[bytes, bytes], bytes] = {}
 
 
 def verify_schnorr(xonly: bytes, signature: bytes, digest32: bytes) -> bool:

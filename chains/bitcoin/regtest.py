@@ -1,0 +1,274 @@
+"""A regtest chain whose blocks Bitcoin Core's own engine validates (libbitcoinkernel, in-process).
+
+walletkit builds each block (coinbase with the BIP34 height, the BIP141 witness
+commitment, proof of work at regtest difficulty) and hands it to the kernel, which
+checks everything a node checks, scripts included. Notes from the kernel:
+``process_block`` does not raise for a block that fails, so the height is compared
+and ``block_checked`` reports the result; regtest halves the subsidy every 150 blocks.
+
+Before a transaction is mined, the engine checks what it can explain in words (an
+unknown or spent input, an immature coinbase, a script the kernel refuses) so a
+refused send says why.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from chains.bitcoin import address as addr
+from chains.bitcoin import kernel
+from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut, varint
+from walletkit.chain import SignedTransaction
+from walletkit.crypto.hashes import double_sha256
+from walletkit.errors import BroadcastRejected, EngineError, InsufficientFunds
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+COINBASE_MATURITY = 100
+HALVING_INTERVAL = 150  # regtest
+REGTEST_BITS = 0x207FFFFF
+_TARGET = 0x7FFFFF << (8 * (0x20 - 3))
+_WITNESS_RESERVED = bytes(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Coin:
+    """An unspent output the engine tracks."""
+
+    outpoint: OutPoint
+    output: TxOut
+    height: int
+    coinbase: bool
+
+
+def _merkle_root(hashes: list[bytes]) -> bytes:
+    level = hashes or [bytes(32)]
+    while len(level) > 1:
+        if len(level) % 2:
+            level = [*level, level[-1]]
+        level = [double_sha256(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def _script_number(n: int) -> bytes:
+    # CScript() << n: OP_0 and OP_1..OP_16 for small numbers (BIP34 compares these bytes).
+    if n == 0:
+        return b"\x00"
+    if n <= 16:
+        return bytes([0x50 + n])
+    out = bytearray()
+    while n:
+        out.append(n & 0xFF)
+        n >>= 8
+    if out[-1] & 0x80:
+        out.append(0)
+    return bytes([len(out)]) + bytes(out)
+
+
+class RegtestChain:
+    """A libbitcoinkernel regtest chain speaking the walletkit client protocol."""
+
+    chain = "btc"
+    network = "regtest"
+
+    def __init__(self, datadir: str | Path | None = None, fee_rate: float = 2.0) -> None:
+        try:
+            import pbk
+        except ImportError as e:
+            raise EngineError(f"libbitcoinkernel (py-bitcoinkernel) is not importable: {e}") from e
+        self._pbk = pbk
+        self._tmp = tempfile.TemporaryDirectory(prefix="walletkit-regtest-") if datadir is None else None
+        self.datadir = Path(self._tmp.name if self._tmp else str(datadir))
+        self._checked: list[Any] = []
+        callbacks = pbk.ValidationInterfaceCallbacks(
+            block_checked=lambda _u, _b, state: self._checked.append(
+                (int(state.validation_mode), int(state.block_validation_result))
+            )
+        )
+        self.chainman = pbk.load_chainman(self.datadir, pbk.ChainType.REGTEST, callbacks)
+        self.fee_rate = fee_rate
+        self.coins: dict[OutPoint, Coin] = {}
+        self.confirmed: dict[str, int] = {}
+        best = self.chainman.best_entry
+        self._tip_hash = bytes.fromhex(str(best.block_hash))[::-1]
+        stamp = best.block_header.timestamp
+        self._tip_time = int(stamp.timestamp()) if hasattr(stamp, "timestamp") else int(stamp)
+
+    # --- chain -------------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        """The active chain's height."""
+        return int(self.chainman.get_active_chain().height)
+
+    def subsidy(self, height: int) -> int:
+        """Return the block subsidy at ``height`` (regtest halving)."""
+        halvings = height // HALVING_INTERVAL
+        return 0 if halvings >= 64 else (50 * 10**8) >> halvings
+
+    def mine(self, blocks: int = 1, to: str | None = None, txs: list[Transaction] | None = None) -> list[str]:
+        """Mine ``blocks`` blocks paying the subsidy to ``to`` (the first one holding ``txs``); return their hashes.
+
+        Raises:
+            BroadcastRejected: the kernel refused a block; the message names its validation result.
+        """
+        script_pubkey = addr.decode(to, "regtest").script_pubkey if to else b"\x51"  # OP_TRUE (anyone can spend)
+        hashes = []
+        for k in range(blocks):
+            hashes.append(self._mine_one(script_pubkey, (txs or []) if k == 0 else []))
+        return hashes
+
+    def _mine_one(self, script_pubkey: bytes, txs: list[Transaction]) -> str:
+        height = self.height + 1
+        has_witness = any(t.has_witness for t in txs)
+        coinbase_outputs = [TxOut(self.subsidy(height), script_pubkey)]
+        if has_witness:
+            wtxids = [bytes(32)] + [bytes.fromhex(t.wtxid)[::-1] for t in txs]
+            commitment = double_sha256(_merkle_root(wtxids) + _WITNESS_RESERVED)
+            coinbase_outputs.append(TxOut(0, b"\x6a\x24\xaa\x21\xa9\xed" + commitment))
+        coinbase = Transaction(
+            (
+                TxIn(
+                    OutPoint("00" * 32, 0xFFFFFFFF),
+                    _script_number(height) + b"\x00",
+                    0xFFFFFFFF,
+                    (_WITNESS_RESERVED,) if has_witness else (),
+                ),
+            ),
+            tuple(coinbase_outputs),
+            2,
+            0,
+        )
+        block_txs = [coinbase, *txs]
+        root = _merkle_root([bytes.fromhex(t.txid)[::-1] for t in block_txs])
+        self._tip_time += 1
+        header = b""
+        for nonce in range(1 << 32):
+            header = (
+                (0x20000000).to_bytes(4, "little")
+                + self._tip_hash
+                + root
+                + self._tip_time.to_bytes(4, "little")
+                + REGTEST_BITS.to_bytes(4, "little")
+                + nonce.to_bytes(4, "little")
+            )
+            if int.from_bytes(double_sha256(header), "little") <= _TARGET:
+                break
+        raw = header + varint(len(block_txs)) + b"".join(t.serialize() for t in block_txs)
+        before = self.height
+        self._checked.clear()
+        try:
+            self.chainman.process_block(self._pbk.Block(raw))
+        except self._pbk.ProcessBlockException as e:
+            raise BroadcastRejected(f"libbitcoinkernel refused block {height}: {e}") from e
+        if self.height != before + 1:
+            result = self._checked[-1] if self._checked else None
+            raise BroadcastRejected(f"libbitcoinkernel refused block {height}: validation mode/result {result}")
+        block_hash = double_sha256(header)
+        self._tip_hash = block_hash
+        for t in txs:
+            for txin in t.inputs:
+                self.coins.pop(txin.prevout, None)
+        for t in block_txs:
+            self.confirmed[t.txid] = height
+            for i, out in enumerate(t.outputs):
+                if out.script_pubkey[:1] != b"\x6a":
+                    outpoint = OutPoint(t.txid, i)
+                    self.coins[outpoint] = Coin(outpoint, out, height, t is coinbase)
+        return block_hash[::-1].hex()
+
+    # --- look-ups --------------------------------------------------------------------
+
+    def utxos(self, address: str, *, mature_only: bool = True) -> list[Coin]:
+        """Return the coins of an address (mature coinbase outputs only, unless asked)."""
+        script_pubkey = addr.decode(address, "regtest").script_pubkey
+        tip = self.height
+        return [
+            c
+            for c in self.coins.values()
+            if c.output.script_pubkey == script_pubkey
+            and (not mature_only or not c.coinbase or tip + 1 - c.height >= COINBASE_MATURITY)
+        ]
+
+    def balance(self, address: str, token: str | None = None) -> int:
+        """Return the confirmed balance of an address in satoshis (immature coinbase included)."""
+        return sum(c.output.value for c in self.utxos(address, mature_only=False))
+
+    # --- ChainClient -----------------------------------------------------------------------
+
+    def prepare_transfer(
+        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> dict[str, object]:
+        """Fill ``utxos`` (the account's mature coins) and ``fee_rate``."""
+        filled = dict(fields)
+        if "utxos" not in filled:
+            owners = {account.address}
+            change = account.sibling(change=1, index=0)
+            owners.add(change.address)
+            coins = [c for owner in sorted(owners) for c in self.utxos(owner)]
+            if not coins:
+                raise InsufficientFunds(amount, 0, "sat")
+            filled["utxos"] = [
+                {
+                    "txid": c.outpoint.txid,
+                    "vout": c.outpoint.vout,
+                    "value": c.output.value,
+                    "script_pubkey": c.output.script_pubkey,
+                }
+                for c in coins
+            ]
+        filled.setdefault("fee_rate", self.fee_rate)
+        return filled
+
+    def broadcast(self, signed: SignedTransaction) -> str:
+        """Mine the transaction into a block the kernel validates; return its txid.
+
+        Raises:
+            BroadcastRejected: an unknown or spent input, an immature coinbase, a script
+                the kernel refuses, or a block it refuses; the message says which.
+        """
+        tx = Transaction.parse(signed.raw)
+        spent = []
+        for i, txin in enumerate(tx.inputs):
+            coin = self.coins.get(txin.prevout)
+            if coin is None:
+                raise BroadcastRejected(
+                    f"input {i} ({txin.prevout.txid}:{txin.prevout.vout}) is unknown or already spent"
+                )
+            if coin.coinbase and self.height + 1 - coin.height < COINBASE_MATURITY:
+                raise BroadcastRejected(
+                    f"input {i} spends a coinbase output of block {coin.height}: immature until block "
+                    f"{coin.height + COINBASE_MATURITY} (tip {self.height})"
+                )
+            spent.append(coin.output)
+        for i in range(len(tx.inputs)):
+            if not kernel.verify_input(tx, i, spent):
+                raise BroadcastRejected(f"libbitcoinkernel refused the script of input {i}")
+        self.mine(1, txs=[tx])
+        return tx.txid
+
+    def wait(self, txid: str, timeout: float = 60.0) -> object:
+        """Return the height of the block holding ``txid`` (mined at broadcast)."""
+        if txid not in self.confirmed:
+            raise BroadcastRejected(f"{txid} is not in the chain")
+        return self.confirmed[txid]
+
+    def close(self) -> None:
+        """Release the kernel and remove a temporary data directory."""
+        del self.chainman
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> RegtestChain:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
