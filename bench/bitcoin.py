@@ -32,7 +32,10 @@ def run(quick: bool) -> list[Row]:
                 "walletkit",
                 "walletkit",
                 measure(
-                    lambda tx=tx, spent=spent: signer.sign_input(tx, 0, secret, public, spent).serialize(), quick=quick
+                    lambda tx=tx, spent=spent, secret=secret, public=public: signer.sign_input(
+                        tx, 0, secret, public, spent
+                    ).serialize(),
+                    quick=quick,
                 ),
             )
         )
