@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from chains.bitcoin import address as addr
 from chains.bitcoin import bip137
 from chains.bitcoin.network import KINDS, NETWORKS, PARAMS, PURPOSE
+from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.wif import decode_wif, encode_wif
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import InvalidKey, UnsupportedOperation, WrongNetwork
+from walletkit.errors import InvalidKey, InvalidTransaction, UnsupportedOperation, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -90,6 +91,28 @@ class BitcoinChain:
         from chains.bitcoin.transfer import sign_transfer
 
         return sign_transfer(account, tx)
+
+    def sign_psbt(self, account: Account, psbt: object) -> Psbt:
+        """Sign the PSBT inputs the account can spend and return the PSBT (multi-party flows).
+
+        Reach it from an account as ``account.plugin.sign_psbt(account, psbt)``; ``psbt`` is a
+        :class:`~chains.bitcoin.psbt.Psbt` (signed in place) or base64 text.
+        """
+        from chains.bitcoin.transfer import sign_psbt
+
+        if not isinstance(psbt, (Psbt, str)):
+            raise InvalidTransaction(f"expected a Psbt or base64 PSBT text, got {type(psbt).__name__}")
+        return sign_psbt(account, psbt)
+
+    def bump_fee(self, transfer: object, fee_rate: float) -> object:
+        """Return the BIP125 replacement of an unsigned transfer at ``fee_rate`` sat/vB (see transfer.bump_fee)."""
+        from chains.bitcoin.transfer import BitcoinTransfer, bump_fee
+
+        if not isinstance(transfer, BitcoinTransfer):
+            raise InvalidTransaction(
+                f"bump_fee takes the BitcoinTransfer that was signed, got {type(transfer).__name__}"
+            )
+        return bump_fee(transfer, fee_rate)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by BIP137 (base64), with the header of the account's kind."""

@@ -1,0 +1,162 @@
+"""PSBT v0 (BIP174): round trips, signing of every kind verified by the kernel, the segwit fee attack, embit interop."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from embit import ec  # type: ignore[import-untyped]
+from embit.finalizer import finalize_psbt  # type: ignore[import-untyped]
+from embit.psbt import PSBT as EmbitPsbt  # type: ignore[import-untyped]
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import walletkit as wk
+from chains.bitcoin import kernel
+from chains.bitcoin.psbt import I_NON_WITNESS_UTXO, Psbt
+from chains.bitcoin.transfer import BitcoinTransfer, sign_psbt
+from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
+
+WALLET = wk.Wallet.from_mnemonic("legal winner thank year wave sausage worth useful legal winner thank yellow")
+KINDS = ["p2pkh", "p2sh-p2wpkh", "p2wpkh", "p2tr"]
+
+
+def _transfer(kind: str, values: tuple[int, ...] = (100_000, 30_000)) -> tuple[wk.Account, BitcoinTransfer]:
+    account = WALLET.account("btc", kind=kind, network="regtest")
+    to = WALLET.account("btc", index=5, network="regtest").address
+    utxos = [{"txid": os.urandom(32).hex(), "vout": i, "value": v} for i, v in enumerate(values)]
+    transfer = account.transfer(to, 110_000, utxos=utxos, fee_rate=3.0)
+    assert isinstance(transfer, BitcoinTransfer)
+    return account, transfer
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_psbt_sign_finalize_extract_verifies_in_the_kernel(kind: str) -> None:
+    account, transfer = _transfer(kind)
+    text = transfer.to_psbt(account).to_base64()
+    signed = account.sign(text)
+    tx = signed.extra["tx"]
+    assert isinstance(tx, Transaction)
+    assert kernel.verify_all(tx, list(transfer.spent))
+    assert signed.txid == account.sign(transfer).txid  # same unsigned transaction either way
+    assert signed.extra["fee"] == transfer.fee
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_psbt_records_paths_keys_and_change(kind: str) -> None:
+    account, transfer = _transfer(kind)
+    psbt = transfer.to_psbt(account)
+    public = account.public_key.data
+    assert account.path is not None
+    path = b"".join(i.to_bytes(4, "little") for i in account.path.indexes)
+    if kind == "p2tr":
+        assert psbt.inputs[0][b"\x17"] == public[1:]
+        assert psbt.inputs[0][b"\x16" + public[1:]] == b"\x00" + bytes(4) + path
+    else:
+        assert psbt.inputs[0][b"\x06" + public] == bytes(4) + path
+    assert transfer.change_output is not None
+    assert psbt.outputs[transfer.change_output]  # marked as ours
+
+
+def test_multi_party_sign_psbt_then_finalize() -> None:
+    # Two accounts of different kinds spend into one transaction; each signs what it owns.
+    a = WALLET.account("btc", index=1, kind="p2tr", network="regtest")
+    b = WALLET.account("btc", index=2, kind="p2wpkh", network="regtest")
+    spent = [TxOut(60_000, _spk(a)), TxOut(70_000, _spk(b))]
+    tx = Transaction(
+        (TxIn(OutPoint(os.urandom(32).hex(), 0)), TxIn(OutPoint(os.urandom(32).hex(), 1))), (TxOut(125_000, _spk(a)),)
+    )
+    psbt = Psbt.create(tx)
+    for i, prev in enumerate(spent):
+        psbt.update_input(i, prev)
+    text = sign_psbt(a, psbt.to_base64()).to_base64()
+    with pytest.raises(wk.errors.InvalidTransaction, match="input 1 is not signed"):
+        Psbt.from_base64(text).finalize()
+    final = b.plugin.sign_psbt(b, text)  # type: ignore[attr-defined]
+    final.finalize()
+    assert kernel.verify_all(final.extract(), spent)
+    assert final.fee() == 5_000
+
+
+def _spk(account: wk.Account) -> bytes:
+    from chains.bitcoin.address import decode
+
+    return decode(account.address).script_pubkey
+
+
+def test_segwit_fee_attack_is_refused() -> None:
+    account, transfer = _transfer("p2wpkh", (200_000,))
+    prev = Transaction((TxIn(OutPoint("33" * 32, 0)),), (transfer.spent[0],))
+    tx = Transaction((TxIn(OutPoint(prev.txid, 0)),), transfer.tx.outputs)
+    psbt = Psbt.create(tx)
+    psbt.update_input(0, TxOut(transfer.spent[0].value - 50_000, transfer.spent[0].script_pubkey), prev_tx=prev)
+    with pytest.raises(wk.errors.InvalidTransaction, match="segwit fee attack"):
+        account.plugin.sign_psbt(account, psbt)  # type: ignore[attr-defined]
+    # A non-witness UTXO that is not the outpoint's transaction is refused too.
+    psbt.inputs[0][bytes([I_NON_WITNESS_UTXO])] = Transaction((TxIn(OutPoint("44" * 32, 0)),), ()).serialize()
+    with pytest.raises(wk.errors.InvalidTransaction, match="not " + prev.txid):
+        account.plugin.sign_psbt(account, psbt)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("bad", ["not base64!", "cHNidP8=", "AAAA", ""])
+def test_bad_psbt_text_is_a_typed_error(bad: str) -> None:
+    with pytest.raises(wk.errors.InvalidTransaction):
+        Psbt.from_base64(bad)
+
+
+_bytes = st.binary(max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.binary(min_size=32, max_size=32), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.tuples(st.integers(0, 2**63), _bytes), min_size=1, max_size=4),
+    st.integers(0, 2**32 - 1),
+    st.dictionaries(st.binary(min_size=1, max_size=34).filter(lambda k: k[0] != 0), _bytes, max_size=3),
+)
+def test_psbt_parse_serialize_round_trip(
+    ins: list[tuple[bytes, int, int]], outs: list[tuple[int, bytes]], locktime: int, unknown: dict[bytes, bytes]
+) -> None:
+    tx = Transaction(
+        tuple(TxIn(OutPoint(t.hex(), v), sequence=s) for t, v, s in ins),
+        tuple(TxOut(v, spk) for v, spk in outs),
+        2,
+        locktime,
+    )
+    psbt = Psbt.create(tx)
+    psbt.globals.update(unknown)  # unknown and proprietary keys travel through unchanged
+    psbt.inputs[0].update(unknown)
+    psbt.outputs[-1].update(unknown)
+    raw = psbt.serialize()
+    again = Psbt.parse(raw)
+    assert again == psbt and again.serialize() == raw
+    assert Psbt.from_base64(psbt.to_base64()) == psbt
+
+
+@pytest.mark.parametrize("kind", ["p2sh-p2wpkh", "p2wpkh", "p2tr"])
+def test_embit_signs_our_psbt_and_we_finalize(kind: str) -> None:
+    # embit (another implementation) signs the PSBT made here; we finalize and the kernel accepts it.
+    account, transfer = _transfer(kind)
+    theirs = EmbitPsbt.from_string(transfer.to_psbt(account).to_base64())
+    assert theirs.sign_with(ec.PrivateKey(account.signing_key().secret_bytes())) == len(transfer.tx.inputs)
+    psbt = Psbt.from_base64(theirs.to_string())
+    psbt.finalize()
+    tx = psbt.extract()
+    assert tx.txid == account.sign(transfer).txid
+    assert kernel.verify_all(tx, list(transfer.spent))
+
+
+@pytest.mark.parametrize("kind", ["p2sh-p2wpkh", "p2wpkh"])  # embit 0.8's finalizer has no taproot
+def test_embit_reads_our_signed_psbt_identically(kind: str) -> None:
+    # The reverse: embit finalizes the PSBT signed here and extracts the same bytes we do.
+    account, transfer = _transfer(kind)
+    psbt = sign_psbt(account, transfer.to_psbt(account))
+    theirs = EmbitPsbt.from_string(psbt.to_base64())
+    assert theirs.fee() == transfer.fee
+    final = finalize_psbt(theirs)
+    psbt.finalize()
+    assert final.serialize() == psbt.extract().serialize()
