@@ -118,9 +118,26 @@ class BitcoinChain:
         """Sign by BIP137 (base64), with the header of the account's kind."""
         return bip137.sign(account.signing_key().secret_bytes(), message, account.kind)
 
+    def sign_message_bip322(self, account: Account, message: str | bytes, *, prefix: bool = False) -> str:
+        """Sign by BIP322 simple (P2WPKH and P2TR accounts); ``prefix`` adds the 2026 ``smp`` marker.
+
+        Reach it from an account as ``account.plugin.sign_message_bip322(account, message)``.
+        """
+        from chains.bitcoin import bip322
+
+        key = account.signing_key()
+        return bip322.sign(key.secret_bytes(), account.public_key.data, account.kind, message, prefix=prefix)
+
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
-        """Return True if a BIP137 signature's key owns ``address``."""
-        return bip137.verify(address, message, signature, network)
+        """Return True if ``signature`` (BIP137, or BIP322 simple) is the holder of ``address`` signing ``message``.
+
+        A 65-byte signature with a BIP137 header is read as BIP137; anything else as BIP322.
+        """
+        if _looks_bip137(signature):
+            return bip137.verify(address, message, signature, network)
+        from chains.bitcoin import bip322
+
+        return bip322.verify(address, message, signature, network)
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a Bitcoin Core JSON-RPC client at ``url``."""
@@ -134,6 +151,17 @@ class BitcoinChain:
 
     def __repr__(self) -> str:
         return "BitcoinChain(btc)"
+
+
+def _looks_bip137(signature: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(signature, validate=True) if isinstance(signature, str) else b""
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) == 65 and 27 <= raw[0] <= 42
 
 
 BITCOIN = BitcoinChain()
