@@ -14,7 +14,7 @@ from chains.bitcoin.network import KINDS, NETWORKS, PARAMS, PURPOSE
 from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.wif import decode_wif, encode_wif
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import InvalidKey, InvalidTransaction, UnsupportedOperation, WrongNetwork
+from walletkit.errors import InvalidKey, InvalidTransaction, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -140,8 +140,13 @@ class BitcoinChain:
         return bip322.verify(address, message, signature, network)
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
-        """Return a Bitcoin Core JSON-RPC client at ``url``."""
-        raise UnsupportedOperation("a Bitcoin network client is not available in this release yet")
+        """Return a client for a Bitcoin Core node (JSON-RPC, default) or an Esplora API (``backend="esplora"``).
+
+        See :mod:`chains.bitcoin.client`; options: ``backend``, ``fallback_fee_rate`` (Core), ``timeout``.
+        """
+        from chains.bitcoin.client import connect
+
+        return connect(url, network, **options)  # type: ignore[arg-type]
 
     def local_engine(self, **options: object) -> ChainClient:
         """Start a regtest chain validated by libbitcoinkernel, in-process."""
