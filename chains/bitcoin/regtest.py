@@ -9,6 +9,11 @@ and ``block_checked`` reports the result; regtest halves the subsidy every 150 b
 Before a transaction is mined, the engine checks what it can explain in words (an
 unknown or spent input, an immature coinbase, a script the kernel refuses) so a
 refused send says why.
+
+With ``automine=False`` broadcast transactions wait in a mempool until :meth:`RegtestChain.mine`
+(or :meth:`RegtestChain.wait`), and a conflicting transaction replaces them only under
+BIP125: the original signals replaceability, and the replacement pays the original's fee
+plus the incremental relay fee (1 sat/vB) for its own size. So a fee bump is testable.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ HALVING_INTERVAL = 150  # regtest
 REGTEST_BITS = 0x207FFFFF
 _TARGET = 0x7FFFFF << (8 * (0x20 - 3))
 _WITNESS_RESERVED = bytes(32)
+INCREMENTAL_RELAY_FEE = 1  # sat/vB, Core's -incrementalrelayfee (BIP125 rule 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +83,7 @@ class RegtestChain:
     chain = "btc"
     network = "regtest"
 
-    def __init__(self, datadir: str | Path | None = None, fee_rate: float = 2.0) -> None:
+    def __init__(self, datadir: str | Path | None = None, fee_rate: float = 2.0, automine: bool = True) -> None:
         try:
             import pbk
         except ImportError as e:
@@ -93,6 +99,8 @@ class RegtestChain:
         )
         self.chainman = pbk.load_chainman(self.datadir, pbk.ChainType.REGTEST, callbacks)
         self.fee_rate = fee_rate
+        self.automine = automine
+        self.mempool: dict[str, tuple[Transaction, int]] = {}  # txid -> (tx, fee), when not automining
         self.coins: dict[OutPoint, Coin] = {}
         self.confirmed: dict[str, int] = {}
         best = self.chainman.best_entry
@@ -119,9 +127,13 @@ class RegtestChain:
             BroadcastRejected: the kernel refused a block; the message names its validation result.
         """
         script_pubkey = addr.decode(to, "regtest").script_pubkey if to else b"\x51"  # OP_TRUE (anyone can spend)
+        first = txs if txs is not None else [tx for tx, _ in self.mempool.values()]
         hashes = []
         for k in range(blocks):
-            hashes.append(self._mine_one(script_pubkey, (txs or []) if k == 0 else []))
+            hashes.append(self._mine_one(script_pubkey, first if k == 0 else []))
+            if k == 0:
+                for tx in first:
+                    self.mempool.pop(tx.txid, None)
         return hashes
 
     def _mine_one(self, script_pubkey: bytes, txs: list[Transaction]) -> str:
@@ -250,11 +262,40 @@ class RegtestChain:
         for i in range(len(tx.inputs)):
             if not kernel.verify_input(tx, i, spent):
                 raise BroadcastRejected(f"libbitcoinkernel refused the script of input {i}")
-        self.mine(1, txs=[tx])
+        if self.automine:
+            self.mine(1, txs=[tx])
+        else:
+            self._accept_to_mempool(tx, sum(o.value for o in spent) - sum(o.value for o in tx.outputs))
         return tx.txid
 
+    def _accept_to_mempool(self, tx: Transaction, fee: int) -> None:
+        # BIP125: every conflicting transaction must signal, and the replacement must pay for
+        # them plus its own relay at the incremental rate.
+        spends = {txin.prevout for txin in tx.inputs}
+        conflicts = {
+            txid: (old, old_fee)
+            for txid, (old, old_fee) in self.mempool.items()
+            if spends & {txin.prevout for txin in old.inputs}
+        }
+        for txid, (old, _) in conflicts.items():
+            if not any(txin.sequence < 0xFFFFFFFE for txin in old.inputs):
+                raise BroadcastRejected(
+                    f"{tx.txid} conflicts with {txid}, which does not signal replaceability (BIP125)"
+                )
+        needed = sum(f for _, f in conflicts.values()) + INCREMENTAL_RELAY_FEE * tx.vsize if conflicts else 0
+        if fee < needed:
+            raise BroadcastRejected(
+                f"replacement {tx.txid} pays {fee} sat of fee; BIP125 needs at least {needed} sat "
+                f"(the replaced fees plus {INCREMENTAL_RELAY_FEE} sat/vB of its size)"
+            )
+        for txid in conflicts:
+            del self.mempool[txid]
+        self.mempool[tx.txid] = (tx, fee)
+
     def wait(self, txid: str, timeout: float = 60.0) -> object:
-        """Return the height of the block holding ``txid`` (mined at broadcast)."""
+        """Return the height of the block holding ``txid`` (mining the mempool first if it waits there)."""
+        if txid in self.mempool:
+            self.mine(1)
         if txid not in self.confirmed:
             raise BroadcastRejected(f"{txid} is not in the chain")
         return self.confirmed[txid]
