@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chains.tron.address import parse_address, to_base58
 from chains.tron.transfer import TRC20_TRANSFER
 from walletkit.chain import SignedTransaction
-from walletkit.errors import BroadcastRejected, InsufficientFunds, NetworkError
+from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, NetworkError
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -50,6 +50,18 @@ class TronClient:
         if "Error" in answer:
             raise NetworkError(f"TRON API {path} answered an error: {answer['Error']}")
         return answer
+
+    def check_network(self) -> None:
+        """Raise ChainMismatch if a pinned genesis block differs from the node's block 0."""
+        if self._network_checked:
+            return
+        genesis = str(self.post("/wallet/getblockbynum", {"num": 0}).get("blockID", "")).lower()
+        if genesis != self.genesis_block_id:
+            raise ChainMismatch(
+                f"the node at {self.url} serves a chain whose genesis block is {genesis or 'unknown'}, "
+                f"not the pinned {self.genesis_block_id} ({self.network}); nothing was signed"
+            )
+        self._network_checked = True
 
     def reference_block(self) -> dict[str, object]:
         """Return ref_block_bytes, ref_block_hash, timestamp and expiration from the latest block."""
@@ -101,7 +113,8 @@ class TronClient:
     def prepare_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> dict[str, object]:
-        """Fill the reference block and times; check the TRX balance for a TRX transfer."""
+        """Check a pinned network, fill the reference block and times; check balances."""
+        self.check_network()
         filled = dict(fields)
         if "ref_block_bytes" not in filled or "ref_block_hash" not in filled:
             for key, value in self.reference_block().items():

@@ -88,8 +88,13 @@ class TronChain:
         """Return a TRON HTTP API client at ``url`` (``api_key=`` adds the TRON-PRO-API-KEY header)."""
         from chains.tron.client import TronClient
 
-        api_key = options.get("api_key")
-        return TronClient(url, network or "mainnet", api_key=str(api_key) if api_key else None)
+        api_key, genesis = options.get("api_key"), options.get("genesis_block_id")
+        return TronClient(
+            url,
+            network or "mainnet",
+            api_key=str(api_key) if api_key else None,
+            genesis_block_id=str(genesis) if genesis else None,
+        )
 
     def __repr__(self) -> str:
         return "TronChain(tron)"

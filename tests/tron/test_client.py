@@ -28,6 +28,9 @@ BLOCK = {
 }
 
 
+GENESIS = "0000000000000000" + "ab" * 24
+
+
 class Ledger:
     def __init__(self) -> None:
         self.balances: dict[str, int] = {}
@@ -53,6 +56,8 @@ def _handler(ledger: Ledger) -> type[BaseHTTPRequestHandler]:
         def route(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
             if path == "/wallet/getnowblock":
                 return BLOCK
+            if path == "/wallet/getblockbynum":
+                return {"blockID": GENESIS} if body.get("num") == 0 else {}
             if path == "/wallet/getaccount":
                 balance = ledger.balances.get(body["address"], 0)
                 return {"address": body["address"], "balance": balance} if balance else {}
@@ -144,3 +149,16 @@ def test_unreachable_node_is_a_network_error() -> None:
 
 def test_parse_owner_of_hex_matches() -> None:
     assert parse_address("TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC")[0] == 0x41
+
+
+def test_pinned_genesis_is_checked_before_signing(node: tuple[str, Ledger]) -> None:
+    # Failure class 29: TRON transactions carry no chain id; a pinned genesis block refuses another network.
+    url, ledger = node
+    account = wk.Account.from_private_key("tron", "03" * 32)
+    ledger.balances[account.address] = 10**9
+    right = wk.connect("tron", url, genesis_block_id=GENESIS)
+    assert right.prepare_transfer(account, "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5, None, {})["ref_block_hash"]
+    wrong = wk.connect("tron", url, network="nile", genesis_block_id="00" * 32)
+    with pytest.raises(wk.errors.ChainMismatch, match="not the pinned"):
+        account.connect(wrong).send("TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5)
+    assert not ledger.seen
