@@ -30,11 +30,21 @@ class TronClient:
     chain = "tron"
 
     def __init__(
-        self, url: str, network: str = "mainnet", *, api_key: str | None = None, timeout: float = 20.0
+        self,
+        url: str,
+        network: str = "mainnet",
+        *,
+        api_key: str | None = None,
+        timeout: float = 20.0,
+        genesis_block_id: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.network = network
         self.timeout = timeout
+        # TRON transactions carry no chain id: pinning the genesis block is how a signer knows
+        # which network a node serves before anything signed leaves (see failure class 29).
+        self.genesis_block_id = genesis_block_id.lower() if genesis_block_id else None
+        self._network_checked = genesis_block_id is None
         self._headers = {"Content-Type": "application/json", **({"TRON-PRO-API-KEY": api_key} if api_key else {})}
 
     def post(self, path: str, body: Mapping[str, object]) -> dict[str, Any]:
