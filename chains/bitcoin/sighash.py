@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from chains.bitcoin.tx import Transaction, TxOut, varbytes
-from walletkit.crypto.hashes import double_sha256, tagged_hash
+from walletkit.crypto.hashes import double_sha256
 from walletkit.errors import InvalidTransaction
 
 SIGHASH_DEFAULT, SIGHASH_ALL, SIGHASH_NONE, SIGHASH_SINGLE, SIGHASH_ANYONECANPAY = 0, 1, 2, 3, 0x80
@@ -17,6 +17,14 @@ SIGHASH_DEFAULT, SIGHASH_ALL, SIGHASH_NONE, SIGHASH_SINGLE, SIGHASH_ANYONECANPAY
 
 def _sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
+
+
+_new_sha256 = hashlib.sha256
+
+
+def _dsha(data: bytes) -> bytes:
+    # SHA256d without the generic helper's indirection: BIP143 takes four per signature.
+    return _new_sha256(_new_sha256(data).digest()).digest()
 
 
 def _find_and_delete_codesep(script: bytes) -> bytes:
@@ -89,34 +97,38 @@ def bip143(tx: Transaction, index: int, script_code: bytes, amount: int, hash_ty
     base = hash_type & 0x1F
     anyone = hash_type & SIGHASH_ANYONECANPAY
     zero = bytes(32)
-    hash_prevouts = zero if anyone else double_sha256(b"".join(i.prevout.serialize() for i in tx.inputs))
+    inputs = tx.inputs
+    hash_prevouts = zero if anyone else _dsha(b"".join([i.prevout.serialize() for i in inputs]))
     hash_sequence = (
         zero
         if anyone or base in (SIGHASH_SINGLE, SIGHASH_NONE)
-        else double_sha256(b"".join(i.sequence.to_bytes(4, "little") for i in tx.inputs))
+        else _dsha(b"".join([i.sequence.to_bytes(4, "little") for i in inputs]))
     )
     if base not in (SIGHASH_SINGLE, SIGHASH_NONE):
-        hash_outputs = double_sha256(b"".join(o.serialize() for o in tx.outputs))
+        hash_outputs = _dsha(b"".join([o.serialize() for o in tx.outputs]))
     elif base == SIGHASH_SINGLE and index < len(tx.outputs):
-        hash_outputs = double_sha256(tx.outputs[index].serialize())
+        hash_outputs = _dsha(tx.outputs[index].serialize())
     elif base == SIGHASH_SINGLE:
         raise InvalidTransaction(f"SIGHASH_SINGLE for input {index} has no output {index}")
     else:
         hash_outputs = zero
-    txin = tx.inputs[index]
-    data = (
-        tx.version.to_bytes(4, "little")
-        + hash_prevouts
-        + hash_sequence
-        + txin.prevout.serialize()
-        + varbytes(script_code)
-        + amount.to_bytes(8, "little")
-        + txin.sequence.to_bytes(4, "little")
-        + hash_outputs
-        + tx.locktime.to_bytes(4, "little")
-        + hash_type.to_bytes(4, "little")
+    txin = inputs[index]
+    return _dsha(
+        b"".join(
+            (
+                tx.version.to_bytes(4, "little"),
+                hash_prevouts,
+                hash_sequence,
+                txin.prevout.serialize(),
+                varbytes(script_code),
+                amount.to_bytes(8, "little"),
+                txin.sequence.to_bytes(4, "little"),
+                hash_outputs,
+                tx.locktime.to_bytes(4, "little"),
+                hash_type.to_bytes(4, "little"),
+            )
+        )
     )
-    return double_sha256(data)
 
 
 def bip341(tx: Transaction, index: int, spent: list[TxOut], hash_type: int = SIGHASH_DEFAULT) -> bytes:
@@ -133,22 +145,31 @@ def bip341(tx: Transaction, index: int, spent: list[TxOut], hash_type: int = SIG
         raise InvalidTransaction(f"bad taproot sighash type 0x{hash_type:02x}")
     base = hash_type & 3
     anyone = hash_type & SIGHASH_ANYONECANPAY
-    msg = bytes([hash_type]) + tx.version.to_bytes(4, "little") + tx.locktime.to_bytes(4, "little")
+    sha = _new_sha256
+    inputs = tx.inputs
+    parts = [bytes((hash_type,)), tx.version.to_bytes(4, "little"), tx.locktime.to_bytes(4, "little")]
     if not anyone:
-        msg += _sha256(b"".join(i.prevout.serialize() for i in tx.inputs))
-        msg += _sha256(b"".join(o.value.to_bytes(8, "little") for o in spent))
-        msg += _sha256(b"".join(varbytes(o.script_pubkey) for o in spent))
-        msg += _sha256(b"".join(i.sequence.to_bytes(4, "little") for i in tx.inputs))
+        parts.append(sha(b"".join([i.prevout.serialize() for i in inputs])).digest())
+        parts.append(sha(b"".join([o.value.to_bytes(8, "little") for o in spent])).digest())
+        parts.append(sha(b"".join([varbytes(o.script_pubkey) for o in spent])).digest())
+        parts.append(sha(b"".join([i.sequence.to_bytes(4, "little") for i in inputs])).digest())
     if base not in (SIGHASH_NONE, SIGHASH_SINGLE):
-        msg += _sha256(b"".join(o.serialize() for o in tx.outputs))
-    msg += b"\x00"  # spend_type: key path, no annex
-    txin = tx.inputs[index]
+        parts.append(sha(b"".join([o.serialize() for o in tx.outputs])).digest())
+    parts.append(b"\x00")  # spend_type: key path, no annex
+    txin = inputs[index]
     if anyone:
-        msg += txin.prevout.serialize() + spent[index].serialize() + txin.sequence.to_bytes(4, "little")
+        parts += [txin.prevout.serialize(), spent[index].serialize(), txin.sequence.to_bytes(4, "little")]
     else:
-        msg += index.to_bytes(4, "little")
+        parts.append(index.to_bytes(4, "little"))
     if base == SIGHASH_SINGLE:
         if index >= len(tx.outputs):
             raise InvalidTransaction(f"SIGHASH_SINGLE for input {index} has no output {index}")
-        msg += _sha256(tx.outputs[index].serialize())
-    return tagged_hash("TapSighash", b"\x00" + msg)
+        parts.append(sha(tx.outputs[index].serialize()).digest())
+    # The tag's two hashes are a fixed 64-byte prefix: hash it once, copy the state per signature.
+    h = _TAP_SIGHASH.copy()
+    h.update(b"\x00")  # sighash epoch
+    h.update(b"".join(parts))
+    return h.digest()
+
+
+_TAP_SIGHASH = hashlib.sha256(hashlib.sha256(b"TapSighash").digest() * 2)

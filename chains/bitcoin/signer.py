@@ -6,9 +6,10 @@ taproot to all amounts and scripts, and a wrong amount must not be signable.
 
 from __future__ import annotations
 
-from chains.bitcoin import script, sighash
+from chains.bitcoin import fastsig, script, sighash
 from chains.bitcoin.tx import Transaction, TxOut
 from walletkit.crypto import secp256k1
+from walletkit.crypto.hashes import hash160
 from walletkit.errors import InvalidTransaction
 
 
@@ -26,9 +27,25 @@ def _candidate_kind(script_pubkey: bytes) -> str | None:
     return None
 
 
+_HASH160: dict[bytes, bytes] = {}  # public key -> HASH160, for the keys a wallet signs with (bounded)
+
+
+def _hash160(public: bytes) -> bytes:
+    h = _HASH160.get(public)
+    if h is None:
+        h = hash160(public)
+        if len(_HASH160) >= 256:
+            _HASH160.pop(next(iter(_HASH160)))
+        _HASH160[public] = h
+    return h
+
+
 def input_kind(script_pubkey: bytes, public: bytes) -> str | None:
     """Return the kind of ``script_pubkey`` if ``public`` can spend it, else None."""
     kind = _candidate_kind(script_pubkey)
+    if kind == "p2wpkh" or kind == "p2pkh":
+        program = script_pubkey[2:22] if kind == "p2wpkh" else script_pubkey[3:23]
+        return kind if _hash160(public) == program else None
     if kind is not None and script.SCRIPT_OF[kind](public) == script_pubkey:
         return kind
     return None
@@ -57,14 +74,14 @@ def sign_input(
     if kind == "p2tr":
         ht = sighash.SIGHASH_DEFAULT if hash_type == sighash.SIGHASH_ALL else hash_type
         digest = sighash.bip341(tx, index, spent, ht)
-        signature = secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
-        return tx.with_input(index, witness=(signature if ht == 0 else signature + bytes([ht]),))
+        signature = fastsig.schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
+        return tx.with_signature(index, b"", (signature if ht == 0 else signature + bytes([ht]),))
     if kind == "p2pkh":
         digest = sighash.legacy(tx, index, prev.script_pubkey, hash_type)
-        signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
-        return tx.with_input(index, script_sig=script.push(signature) + script.push(public))
-    script_code = script.p2pkh(public)  # BIP143: P2WPKH's scriptCode is the P2PKH script
+        signature = fastsig.ecdsa_der(secret, digest) + bytes([hash_type])
+        return tx.with_signature(index, script.push(signature) + script.push(public), ())
+    script_code = b"\x76\xa9\x14" + _hash160(public) + b"\x88\xac"  # BIP143: P2WPKH's scriptCode is P2PKH's
     digest = sighash.bip143(tx, index, script_code, prev.value, hash_type)
-    signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
+    signature = fastsig.ecdsa_der(secret, digest) + bytes([hash_type])
     script_sig = script.push(script.p2wpkh(public)) if kind == "p2sh-p2wpkh" else b""
-    return tx.with_input(index, script_sig=script_sig, witness=(signature, public))
+    return tx.with_signature(index, script_sig, (signature, public))

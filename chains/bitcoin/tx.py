@@ -105,19 +105,34 @@ class Transaction:
 
     def serialize(self, witness: bool = True) -> bytes:
         """Return the network serialization (BIP144 when ``witness`` and any input has a witness)."""
-        use_witness = witness and self.has_witness
-        parts = [self.version.to_bytes(4, "little")]
+        # The signing hot path serializes every transaction at least twice: plain loops and
+        # direct length bytes (scripts and witness items under 253 bytes) keep it lean.
+        inputs = self.inputs
+        use_witness = witness and any(i.witness for i in inputs)
+        n_in = len(inputs)
+        parts = [
+            self.version.to_bytes(4, "little"),
+            b"\x00\x01" if use_witness else b"",
+            varint(n_in) if n_in >= 0xFD else bytes((n_in,)),
+        ]
+        append = parts.append
+        for i in inputs:
+            script = i.script_sig
+            append(i.prevout.serialize())
+            append(bytes((len(script),)) + script if len(script) < 0xFD else varbytes(script))
+            append(i.sequence.to_bytes(4, "little"))
+        n_out = len(self.outputs)
+        append(varint(n_out) if n_out >= 0xFD else bytes((n_out,)))
+        for o in self.outputs:
+            spk = o.script_pubkey
+            append(o.value.to_bytes(8, "little"))
+            append(bytes((len(spk),)) + spk if len(spk) < 0xFD else varbytes(spk))
         if use_witness:
-            parts.append(b"\x00\x01")
-        parts.append(varint(len(self.inputs)))
-        for i in self.inputs:
-            parts += [i.prevout.serialize(), varbytes(i.script_sig), i.sequence.to_bytes(4, "little")]
-        parts.append(varint(len(self.outputs)))
-        parts += [o.serialize() for o in self.outputs]
-        if use_witness:
-            for i in self.inputs:
-                parts.append(varint(len(i.witness)) + b"".join(varbytes(item) for item in i.witness))
-        parts.append(self.locktime.to_bytes(4, "little"))
+            for i in inputs:
+                append(bytes((len(i.witness),)) if len(i.witness) < 0xFD else varint(len(i.witness)))
+                for item in i.witness:
+                    append(bytes((len(item),)) + item if len(item) < 0xFD else varbytes(item))
+        append(self.locktime.to_bytes(4, "little"))
         return b"".join(parts)
 
     @property
@@ -140,6 +155,13 @@ class Transaction:
         """Return a copy with input ``index`` changed (script_sig, witness, sequence)."""
         inputs = list(self.inputs)
         inputs[index] = replace(inputs[index], **changes)  # type: ignore[arg-type]
+        return Transaction(tuple(inputs), self.outputs, self.version, self.locktime)
+
+    def with_signature(self, index: int, script_sig: bytes, witness: tuple[bytes, ...]) -> Transaction:
+        """Return a copy with input ``index``'s scriptSig and witness set (the signer's fast path)."""
+        inputs = list(self.inputs)
+        old = inputs[index]
+        inputs[index] = TxIn(old.prevout, script_sig, old.sequence, witness)
         return Transaction(tuple(inputs), self.outputs, self.version, self.locktime)
 
     @classmethod
