@@ -31,16 +31,25 @@ _FIELDS = {"utxos", "fee_rate", "outputs", "data", "rbf", "locktime", "change_in
 
 @dataclass(frozen=True, slots=True)
 class Utxo:
-    """A spendable output: where it is, its value, and its script (the account's own by default)."""
+    """A spendable output: where it is, its value, its script (the account's own by default) and,
+    optionally, the raw transaction that made it (``prev_tx``: PSBTs then carry the
+    non-witness UTXO that Bitcoin Core needs for P2PKH and hardware signers want for every kind).
+    """
 
     txid: str
     vout: int
     value: int
     script_pubkey: bytes | None = None
+    prev_tx: bytes | None = None
 
     @classmethod
     def coerce(cls, value: object) -> Utxo:
-        """Accept a Utxo or a dict with txid, vout, value (and script_pubkey as hex or bytes)."""
+        """Accept a Utxo or a dict with txid, vout, value (and script_pubkey, prev_tx as hex or bytes).
+
+        Raises:
+            InvalidInput: a missing or malformed field; a ``prev_tx`` that is not the transaction
+                ``txid``, or whose output ``vout`` disagrees with ``value`` or ``script_pubkey``.
+        """
         if isinstance(value, Utxo):
             return value
         if not isinstance(value, Mapping):
@@ -54,10 +63,32 @@ class Utxo:
         for name, n in (("vout", vout), ("value", amount)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise InvalidInput(f"a UTXO {name} is a non-negative integer, got {n!r}")
-        spk = value.get("script_pubkey")
-        if isinstance(spk, str):
-            spk = bytes.fromhex(spk)
-        return cls(txid.lower(), vout, amount, spk)
+        spk, prev = value.get("script_pubkey"), value.get("prev_tx")
+        try:
+            spk = bytes.fromhex(spk) if isinstance(spk, str) else spk
+            prev = bytes.fromhex(prev) if isinstance(prev, str) else prev
+        except ValueError as e:
+            raise InvalidInput(f"a UTXO's script_pubkey and prev_tx are hex or bytes: {e}") from None
+        utxo = cls(txid.lower(), vout, amount, spk, prev)
+        return utxo.checked() if prev is not None else utxo
+
+    def checked(self) -> Utxo:
+        """Return the UTXO after checking it against ``prev_tx`` (filling in the script from it)."""
+        if self.prev_tx is None:
+            return self
+        try:
+            prev = Transaction.parse(self.prev_tx)
+        except InvalidTransaction as e:
+            raise InvalidInput(f"the prev_tx of UTXO {self.txid}:{self.vout} does not parse: {e}") from e
+        if prev.txid != self.txid or self.vout >= len(prev.outputs):
+            raise InvalidInput(f"prev_tx is transaction {prev.txid}, which has no output {self.txid}:{self.vout}")
+        out = prev.outputs[self.vout]
+        if out.value != self.value or (self.script_pubkey is not None and out.script_pubkey != self.script_pubkey):
+            raise InvalidInput(
+                f"UTXO {self.txid}:{self.vout} says {self.value} sat but its prev_tx says {out.value} sat "
+                f"(or another script); refusing it (a wrong amount would misstate the fee)"
+            )
+        return Utxo(self.txid, self.vout, self.value, out.script_pubkey, self.prev_tx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +99,7 @@ class BitcoinTransfer:
     spent: tuple[TxOut, ...]
     fee: int
     change_output: int | None
+    prev_txs: tuple[bytes | None, ...] = ()  # the raw transactions that made the spent outputs, when known
 
     @property
     def fee_rate(self) -> float:
@@ -93,11 +125,13 @@ class BitcoinTransfer:
         owners = _owners(account) if account is not None else []
         for index, prev in enumerate(self.spent):
             owner = next((a for a in owners if signer.input_kind(prev.script_pubkey, a.public_key.data)), None)
+            raw_prev = self.prev_txs[index] if index < len(self.prev_txs) else None
+            prev_tx = Transaction.parse(raw_prev) if raw_prev is not None else None
             if owner is None:
-                psbt.update_input(index, prev)
+                psbt.update_input(index, prev, prev_tx=prev_tx)
             else:
                 path = owner.path.indexes if owner.path is not None else None
-                psbt.update_input(index, prev, public=owner.public_key.data, path=path)
+                psbt.update_input(index, prev, prev_tx=prev_tx, public=owner.public_key.data, path=path)
         if account is not None and self.change_output is not None:
             change = account.sibling(change=1, index=0)
             for candidate in _owners(account):
@@ -206,7 +240,8 @@ def build_transfer(
         change_output = len(outputs)
         outputs.append(TxOut(chosen.change, change_script))
     tx = Transaction(inputs, tuple(outputs), 2, _int(fields, "locktime", 0))
-    return BitcoinTransfer(tx, spent, chosen.fee, change_output)
+    prev_txs = tuple(utxos[k].prev_tx for k in chosen.chosen)
+    return BitcoinTransfer(tx, spent, chosen.fee, change_output, prev_txs if any(prev_txs) else ())
 
 
 def sign_transfer(account: Account, transfer: object) -> SignedTransaction:
@@ -306,4 +341,4 @@ def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
     if new_fee > MAX_FEE:
         raise FeeTooHigh(f"fee {new_fee} sat is above the cap of {MAX_FEE} sat")
     tx = Transaction(transfer.tx.inputs, tuple(outputs), transfer.tx.version, transfer.tx.locktime)
-    return BitcoinTransfer(tx, transfer.spent, new_fee, change_index)
+    return BitcoinTransfer(tx, transfer.spent, new_fee, change_index, transfer.prev_txs)

@@ -160,3 +160,38 @@ def test_embit_reads_our_signed_psbt_identically(kind: str) -> None:
     final = finalize_psbt(theirs)
     psbt.finalize()
     assert final.serialize() == psbt.extract().serialize()
+
+
+def _with_prev_tx(account: wk.Account, value: int) -> dict[str, object]:
+    spk = _spk(account)
+    prev = Transaction((TxIn(OutPoint(os.urandom(32).hex(), 0)),), (TxOut(1_000, b"\x51"), TxOut(value, spk)))
+    return {"txid": prev.txid, "vout": 1, "value": value, "prev_tx": prev.serialize().hex()}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_prev_tx_travels_as_non_witness_utxo_and_embit_signs_it(kind: str) -> None:
+    # With the previous transactions known, every input carries its non-witness UTXO (what Core
+    # needs for P2PKH, and hardware signers for all kinds); embit signs even P2PKH from it.
+    account = WALLET.account("btc", kind=kind, network="regtest")
+    utxos = [_with_prev_tx(account, 120_000), _with_prev_tx(account, 40_000)]
+    transfer = account.transfer(account.address, 130_000, utxos=utxos, fee_rate=2.0)
+    assert isinstance(transfer, BitcoinTransfer)
+    psbt = transfer.to_psbt(account)
+    assert all(bytes([I_NON_WITNESS_UTXO]) in m for m in psbt.inputs)
+    assert (b"\x01" in psbt.inputs[0]) == (kind != "p2pkh")  # witness UTXO for segwit kinds only
+    theirs = EmbitPsbt.from_string(psbt.to_base64())
+    assert theirs.sign_with(ec.PrivateKey(account.signing_key().secret_bytes())) == len(transfer.tx.inputs)
+    signed = Psbt.from_base64(theirs.to_string())
+    signed.finalize()
+    assert kernel.verify_all(signed.extract(), list(transfer.spent))
+    if kind != "p2tr":  # ECDSA is deterministic (RFC6979): both of our signing routes give the same bytes
+        assert account.sign(psbt.to_base64()).raw == account.sign(transfer).raw
+
+
+def test_a_utxo_that_disagrees_with_its_prev_tx_is_refused() -> None:
+    account = WALLET.account("btc", network="regtest")
+    utxo = _with_prev_tx(account, 50_000)
+    with pytest.raises(wk.errors.InvalidInput, match="says 40000 sat but its prev_tx says 50000"):
+        account.transfer(account.address, 10_000, utxos=[{**utxo, "value": 40_000}], fee_rate=2.0)
+    with pytest.raises(wk.errors.InvalidInput, match="no output"):
+        account.transfer(account.address, 10_000, utxos=[{**utxo, "txid": "00" * 32}], fee_rate=2.0)
