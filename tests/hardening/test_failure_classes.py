@@ -180,7 +180,7 @@ def test_fc_12_invalid_extended_keys() -> None:
     from walletkit.hd.bip32 import HDNode
 
     bad = "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzF93Y5wvzdUayhgkkFoicQZcP3y52uPPxFnfoLZB21Teqt1VvEHx"
-    with pytest.raises(wk.errors.InvalidExtendedKey, match="not in 1..n-1"):
+    with pytest.raises(wk.errors.InvalidExtendedKey, match=r"not in 1\.\.n-1"):
         HDNode.parse(bad)
 
 
