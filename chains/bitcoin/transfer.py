@@ -114,13 +114,20 @@ class BitcoinTransfer:
         weight += sum(coinselect.INPUT_WEIGHT[_kind_of(prev.script_pubkey)] for prev in self.spent)
         return (weight + 3) // 4
 
-    def to_psbt(self, account: Account | None = None) -> Psbt:
+    def to_psbt(self, account: Account | None = None, *, fingerprint: bytes = bytes(4)) -> Psbt:
         """Return the transfer as a PSBT v0: every spent output, and (given the account) its keys and paths.
 
         Inputs carry ``witness_utxo`` (the amount and script; P2PKH inputs too, since the
         previous transactions are not known offline); the change output is marked as the
         account's own, so a hardware signer can show it as change.
+
+        Args:
+            account: the account whose keys and derivation paths to record.
+            fingerprint: the wallet's master key fingerprint (4 bytes; zeros if unknown): hardware
+                signers, Core and BDK find their inputs by fingerprint and path.
         """
+        if not isinstance(fingerprint, bytes) or len(fingerprint) != 4:
+            raise InvalidInput(f"a master fingerprint is 4 bytes, got {fingerprint!r}")
         psbt = Psbt.create(self.tx)
         owners = _owners(account) if account is not None else []
         for index, prev in enumerate(self.spent):
@@ -131,7 +138,9 @@ class BitcoinTransfer:
                 psbt.update_input(index, prev, prev_tx=prev_tx)
             else:
                 path = owner.path.indexes if owner.path is not None else None
-                psbt.update_input(index, prev, prev_tx=prev_tx, public=owner.public_key.data, path=path)
+                psbt.update_input(
+                    index, prev, prev_tx=prev_tx, public=owner.public_key.data, fingerprint=fingerprint, path=path
+                )
         if account is not None and self.change_output is not None:
             change = account.sibling(change=1, index=0)
             for candidate in _owners(account):
@@ -142,6 +151,7 @@ class BitcoinTransfer:
             psbt.update_output(
                 self.change_output,
                 change.public_key.data,
+                fingerprint=fingerprint,
                 path=change.path.indexes if change.path is not None else (),
             )
         return psbt

@@ -195,3 +195,48 @@ def test_a_utxo_that_disagrees_with_its_prev_tx_is_refused() -> None:
         account.transfer(account.address, 10_000, utxos=[{**utxo, "value": 40_000}], fee_rate=2.0)
     with pytest.raises(wk.errors.InvalidInput, match="no output"):
         account.transfer(account.address, 10_000, utxos=[{**utxo, "txid": "00" * 32}], fee_rate=2.0)
+
+
+BDK_DESCRIPTORS = {"p2pkh": "new_bip44", "p2sh-p2wpkh": "new_bip49", "p2wpkh": "new_bip84", "p2tr": "new_bip86"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_bdk_signs_our_psbt_byte_identically(kind: str) -> None:
+    # BDK (bdkpython), holding the same mnemonic as a BIP44/49/84/86 descriptor wallet, finds its
+    # inputs by master fingerprint and path in the PSBT made here, signs and finalizes them.
+    import bdkpython as bdk  # type: ignore[import-untyped]
+
+    from walletkit.bip39 import mnemonic_to_seed
+    from walletkit.hd.bip32 import HDNode
+
+    phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    fingerprint = HDNode.from_seed(mnemonic_to_seed(phrase)).fingerprint
+    account = WALLET.account("btc", kind=kind, network="regtest")
+    secret = bdk.DescriptorSecretKey(bdk.NetworkKind.TEST, bdk.Mnemonic.from_string(phrase), None)
+    make = getattr(bdk.Descriptor, BDK_DESCRIPTORS[kind])
+    wallet = bdk.Wallet(
+        make(secret, bdk.KeychainKind.EXTERNAL, bdk.NetworkKind.TEST),
+        make(secret, bdk.KeychainKind.INTERNAL, bdk.NetworkKind.TEST),
+        bdk.Network.REGTEST,
+        bdk.Persister.new_in_memory(),
+    )
+    assert str(wallet.peek_address(bdk.KeychainKind.EXTERNAL, 0).address) == account.address
+    transfer = account.transfer(account.address, 90_000, utxos=[_with_prev_tx(account, 150_000)], fee_rate=2.0)
+    assert isinstance(transfer, BitcoinTransfer)
+    theirs = bdk.Psbt(transfer.to_psbt(account, fingerprint=fingerprint).to_base64())
+    options = bdk.SignOptions(
+        trust_witness_utxo=False,  # BDK checks the non-witness UTXO, as the fee attack demands
+        assume_height=None,
+        allow_all_sighashes=False,
+        try_finalize=True,
+        sign_with_tap_internal_key=True,
+        allow_grinding=False,  # plain RFC6979, as walletkit signs
+    )
+    assert wallet.sign(theirs, options)
+    final = Psbt.from_base64(theirs.serialize())
+    assert final.is_finalized()
+    tx = final.extract()
+    assert kernel.verify_all(tx, list(transfer.spent))
+    if kind != "p2tr":  # BIP340 signatures take fresh auxiliary randomness; ECDSA ones are deterministic
+        assert tx.serialize() == account.sign(transfer).raw
+    assert final.fee() == transfer.fee == theirs.fee()
