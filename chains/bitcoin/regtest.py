@@ -92,6 +92,16 @@ class RegtestChain:
         self._tmp = tempfile.TemporaryDirectory(prefix="walletkit-regtest-") if datadir is None else None
         self.datadir = Path(self._tmp.name if self._tmp else str(datadir))
         self._checked: list[Any] = []
+        self._log: list[str] = []
+
+        def on_log(message: str) -> None:
+            # The kernel logs the reject reason (e.g. bad-txns-premature-spend-of-coinbase);
+            # keep the recent lines so a refusal can say why. The log is process-wide.
+            self._log.append(message)
+            if len(self._log) > 200:
+                del self._log[:100]
+
+        self._log_connection = pbk.LoggingConnection(on_log)
         callbacks = pbk.ValidationInterfaceCallbacks(
             block_checked=lambda _u, _b, state: self._checked.append(
                 (int(state.validation_mode), int(state.block_validation_result))
@@ -175,14 +185,14 @@ class RegtestChain:
         raw = header + varint(len(block_txs)) + b"".join(t.serialize() for t in block_txs)
         before = self.height
         self._checked.clear()
+        self._log.clear()
         try:
             self.chainman.process_block(self._pbk.Block(raw))
         except self._pbk.ProcessBlockException as e:
             raise BroadcastRejected(f"libbitcoinkernel refused block {height}: {e}") from e
-        if self.height != before + 1:
-            result = self._checked[-1] if self._checked else None
-            raise BroadcastRejected(f"libbitcoinkernel refused block {height}: validation mode/result {result}")
         block_hash = double_sha256(header)
+        if self.height != before + 1:
+            raise BroadcastRejected(f"libbitcoinkernel refused block {height}: {self._reason(block_hash)}")
         self._tip_hash = block_hash
         for t in txs:
             for txin in t.inputs:
@@ -194,6 +204,22 @@ class RegtestChain:
                     outpoint = OutPoint(t.txid, i)
                     self.coins[outpoint] = Coin(outpoint, out, height, t is coinbase)
         return block_hash[::-1].hex()
+
+    def _reason(self, block_hash: bytes) -> str:
+        shown = block_hash[::-1].hex()
+        for line in self._log:  # "ConnectTip: ConnectBlock <hash> failed, <reason>"
+            if f"ConnectBlock {shown} failed," in line:
+                return line.split(" failed, ", 1)[1].strip()
+        for line in self._log:
+            if "Block validation error:" in line:
+                return line.split("Block validation error:", 1)[1].strip()
+        if self._checked:
+            mode, result = self._checked[-1]
+            return (
+                f"validation {self._pbk.ValidationMode(mode).name.lower()}, "
+                f"{self._pbk.BlockValidationResult(result).name.lower()}"
+            )
+        return "no reason reported"
 
     # --- look-ups --------------------------------------------------------------------
 
