@@ -54,12 +54,17 @@ def _derivation(fingerprint: bytes, path: tuple[int, ...]) -> bytes:
 
 @dataclass(slots=True)
 class Psbt:
-    """A PSBT v0: the unsigned transaction and one key-value map per global, input and output."""
+    """A PSBT: the unsigned transaction and one key-value map per global, input and output.
+
+    ``version`` is 0 (BIP174) or 2 (BIP370, see :mod:`chains.bitcoin.psbt2`); it decides only
+    how the PSBT is written. :meth:`convert` turns one version into the other.
+    """
 
     tx: Transaction
     globals: Map = field(default_factory=dict)
     inputs: list[Map] = field(default_factory=list)
     outputs: list[Map] = field(default_factory=list)
+    version: int = 0
 
     # --- creator ------------------------------------------------------------------
 
@@ -85,7 +90,11 @@ class Psbt:
     # --- serialization ------------------------------------------------------------
 
     def serialize(self) -> bytes:
-        """Return the binary PSBT."""
+        """Return the binary PSBT (in its ``version``)."""
+        if self.version == 2:
+            from chains.bitcoin import psbt2
+
+            return psbt2.serialize(self)
         parts = [MAGIC, _write_map(self.globals)]
         parts += [_write_map(m) for m in self.inputs]
         parts += [_write_map(m) for m in self.outputs]
@@ -97,16 +106,28 @@ class Psbt:
 
     @classmethod
     def parse(cls, data: bytes) -> Psbt:
-        """Parse a binary PSBT v0.
+        """Parse a binary PSBT, version 0 or 2.
 
         Raises:
-            InvalidTransaction: bad magic, no unsigned transaction, a signed one, wrong map counts.
+            InvalidTransaction: bad magic, no unsigned transaction (v0), missing v2 fields, a
+                signed transaction, wrong map counts, an unknown version.
         """
         if not isinstance(data, (bytes, bytearray)) or not bytes(data).startswith(MAGIC):
             raise InvalidTransaction("a PSBT starts with the magic bytes 'psbt\\xff'")
         stream = io.BytesIO(bytes(data[len(MAGIC) :]))
         try:
             globals_ = _read_map(stream)
+            version_raw = globals_.get(b"\xfb")
+            version = int.from_bytes(version_raw, "little") if version_raw is not None else 0
+            if version_raw is not None and (len(version_raw) != 4 or version not in (0, 2)):
+                raise InvalidTransaction(f"PSBT version {version} is not supported (0 and 2 are)")
+            if version == 2:
+                from chains.bitcoin import psbt2
+
+                psbt = psbt2.parse_body(globals_, stream)
+                if stream.read(1):
+                    raise InvalidTransaction("trailing bytes after the PSBT's last output map")
+                return psbt
             raw = globals_.get(bytes([G_UNSIGNED_TX]))
             if raw is None:
                 raise InvalidTransaction("the PSBT has no unsigned transaction (global key 0x00)")
@@ -133,6 +154,12 @@ class Psbt:
         except (binascii.Error, ValueError, AttributeError) as e:
             raise InvalidTransaction(f"a PSBT text is base64: {e}") from e
         return cls.parse(data)
+
+    def convert(self, version: int) -> Psbt:
+        """Return this PSBT as version 0 (BIP174) or 2 (BIP370), signatures kept."""
+        from chains.bitcoin import psbt2
+
+        return psbt2.convert(self, version)
 
     # --- updater ------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ def test_kernel_itself_refuses_immature_and_double_spends(chain: Any) -> None:
     utxo = {"txid": coin.outpoint.txid, "vout": coin.outpoint.vout, "value": coin.output.value}
     immature = _tx(fresh.sign(fresh.transfer(fresh.address, BTC, utxos=[utxo], fee_rate=2)))
     height = chain.height
-    with pytest.raises(wk.errors.BroadcastRejected, match="refused block .*bad-txns-premature-spend-of-coinbase"):
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"refused block .*bad-txns-premature-spend-of-coinbase"):
         chain.mine(1, txs=[immature])
     assert chain.height == height
 
@@ -101,6 +101,6 @@ def test_kernel_itself_refuses_immature_and_double_spends(chain: Any) -> None:
     spend = _tx(sender.sign(sender.transfer(sender.address, BTC, **fields)))
     again = _tx(sender.sign(sender.transfer(sender.address, 2 * BTC, **fields)))
     chain.mine(1, txs=[spend])
-    with pytest.raises(wk.errors.BroadcastRejected, match="refused block .*bad-txns-inputs-missingorspent"):
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"refused block .*bad-txns-inputs-missingorspent"):
         chain.mine(1, txs=[again])
     assert chain.confirmed[spend.txid] == chain.height
