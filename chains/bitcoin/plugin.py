@@ -105,12 +105,20 @@ class BitcoinChain:
         return sign_psbt(account, psbt)
 
     def bump_fee(self, transfer: object, fee_rate: float) -> object:
-        """Return the BIP125 replacement of an unsigned transfer at ``fee_rate`` sat/vB (see transfer.bump_fee)."""
-        from chains.bitcoin.transfer import BitcoinTransfer, bump_fee
+        """Return the BIP125 replacement at ``fee_rate`` sat/vB of a transfer, a Psbt or base64 PSBT text.
 
+        A :class:`~chains.bitcoin.transfer.BitcoinTransfer` gives a BitcoinTransfer; a PSBT gives an
+        unsigned PSBT of the same version (see :func:`chains.bitcoin.transfer.bump_psbt`).
+        """
+        from chains.bitcoin.transfer import BitcoinTransfer, bump_fee, bump_psbt
+
+        if isinstance(transfer, str):
+            transfer = Psbt.from_base64(transfer)
+        if isinstance(transfer, Psbt):
+            return bump_psbt(transfer, fee_rate)
         if not isinstance(transfer, BitcoinTransfer):
             raise InvalidTransaction(
-                f"bump_fee takes the BitcoinTransfer that was signed, got {type(transfer).__name__}"
+                f"bump_fee takes a BitcoinTransfer, a Psbt or base64 PSBT text, got {type(transfer).__name__}"
             )
         return bump_fee(transfer, fee_rate)
 

@@ -352,3 +352,32 @@ def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
         raise FeeTooHigh(f"fee {new_fee} sat is above the cap of {MAX_FEE} sat")
     tx = Transaction(transfer.tx.inputs, tuple(outputs), transfer.tx.version, transfer.tx.locktime)
     return BitcoinTransfer(tx, transfer.spent, new_fee, change_index, transfer.prev_txs)
+
+
+_SIGNATURE_KEYS = {0x02, 0x07, 0x08, 0x13, 0x14}  # partial sig, final scriptSig/witness, taproot sigs
+_CHANGE_KEYS = {0x02, 0x05, 0x07}  # an output whose key origin is recorded is the signer's own (change)
+
+
+def bump_psbt(psbt: Psbt, fee_rate: float) -> Psbt:
+    """Return the BIP125 replacement of a PSBT at ``fee_rate`` sat/vB, as an unsigned PSBT of the same version.
+
+    The change is the output whose key origin the PSBT records (as :meth:`BitcoinTransfer.to_psbt`
+    marks it); the inputs keep their UTXOs, scripts and key origins, and lose their signatures.
+
+    Raises:
+        InvalidTransaction: no UTXO for an input, no RBF signal, or a rate not higher.
+        InsufficientFunds: no change output, or one too small for the new fee.
+    """
+    change = next((k for k, m in enumerate(psbt.outputs) if any(key[0] in _CHANGE_KEYS for key in m)), None)
+    transfer = BitcoinTransfer(psbt.tx, tuple(psbt.spent_outputs()), psbt.fee(), change)
+    bumped = bump_fee(transfer, fee_rate)
+    result = Psbt.create(bumped.tx)
+    if psbt.version == 2:
+        result = result.convert(2)
+    result.globals.update({k: v for k, v in psbt.globals.items() if k not in result.globals and k[0] != 0})
+    for old, new in zip(psbt.inputs, result.inputs, strict=True):
+        new.update({k: v for k, v in old.items() if k[0] not in _SIGNATURE_KEYS})
+    kept = [m for k, m in enumerate(psbt.outputs) if k != change or bumped.change_output is not None]
+    for old, new in zip(kept, result.outputs, strict=True):
+        new.update(old)
+    return result

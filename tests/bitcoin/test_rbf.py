@@ -9,6 +9,7 @@ import pytest
 
 import walletkit as wk
 from chains.bitcoin.plugin import BITCOIN
+from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.transfer import BitcoinTransfer
 from chains.bitcoin.tx import Transaction
 
@@ -104,3 +105,22 @@ def test_kernel_itself_refuses_immature_and_double_spends(chain: Any) -> None:
     with pytest.raises(wk.errors.BroadcastRejected, match=r"refused block .*bad-txns-inputs-missingorspent"):
         chain.mine(1, txs=[again])
     assert chain.confirmed[spend.txid] == chain.height
+
+
+@pytest.mark.parametrize("version", [0, 2])
+def test_bump_a_psbt_through_the_mempool(chain: Any, version: int) -> None:
+    sender = _funded(chain, "p2sh-p2wpkh")
+    to = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).account("btc", network="regtest").address
+    original = sender.transfer(to, BTC, **chain.prepare_transfer(sender, to, BTC, None, {"fee_rate": 3}))
+    assert isinstance(original, BitcoinTransfer)
+    psbt = original.to_psbt(sender).convert(version)
+    first = sender.sign(psbt.to_base64())
+    chain.broadcast(first)
+    replacement = BITCOIN.bump_fee(first.extra["psbt"], 9)  # the signed PSBT: signatures are dropped
+    assert isinstance(replacement, Psbt) and replacement.version == version
+    assert not any(k[0] in (0x02, 0x07, 0x08) for m in replacement.inputs for k in m)
+    second = sender.sign(replacement.to_base64())
+    assert 9 <= replacement.fee() / _tx(second).vsize <= 9 * 1.01
+    chain.broadcast(second)
+    assert chain.mempool.keys() == {second.txid}
+    assert chain.wait(second.txid) == chain.height and chain.balance(to) == BTC
