@@ -108,9 +108,10 @@ class BitcoinChain:
         """Return the BIP125 replacement at ``fee_rate`` sat/vB of a transfer, a Psbt or base64 PSBT text.
 
         A :class:`~chains.bitcoin.transfer.BitcoinTransfer` gives a BitcoinTransfer; a PSBT gives an
-        unsigned PSBT of the same version (see :func:`chains.bitcoin.transfer.bump_psbt`).
+        unsigned PSBT of the same version (see :func:`chains.bitcoin.rbf.bump_psbt`).
         """
-        from chains.bitcoin.transfer import BitcoinTransfer, bump_fee, bump_psbt
+        from chains.bitcoin.rbf import bump_fee, bump_psbt
+        from chains.bitcoin.transfer import BitcoinTransfer
 
         if isinstance(transfer, str):
             transfer = Psbt.from_base64(transfer)

@@ -5,7 +5,13 @@ when not the account's own output, ``script_pubkey``), ``fee_rate`` (sat/vB), ``
 (more recipients: ``[(address, amount), ...]``), ``data`` (an OP_RETURN payload),
 ``rbf`` (default True), ``locktime``, ``change_index`` (default 0: change goes to
 m/.../1/change_index of the same kind), ``max_fee`` (default 0.1 BTC) and
-``max_fee_rate`` (default 0.1 BTC/kvB = 10,000 sat/vB), as Bitcoin Core caps them.
+``max_fee_rate`` (default 0.1 BTC/kvB = 10,000 sat/vB), as Bitcoin Core caps them. A UTXO
+may carry ``prev_tx`` (the raw transaction that made it): it is checked, and PSBTs carry it.
+
+Signing: ``account.sign(transfer)`` (or a :class:`~chains.bitcoin.psbt.Psbt`, or base64 PSBT
+text) returns the final :class:`~walletkit.chain.SignedTransaction`; ``transfer.to_psbt(account,
+fingerprint=...)`` exports a PSBT for other signers; ``account.plugin.sign_psbt(account, psbt)``
+adds this account's signatures to a multi-party PSBT. Fee bumping is in :mod:`chains.bitcoin.rbf`.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from chains.bitcoin import coinselect, script, signer
 from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
 from walletkit.chain import SignedTransaction
-from walletkit.errors import DustOutput, FeeTooHigh, InsufficientFunds, InvalidInput, InvalidTransaction
+from walletkit.errors import DustOutput, FeeTooHigh, InvalidInput, InvalidTransaction
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -301,83 +307,3 @@ def sign_psbt(account: Account, psbt: Psbt | str) -> Psbt:
     for owner in _owners(account):
         psbt.sign(owner.signing_key().secret_bytes(), owner.public_key.data)
     return psbt
-
-
-INCREMENTAL_RELAY_FEE = 1  # sat/vB, Core's -incrementalrelayfee (BIP125 rule 4)
-
-
-def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
-    """Return the BIP125 replacement of ``transfer`` paying ``fee_rate`` sat/vB, taken from its change.
-
-    The inputs stay the same (so the replacement conflicts with the original); the change
-    shrinks, and is dropped when it would become dust.
-
-    Raises:
-        InvalidTransaction: the original does not signal RBF, or the new rate is not higher.
-        InsufficientFunds: the change cannot pay the new fee (needed and available named).
-        FeeTooHigh: the new rate is above the default cap.
-    """
-    if not isinstance(transfer, BitcoinTransfer):
-        raise InvalidTransaction(f"bump_fee takes a BitcoinTransfer, got {type(transfer).__name__}")
-    if not any(i.sequence < 0xFFFFFFFE for i in transfer.tx.inputs):
-        raise InvalidTransaction(
-            "the original transaction does not signal replaceability (BIP125); it cannot be bumped"
-        )
-    if fee_rate > MAX_FEE_RATE:
-        raise FeeTooHigh(f"fee rate {fee_rate} sat/vB is above the cap of {MAX_FEE_RATE} sat/vB")
-    if fee_rate <= transfer.fee_rate:
-        raise InvalidTransaction(f"the new fee rate {fee_rate} sat/vB must exceed the current {transfer.fee_rate:.2f}")
-    if transfer.change_output is None:
-        raise InsufficientFunds(transfer.fee + 1, transfer.fee, "sat (fee; no change output to take more from)")
-    vsize = transfer.estimated_vsize
-    new_fee = max(-(-int(fee_rate * vsize * 1000) // 1000), transfer.fee + INCREMENTAL_RELAY_FEE * vsize)
-    change = transfer.tx.outputs[transfer.change_output]
-    extra = new_fee - transfer.fee
-    outputs = list(transfer.tx.outputs)
-    change_index: int | None = transfer.change_output
-    if change.value - extra < coinselect.dust_threshold(change.script_pubkey):
-        # Dropping the change makes the transaction smaller; the whole change becomes fee.
-        del outputs[transfer.change_output]
-        change_index = None
-        without = transfer.fee + change.value
-        smaller = vsize - coinselect.output_weight(len(change.script_pubkey)) // 4
-        if without < fee_rate * smaller:
-            raise InsufficientFunds(
-                -(-int(fee_rate * smaller * 1000) // 1000), without, "sat (fee: old fee plus change)"
-            )
-        new_fee = without
-    else:
-        outputs[transfer.change_output] = TxOut(change.value - extra, change.script_pubkey)
-    if new_fee > MAX_FEE:
-        raise FeeTooHigh(f"fee {new_fee} sat is above the cap of {MAX_FEE} sat")
-    tx = Transaction(transfer.tx.inputs, tuple(outputs), transfer.tx.version, transfer.tx.locktime)
-    return BitcoinTransfer(tx, transfer.spent, new_fee, change_index, transfer.prev_txs)
-
-
-_SIGNATURE_KEYS = {0x02, 0x07, 0x08, 0x13, 0x14}  # partial sig, final scriptSig/witness, taproot sigs
-_CHANGE_KEYS = {0x02, 0x05, 0x07}  # an output whose key origin is recorded is the signer's own (change)
-
-
-def bump_psbt(psbt: Psbt, fee_rate: float) -> Psbt:
-    """Return the BIP125 replacement of a PSBT at ``fee_rate`` sat/vB, as an unsigned PSBT of the same version.
-
-    The change is the output whose key origin the PSBT records (as :meth:`BitcoinTransfer.to_psbt`
-    marks it); the inputs keep their UTXOs, scripts and key origins, and lose their signatures.
-
-    Raises:
-        InvalidTransaction: no UTXO for an input, no RBF signal, or a rate not higher.
-        InsufficientFunds: no change output, or one too small for the new fee.
-    """
-    change = next((k for k, m in enumerate(psbt.outputs) if any(key[0] in _CHANGE_KEYS for key in m)), None)
-    transfer = BitcoinTransfer(psbt.tx, tuple(psbt.spent_outputs()), psbt.fee(), change)
-    bumped = bump_fee(transfer, fee_rate)
-    result = Psbt.create(bumped.tx)
-    if psbt.version == 2:
-        result = result.convert(2)
-    result.globals.update({k: v for k, v in psbt.globals.items() if k not in result.globals and k[0] != 0})
-    for old, new in zip(psbt.inputs, result.inputs, strict=True):
-        new.update({k: v for k, v in old.items() if k[0] not in _SIGNATURE_KEYS})
-    kept = [m for k, m in enumerate(psbt.outputs) if k != change or bumped.change_output is not None]
-    for old, new in zip(kept, result.outputs, strict=True):
-        new.update(old)
-    return result
