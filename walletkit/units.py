@@ -62,6 +62,8 @@ def parse_units(text: str | Decimal | int, unit: str | int) -> int:
         raise InvalidAmount(f"expected a decimal number such as \"1.25\", got {text!r}") from e
     if not value.is_finite() or value < 0:
         raise InvalidAmount(f"expected a finite, non-negative amount, got {text!r}")
+    if value and not -100 < value.adjusted() < 80:  # found by fuzzing: 1e40688682 would not fit any chain
+        raise InvalidAmount(f"{str(text)[:40]!r} is out of range for an amount (below 10^80 of whole coins)")
     with localcontext() as ctx:
         ctx.prec = 200  # the default 28 digits would round large wei amounts
         scaled = value.scaleb(decimals)

@@ -45,3 +45,9 @@ def test_float_message_points_to_parse_units() -> None:
 @given(st.integers(0, 10**40), st.integers(0, 30))
 def test_round_trip(amount: int, decimals: int) -> None:
     assert parse_units(format_units(amount, decimals), decimals) == amount
+
+
+def test_huge_exponent_is_refused_not_computed() -> None:
+    # Found by fuzzing (fuzz target "amounts"): 9.99e40688682 used to be scaled digit by digit.
+    with pytest.raises(InvalidAmount, match="out of range"):
+        parse_units("9.990000000065e40688682", 18)
