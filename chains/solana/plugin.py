@@ -14,7 +14,7 @@ from chains.solana.keys import address_of, keypair_bytes, parse_address, parse_p
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
 from walletkit.crypto import ed25519
 from walletkit.encoding.base58 import Base58Error, b58decode, b58encode
-from walletkit.errors import InvalidMessage, InvalidSignature, UnsupportedOperation, WrongNetwork
+from walletkit.errors import InvalidMessage, InvalidSignature, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -108,7 +108,9 @@ class SolanaChain:
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a Solana JSON-RPC client at ``url``."""
-        raise UnsupportedOperation("a Solana network client is not available in this release yet")
+        from chains.solana.client import SolanaClient
+
+        return SolanaClient(url, network or "mainnet")
 
     def local_engine(self, **options: object) -> ChainClient:
         """Start a LiteSVM runtime in-process."""
