@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from walletkit.chain import AddressOptions, Chain, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import InvalidInput, WatchOnlyAccount
+from walletkit.errors import InvalidInput, UnsupportedOperation, WatchOnlyAccount
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 from walletkit.registry import get_chain
@@ -187,6 +187,17 @@ class Account:
         """Sign a transaction built for this chain; return the signed transaction."""
         return self._plugin.sign(self, tx)
 
+    def sign_psbt(self, psbt: object) -> object:
+        """Sign what this account can in a PSBT and return it (Bitcoin; multi-party flows).
+
+        Raises:
+            UnsupportedOperation: the chain has no PSBTs.
+        """
+        signer = getattr(self._plugin, "sign_psbt", None)
+        if signer is None:
+            raise UnsupportedOperation(f"{self.chain} has no PSBTs")
+        return signer(self, psbt)
+
     def sign_message(self, message: str | bytes) -> str:
         """Sign a message by the chain's own convention."""
         return self._plugin.sign_message(self, message)
@@ -243,4 +254,3 @@ class ConnectedAccount:
 
     def __repr__(self) -> str:
         return f"ConnectedAccount({self.account.chain}, {self.account.address})"
-

@@ -161,3 +161,7 @@ class PolicyViolation(WalletKitError):
     def __init__(self, rule: str, detail: str) -> None:
         self.rule = rule
         super().__init__(f"policy rule {rule!r} refused the request: {detail}")
+
+
+class IdempotencyConflict(WalletKitError):
+    """An idempotency key already used for a different request."""

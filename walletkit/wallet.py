@@ -124,6 +124,13 @@ class Wallet:
         options = resolve_options(plugin, kind, network, None)
         return cls(_watch=(node, plugin, options))
 
+    @property
+    def master_fingerprint(self) -> str:
+        """The BIP32 master key fingerprint (8 hex digits), as PSBTs and hardware signers name the wallet."""
+        root = self._root("secp256k1")
+        assert isinstance(root, HDNode)  # the secp256k1 root is a BIP32 node
+        return root.fingerprint.hex()
+
     # --- accounts ------------------------------------------------------------------------
 
     def account(
@@ -192,7 +199,11 @@ class Wallet:
             return [self._bare_seed_account(plugin, options, i) for i in range(start, start + count)]
         level = _counting_level(first, path_of, start, count) if count > 1 else None
         if level is not None:
-            if plugin.spec.curve == "secp256k1" and level == len(first.indexes) - 1 and not first.indexes[-1] & HARDENED:
+            if (
+                plugin.spec.curve == "secp256k1"
+                and level == len(first.indexes) - 1
+                and not first.indexes[-1] & HARDENED
+            ):
                 return self._siblings(plugin, options, first, count, sibling)
             return self._counted(plugin, options, first, level, count, sibling)
         result = [self._account_at(plugin, options, first, sibling)]

@@ -1,10 +1,15 @@
-"""Server-side safety around signing: policy rules that run before a key is used.
+"""Server-side safety around signing: a default-deny policy, idempotency and a hash-chained audit log.
 
-So far: :class:`Allowlist` (exact recipients, look-alikes named as such).
+- :class:`Policy` (from code or TOML), :class:`Allowlist` (exact recipients, look-alikes named),
+- :class:`SQLiteStore` (idempotency records, spend ledger, audit log; threads and processes),
+- :class:`Signer`: ``transfer`` and ``send`` through the policy.
 """
 
 from __future__ import annotations
 
 from walletkit.signer.allowlist import Allowlist
+from walletkit.signer.policy import Policy, Request
+from walletkit.signer.signer import Signer
+from walletkit.signer.store import SQLiteStore
 
-__all__ = ["Allowlist"]
+__all__ = ["Allowlist", "Policy", "Request", "SQLiteStore", "Signer"]

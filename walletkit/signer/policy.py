@@ -1,0 +1,153 @@
+"""Signing policy, default deny: which chains and networks, which recipients, how much, what fees.
+
+Loaded from code or TOML::
+
+    [chains.eth]
+    networks = ["mainnet"]
+    recipients = ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]
+    max_per_tx = "0.5"              # whole coins (or per token: [chains.eth.tokens."0x..."])
+    window = { amount = "2", seconds = 86400 }
+    max_fee = "0.01"
+    allow_unlimited_approvals = false
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from walletkit.errors import InvalidInput, PolicyViolation
+from walletkit.registry import get_chain
+from walletkit.signer.allowlist import Allowlist
+from walletkit.units import parse_units
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Spending limits for one asset, in base units."""
+
+    max_per_tx: int | None = None
+    window_amount: int | None = None
+    window_seconds: int = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRules:
+    """What one chain may do."""
+
+    networks: frozenset[str]
+    recipients: Allowlist | None
+    native: Limits = Limits()
+    tokens: Mapping[str, Limits] = field(default_factory=dict)
+    max_fee: int | None = None
+    allow_unlimited_approvals: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What a signing request would do, as the policy sees it."""
+
+    chain: str
+    network: str
+    to: str
+    amount: int
+    token: str | None
+    fee: int
+    approve: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Default deny: a chain not named here may not sign at all."""
+
+    chains: Mapping[str, ChainRules]
+
+    def check(self, request: Request, spent_in_window: int = 0) -> None:
+        """Raise PolicyViolation naming the first rule the request breaks."""
+        rules = self.chains.get(request.chain)
+        if rules is None:
+            raise PolicyViolation("chain_allowed", f"{request.chain} is not allowed by this policy")
+        if request.network not in rules.networks:
+            raise PolicyViolation(
+                "network_pinned",
+                f"{request.chain} {request.network} is not an allowed network ({', '.join(sorted(rules.networks))})",
+            )
+        if rules.recipients is not None:
+            rules.recipients.check(request.to)
+        limits = rules.native if request.token is None else rules.tokens.get(_key(request.chain, request.token))
+        if request.token is not None and limits is None:
+            raise PolicyViolation("token_allowed", f"token {request.token} is not allowed on {request.chain}")
+        assert limits is not None  # narrowed above for tokens; native limits always exist
+        if request.approve and request.amount >= (1 << 256) - 1 and not rules.allow_unlimited_approvals:
+            raise PolicyViolation("no_unlimited_approvals", "an unlimited ERC-20 approval is not allowed")
+        if limits.max_per_tx is not None and request.amount > limits.max_per_tx:
+            raise PolicyViolation(
+                "max_per_tx", f"{request.amount} is above the per-transaction limit of {limits.max_per_tx}"
+            )
+        if limits.window_amount is not None and spent_in_window + request.amount > limits.window_amount:
+            raise PolicyViolation(
+                "rolling_window",
+                f"{spent_in_window} already spent in the last {limits.window_seconds} s; {request.amount} more would pass "
+                f"the limit of {limits.window_amount}",
+            )
+        if rules.max_fee is not None and request.fee > rules.max_fee:
+            raise PolicyViolation("max_fee", f"fee {request.fee} is above the cap of {rules.max_fee}")
+
+    def window_seconds(self, chain: str, token: str | None) -> int:
+        """The rolling window of an asset (seconds)."""
+        rules = self.chains.get(chain)
+        limits = None if rules is None else (rules.native if token is None else rules.tokens.get(_key(chain, token)))
+        return limits.window_seconds if limits else 86_400
+
+    @classmethod
+    def from_toml(cls, source: str | Path) -> Policy:
+        """Load a policy from TOML text or a file path."""
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10
+            import tomli as tomllib
+        text = Path(source).read_text() if isinstance(source, Path) else source
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise InvalidInput(f"policy TOML does not parse: {e}") from e
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        """Build a policy from nested mappings (the TOML layout)."""
+        chains: dict[str, ChainRules] = {}
+        for name, spec in dict(data.get("chains", {})).items():
+            plugin = get_chain(name)
+            chain = plugin.spec.name
+            networks = frozenset(spec.get("networks", [plugin.spec.default_network]))
+            recipients = spec.get("recipients")
+            tokens = {
+                _key(chain, token): _limits(chain, limits, decimals=int(limits.get("decimals", plugin.spec.decimals)))
+                for token, limits in dict(spec.get("tokens", {})).items()
+            }
+            chains[chain] = ChainRules(
+                networks=networks,
+                recipients=Allowlist(chain, recipients) if recipients is not None else None,
+                native=_limits(chain, spec, decimals=plugin.spec.decimals),
+                tokens=tokens,
+                max_fee=parse_units(str(spec["max_fee"]), plugin.spec.decimals) if "max_fee" in spec else None,
+                allow_unlimited_approvals=bool(spec.get("allow_unlimited_approvals", False)),
+            )
+        return cls(chains)
+
+
+def _limits(chain: str, spec: Mapping[str, Any], decimals: int) -> Limits:
+    window = spec.get("window") or {}
+    return Limits(
+        max_per_tx=parse_units(str(spec["max_per_tx"]), decimals) if "max_per_tx" in spec else None,
+        window_amount=parse_units(str(window["amount"]), decimals) if "amount" in window else None,
+        window_seconds=int(window.get("seconds", 86_400)),
+    )
+
+
+def _key(chain: str, token: str) -> str:
+    return get_chain(chain).validate_address(token) if not token.isdigit() else token
