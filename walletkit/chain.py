@@ -12,11 +12,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from walletkit.errors import InvalidMessage
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import Curve, PrivateKey, PublicKey
 
 if TYPE_CHECKING:
     from walletkit.account import Account
+
+
+def message_bytes(message: str | bytes) -> bytes:
+    """Return the bytes a chain signs for a message: text as UTF-8, bytes as they are.
+
+    >>> message_bytes("hé")
+    b'h\\xc3\\xa9'
+
+    Raises:
+        InvalidMessage: neither text nor bytes.
+    """
+    if isinstance(message, str):
+        return message.encode("utf-8")
+    if isinstance(message, (bytes, bytearray)):
+        return bytes(message)
+    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,33 +16,20 @@ import binascii
 
 from chains.bitcoin import address as addr
 from chains.bitcoin.network import PARAMS
+from chains.bitcoin.tx import varint
+from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import double_sha256
-from walletkit.errors import InvalidMessage, InvalidSignature
+from walletkit.errors import InvalidSignature
 
 _MAGIC = b"Bitcoin Signed Message:\n"
 _HEADER_BASE = {"p2pkh": 31, "p2tr": 31, "p2sh-p2wpkh": 35, "p2wpkh": 39}
 
 
-def _varint(n: int) -> bytes:
-    if n < 0xFD:
-        return bytes([n])
-    if n <= 0xFFFF:
-        return b"\xfd" + n.to_bytes(2, "little")
-    if n <= 0xFFFFFFFF:
-        return b"\xfe" + n.to_bytes(4, "little")
-    return b"\xff" + n.to_bytes(8, "little")
-
-
 def message_digest(message: str | bytes) -> bytes:
     """Return the BIP137 digest of a message (text as UTF-8)."""
-    if isinstance(message, str):
-        data = message.encode("utf-8")
-    elif isinstance(message, (bytes, bytearray)):
-        data = bytes(message)
-    else:
-        raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
-    return double_sha256(_varint(len(_MAGIC)) + _MAGIC + _varint(len(data)) + data)
+    data = message_bytes(message)
+    return double_sha256(varint(len(_MAGIC)) + _MAGIC + varint(len(data)) + data)
 
 
 def sign(secret: bytes, message: str | bytes, kind: str) -> str:

@@ -20,20 +20,13 @@ import io
 from chains.bitcoin import address as addr
 from chains.bitcoin import script, sighash
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut, read_varbytes, read_varint, varbytes, varint
+from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import hash160, tagged_hash
-from walletkit.errors import InvalidMessage, InvalidSignature, InvalidTransaction, UnsupportedOperation
+from walletkit.errors import InvalidSignature, InvalidTransaction, UnsupportedOperation
 
 TAG = "BIP0322-signed-message"
 PREFIX = "smp"
-
-
-def _bytes(message: str | bytes) -> bytes:
-    if isinstance(message, str):
-        return message.encode("utf-8")
-    if isinstance(message, (bytes, bytearray)):
-        return bytes(message)
-    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
 
 
 def message_hash(message: str | bytes) -> bytes:
@@ -42,7 +35,7 @@ def message_hash(message: str | bytes) -> bytes:
     >>> message_hash("").hex()
     'c90c269c4f8fcbe6880f72a721ddfbf1914268a794cbb21cfafee13770ae19f1'
     """
-    return tagged_hash(TAG, _bytes(message))
+    return tagged_hash(TAG, message_bytes(message))
 
 
 def to_spend(script_pubkey: bytes, message: str | bytes) -> Transaction:

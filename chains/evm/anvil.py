@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from chains.evm.address import checksum_encode, parse_address
 from chains.evm.client import EvmClient
 from walletkit.errors import EngineError
+from walletkit.testing.npm import ensure_package
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -30,13 +30,8 @@ ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 _LISTENING = re.compile(r"Listening on 127\.0\.0\.1:(\d+)")
 
 
-def cache_dir() -> Path:
-    """Return the folder npm packages are installed into."""
-    return Path(os.environ.get("WALLETKIT_CACHE", Path.home() / ".cache" / "walletkit")) / "npm"
-
-
 def anvil_binary() -> Path:
-    """Return the anvil binary, installing the npm package on first use.
+    """Return the anvil binary, installing the npm package on first use (``WALLETKIT_ANVIL`` overrides).
 
     Raises:
         EngineError: npm is missing or the install failed; the message says what to run.
@@ -44,25 +39,7 @@ def anvil_binary() -> Path:
     explicit = os.environ.get("WALLETKIT_ANVIL")
     if explicit:
         return Path(explicit)
-    binary = cache_dir() / "node_modules" / NPM_PACKAGE / "bin" / "anvil"
-    if binary.exists():
-        return binary
-    npm = shutil.which("npm")
-    if npm is None:
-        raise EngineError(f"anvil needs npm to install {NPM_PACKAGE}; install Node.js and npm, then retry")
-    cache_dir().mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir()), NPM_PACKAGE],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0 or not binary.exists():
-        raise EngineError(
-            f"npm install {NPM_PACKAGE} failed (exit {result.returncode}): {result.stderr.strip()[-400:]}; "
-            f"run: npm install --prefix {cache_dir()} {NPM_PACKAGE}"
-        )
+    binary = ensure_package(NPM_PACKAGE, NPM_PACKAGE, "bin/anvil")
     binary.chmod(0o755)
     return binary
 

@@ -7,18 +7,10 @@ signature = r (32) || s (32) || v (1, 27 or 28)
 from __future__ import annotations
 
 from chains.evm.address import address_of
+from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
-from walletkit.errors import InvalidMessage, InvalidSignature
-
-
-def message_bytes(message: str | bytes) -> bytes:
-    """Return the bytes of a message: text as UTF-8, bytes as they are."""
-    if isinstance(message, str):
-        return message.encode("utf-8")
-    if isinstance(message, (bytes, bytearray)):
-        return bytes(message)
-    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
+from walletkit.errors import InvalidSignature
 
 
 def personal_hash(message: str | bytes) -> bytes:

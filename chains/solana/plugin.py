@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from chains.solana.keys import address_of, keypair_bytes, parse_address, parse_private_key
-from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction, message_bytes
 from walletkit.crypto import ed25519
 from walletkit.encoding.base58 import Base58Error, b58decode, b58encode
-from walletkit.errors import InvalidMessage, InvalidSignature, WrongNetwork
+from walletkit.errors import InvalidSignature, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -22,14 +22,6 @@ if TYPE_CHECKING:
     from walletkit.account import Account
 
 H = HARDENED
-
-
-def _message_bytes(message: str | bytes) -> bytes:
-    if isinstance(message, str):
-        return message.encode("utf-8")
-    if isinstance(message, (bytes, bytearray)):
-        return bytes(message)
-    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
 
 
 class SolanaChain:
@@ -93,7 +85,7 @@ class SolanaChain:
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign the raw message bytes with ed25519 (the dApp "sign this text" flow); base58 signature."""
-        return b58encode(ed25519.sign(account.signing_key().secret_bytes(), _message_bytes(message)))
+        return b58encode(ed25519.sign(account.signing_key().secret_bytes(), message_bytes(message)))
 
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if the base58 ed25519 signature verifies under the address."""
@@ -104,7 +96,7 @@ class SolanaChain:
             raise InvalidSignature("a Solana signature is 64 bytes in base58") from e
         if len(raw) != 64:
             raise InvalidSignature(f"a Solana signature is 64 bytes, got {len(raw)}")
-        return ed25519.verify(public, _message_bytes(message), raw)
+        return ed25519.verify(public, message_bytes(message), raw)
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a Solana JSON-RPC client at ``url``."""

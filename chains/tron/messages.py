@@ -7,18 +7,10 @@ signature = 0x || r || s || v (v = 27 + recovery id)
 from __future__ import annotations
 
 from chains.tron.address import address_of
+from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
-from walletkit.errors import InvalidMessage, InvalidSignature
-
-
-def message_bytes(message: str | bytes) -> bytes:
-    """Return a message's bytes: text as UTF-8, bytes as they are."""
-    if isinstance(message, str):
-        return message.encode("utf-8")
-    if isinstance(message, (bytes, bytearray)):
-        return bytes(message)
-    raise InvalidMessage(f"a message is text or bytes, got {type(message).__name__}")
+from walletkit.errors import InvalidSignature
 
 
 def message_hash(message: str | bytes) -> bytes:

@@ -18,40 +18,14 @@ from types import TracebackType
 from typing import Any
 
 from walletkit.errors import EngineError
+from walletkit.testing.npm import ensure_package
 
 NPM_PACKAGE = "tronweb@6.5.1"
 
 
-def _cache() -> Path:
-    return Path(os.environ.get("WALLETKIT_CACHE", Path.home() / ".cache" / "walletkit")) / "npm"
-
-
 def tronweb_path() -> Path:
-    """Return the installed tronweb package folder, installing it with npm on first use.
-
-    Raises:
-        EngineError: node or npm is missing, or the install failed; the message says what to run.
-    """
-    package = _cache() / "node_modules" / "tronweb"
-    if (package / "package.json").exists():
-        return package
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        raise EngineError("the tronweb cross-check needs node and npm; install Node.js, then retry")
-    _cache().mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(_cache()), NPM_PACKAGE],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0 or not (package / "package.json").exists():
-        raise EngineError(
-            f"npm install {NPM_PACKAGE} failed (exit {result.returncode}): {result.stderr.strip()[-400:]}; "
-            f"run: npm install --prefix {_cache()} {NPM_PACKAGE}"
-        )
-    return package
+    """Return the installed tronweb package folder, installing it with npm on first use."""
+    return ensure_package(NPM_PACKAGE, "tronweb", "package.json").parent
 
 
 class TronWebOracle:
