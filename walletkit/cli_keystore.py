@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from walletkit.bip39 import generate_mnemonic
+from walletkit.cli_common import read_secret
 from walletkit.errors import KeystoreError
 from walletkit.keystore import Keystore, v3
 
@@ -28,8 +29,6 @@ def _password_options(fn: F) -> F:
 
 
 def _password(env: str | None, file: str | None, *, confirm: bool = False, what: str = "keystore password") -> str:
-    from walletkit.cli import read_secret
-
     return read_secret(what, env, file, confirm=confirm)
 
 
@@ -58,8 +57,6 @@ def create(
     elif mnemonic_env:
         phrase = os.environ.get(mnemonic_env, "")
     else:
-        from walletkit.cli import read_secret
-
         phrase = read_secret("mnemonic", None, None)
     password = _password(password_env, password_file, confirm=True)
     ks = Keystore.create(path, password, mnemonic=phrase, overwrite=overwrite)

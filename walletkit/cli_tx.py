@@ -1,0 +1,158 @@
+"""``walletkit sign``, ``walletkit send`` and ``walletkit message sign|verify``.
+
+The mnemonic comes from a prompt, standard input, a file or an environment variable
+(never argv). Amounts are decimal text in whole coins (``--amount 0.25``), or base units
+for tokens (``--base-units 2500000``); floats never round.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from walletkit.account import Account
+from walletkit.cli_common import phrase_options, wallet_from_secrets
+from walletkit.errors import InvalidInput
+from walletkit.registry import get_chain
+from walletkit.units import format_units, parse_units
+
+
+def _account_options(fn: Any) -> Any:
+    for option in (
+        click.option("--profile", help="Derivation profile."),
+        click.option("--network", help="Network name."),
+        click.option("--kind", help="Address kind (Bitcoin)."),
+        click.option("--index", default=0, show_default=True, type=click.IntRange(0, 2**31 - 1)),
+        click.option("--chain", "chain", required=True, help="Chain name (btc, eth, bsc, tron, sol...)."),
+    ):
+        fn = option(fn)
+    return phrase_options(fn)
+
+
+def _account(
+    chain: str,
+    index: int,
+    kind: str | None,
+    network: str | None,
+    profile: str | None,
+    phrase_env: str | None,
+    phrase_file: str | None,
+    passphrase_env: str | None,
+) -> Account:
+    get_chain(chain)
+    wallet = wallet_from_secrets(phrase_env, phrase_file, passphrase_env)
+    return wallet.account(chain, index, kind=kind, network=network, profile=profile)
+
+
+def _amount(chain: str, amount: str | None, base_units: int | None) -> int:
+    if (amount is None) == (base_units is None):
+        raise InvalidInput("give the amount once: --amount (whole coins, decimal text) or --base-units (an integer)")
+    return base_units if base_units is not None else parse_units(amount or "", chain)
+
+
+@click.group("message")
+def message() -> None:
+    """Sign and verify messages by each chain's convention."""
+
+
+@message.command("sign")
+@_account_options
+@click.argument("text")
+def message_sign(
+    chain: str,
+    index: int,
+    kind: str | None,
+    network: str | None,
+    profile: str | None,
+    phrase_env: str | None,
+    phrase_file: str | None,
+    passphrase_env: str | None,
+    text: str,
+) -> None:
+    """Sign TEXT with the account at --index; print address and signature."""
+    account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
+    click.echo(json.dumps({"address": account.address, "signature": account.sign_message(text)}))
+
+
+@message.command("verify")
+@click.option("--chain", "chain", required=True)
+@click.option("--address", required=True)
+@click.option("--signature", required=True)
+@click.argument("text")
+def message_verify(chain: str, address: str, signature: str, text: str) -> None:
+    """Verify a signature of TEXT by ADDRESS; exit 0 if valid, 4 if not."""
+    valid = get_chain(chain).verify_message(address, text, signature)
+    click.echo("valid" if valid else "invalid")
+    if not valid:
+        raise click.exceptions.Exit(4)
+
+
+@click.command("sign")
+@_account_options
+@click.option(
+    "--tx",
+    "tx_file",
+    type=click.Path(dir_okay=False, exists=True),
+    required=True,
+    help='JSON: {"to": ..., "amount": "0.1" or "base_units": 100, "token": null, "fields": {...}}',
+)
+def sign(
+    chain: str,
+    index: int,
+    kind: str | None,
+    network: str | None,
+    profile: str | None,
+    phrase_env: str | None,
+    phrase_file: str | None,
+    passphrase_env: str | None,
+    tx_file: str,
+) -> None:
+    """Build and sign a transfer described in a JSON file, offline; print raw hex and txid."""
+    try:
+        spec = json.loads(Path(tx_file).read_text(encoding="utf-8"))
+        to, token, fields = spec["to"], spec.get("token"), dict(spec.get("fields", {}))
+    except (ValueError, KeyError, TypeError) as e:
+        raise InvalidInput(f"the transaction file needs JSON with 'to' and an amount: {type(e).__name__}") from None
+    amount = _amount(chain, spec.get("amount"), spec.get("base_units"))
+    account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
+    signed = account.sign(account.transfer(to, amount, token, **fields))
+    click.echo(json.dumps({"chain": signed.chain, "txid": signed.txid, "raw": signed.hex()}))
+
+
+@click.command("send")
+@_account_options
+@click.option("--url", required=True, help="Node or API URL.")
+@click.option("--to", "to", required=True)
+@click.option("--amount", help="Whole coins, decimal text.")
+@click.option("--base-units", type=int, help="Base units (for tokens).")
+@click.option("--token", help="Token contract / mint (ERC-20, TRC-20, SPL).")
+def send(
+    chain: str,
+    index: int,
+    kind: str | None,
+    network: str | None,
+    profile: str | None,
+    phrase_env: str | None,
+    phrase_file: str | None,
+    passphrase_env: str | None,
+    url: str,
+    to: str,
+    amount: str | None,
+    base_units: int | None,
+    token: str | None,
+) -> None:
+    """Fill, sign and broadcast a transfer through a node; wait until final; print the txid."""
+    from walletkit.registry import get_chain as chain_of
+
+    value = _amount(chain, amount, base_units)
+    account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
+    client = chain_of(chain).connect(url, account.network)
+    txid = account.connect(client).send(to, value, token)
+    shown = f"{format_units(value, chain)} {account.spec.symbol}" if token is None else f"{value} base units"
+    click.echo(json.dumps({"txid": txid, "from": account.address, "to": to, "amount": shown}))
+
+
+commands = [message, sign, send]
