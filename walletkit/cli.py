@@ -3,8 +3,9 @@
 Secrets (mnemonic, passphrase) are read from a hidden prompt, standard input, a file
 or an environment variable: never from argv, and never echoed back.
 
-Exit codes: 0 success; 1 an operation failed (network, engine); 2 bad input (a wrong
-word, a bad address, a float amount); 3 a secret was needed and none was given.
+Exit codes: 0 success; 1 an operation failed (network, engine, wrong password); 2 bad input
+(a wrong word, a bad address, a float amount); 3 a secret was needed and none was given;
+4 ``message verify`` found the signature invalid.
 """
 
 from __future__ import annotations

@@ -22,7 +22,11 @@ from walletkit.units import format_units, parse_units
 from walletkit.wallet import Wallet
 
 DEMO_CHAINS = ("btc", "eth", "bsc", "sol", "tron")
-TRON_REFERENCE_BLOCK: dict[str, Any] = {"ref_block_bytes": "f2b8", "ref_block_hash": "a1b2c3d4e5f60718", "timestamp": 1_700_000_000_000}
+TRON_REFERENCE_BLOCK: dict[str, Any] = {
+    "ref_block_bytes": "f2b8",
+    "ref_block_hash": "a1b2c3d4e5f60718",
+    "timestamp": 1_700_000_000_000,
+}
 
 
 @dataclass
