@@ -20,8 +20,15 @@ from walletkit.units import check_amount
 SiblingFactory = Callable[[int, int], "Account"]
 
 
+_resolved: dict[tuple[int, str | None, str | None, str | None], AddressOptions] = {}
+
+
 def resolve_options(plugin: Chain, kind: str | None, network: str | None, profile: str | None) -> AddressOptions:
-    """Check kind, network and profile against the chain's spec; fill the defaults."""
+    """Check kind, network and profile against the chain's spec; fill the defaults (results are remembered)."""
+    key = (id(plugin), kind, network, profile)
+    found = _resolved.get(key)
+    if found is not None:
+        return found
     spec = plugin.spec
     for what, value, allowed in (
         ("kind", kind, spec.kinds),
@@ -30,11 +37,14 @@ def resolve_options(plugin: Chain, kind: str | None, network: str | None, profil
     ):
         if value is not None and value not in allowed:
             raise InvalidInput(f"{spec.name} has no {what} {value!r}; expected one of {', '.join(allowed)}")
-    return AddressOptions(
+    options = AddressOptions(
         kind=kind or spec.default_kind,
         network=network or spec.default_network,
         profile=profile or spec.default_profile,
     )
+    if len(_resolved) < 4096:
+        _resolved[key] = options
+    return options
 
 
 class Account:
