@@ -1,9 +1,12 @@
 """The server-side signer: every transfer passes the policy, is recorded once, and is audited.
 
-``Signer(accounts, policy, store)`` signs through the accounts it is given (a wallet's or a
-keystore's). ``transfer(...)`` builds, checks and signs; ``send(...)`` also broadcasts.
-The same idempotency key with the same request returns the same signed bytes (and is
-broadcast once); with a different request it is an :class:`IdempotencyConflict`.
+``Signer(policy, store)`` signs through the accounts it is handed (a wallet's or a
+keystore's). ``transfer(...)`` builds, checks and signs; ``send(...)`` also fills and
+broadcasts. With an idempotency key, the signed bytes are stored before they are
+broadcast: a retry (or a restarted worker) with the same key and request sends those
+same bytes again and never a second payment; the same key with another request is an
+:class:`IdempotencyConflict`. EVM nonces come from the store, so several processes
+sending from one account neither collide nor leave gaps.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Union
 
 from walletkit.account import Account
 from walletkit.chain import ChainClient, SignedTransaction
-from walletkit.errors import PolicyViolation
+from walletkit.errors import BroadcastRejected, PolicyViolation
 from walletkit.signer.policy import Policy, Request
-from walletkit.signer.store import SQLiteStore
+from walletkit.signer.store import PostgresStore, SQLiteStore
+
+Store = Union[SQLiteStore, PostgresStore]
 
 
 def fee_of(tx: object) -> int:
@@ -32,12 +38,27 @@ def fee_of(tx: object) -> int:
     return 0
 
 
-class Signer:
-    """Policy-guarded signing with idempotency and an audit trail."""
+def _request_text(account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "chain": account.chain,
+            "network": account.network,
+            "from": account.address,
+            "to": to,
+            "amount": str(amount),
+            "token": token,
+            "fields": {k: str(v) for k, v in sorted(fields.items()) if k != "nonce"},
+        },
+        sort_keys=True,
+    )
 
-    def __init__(self, policy: Policy, store: SQLiteStore | None = None) -> None:
+
+class Signer:
+    """Policy-guarded signing with idempotency, shared nonces and an audit trail."""
+
+    def __init__(self, policy: Policy, store: Store | None = None) -> None:
         self.policy = policy
-        self.store = store or SQLiteStore()
+        self.store: Store = store or SQLiteStore()
 
     def transfer(
         self,
@@ -47,6 +68,8 @@ class Signer:
         token: str | None = None,
         *,
         idempotency_key: str | None = None,
+        _request: str | None = None,
+        _nonce_floor: Callable[[], int] | None = None,
         **fields: Any,
     ) -> SignedTransaction:
         """Build, check against the policy, sign and record one transfer.
@@ -55,23 +78,14 @@ class Signer:
             PolicyViolation: a rule refused it (the refusal is audited too).
             IdempotencyConflict: the key was used for another request.
         """
-        request_text = json.dumps(
-            {
-                "chain": account.chain,
-                "network": account.network,
-                "from": account.address,
-                "to": to,
-                "amount": str(amount),
-                "token": token,
-                "fields": {k: str(v) for k, v in sorted(fields.items()) if k not in ("nonce",)},
-            },
-            sort_keys=True,
-        )
+        request_text = _request or _request_text(account, to, amount, token, fields)
         if idempotency_key is not None:
             known = self.store.remembered(idempotency_key, request_text)
             if known is not None:
                 raw, txid, _ = known
                 return SignedTransaction(account.chain, raw, txid, {"idempotent_replay": True})
+        if _nonce_floor is not None:
+            fields.setdefault("nonce", 0)  # a placeholder to build and price; the real one comes from the store
         tx = account.transfer(to, amount, token, **fields)
         request = Request(account.chain, account.network, to, amount, token, fee_of(tx), bool(fields.get("approve")))
         asset = token or "native"
@@ -86,14 +100,17 @@ class Signer:
         }
         window = self.policy.window_seconds(account.chain, token)
         violation: PolicyViolation | None = None
-        with self.store.decision() as db:  # check, sign and record under one write lock
-            spent = self.store.spent_since(account.chain, asset, time.time() - window)
+        with self.store.decision() as db:  # check, reserve, sign and record under one write lock
+            spent = self.store.spent_in(db, account.chain, asset, time.time() - window)
             try:
                 self.policy.check(request, spent)
             except PolicyViolation as e:
                 violation = e
                 self.store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
             else:
+                if _nonce_floor is not None:
+                    nonce = self.store.reserve_nonce_in(db, account.chain, account.address, _nonce_floor())
+                    tx = account.transfer(to, amount, token, **{**fields, "nonce": nonce})
                 signed = account.sign(tx)
                 self.store.record_in(
                     db,
@@ -122,50 +139,55 @@ class Signer:
         wait: bool = True,
         **fields: Any,
     ) -> str:
-        """Fill with the client, sign through the policy, broadcast once, and wait."""
+        """Fill with the client, sign through the policy, broadcast once, and wait until final."""
+        request_text = _request_text(account, to, amount, token, fields)
         if idempotency_key is not None:
-            known = self.store.remembered(idempotency_key, _request_key(account, to, amount, token))
+            known = self.store.remembered(idempotency_key, request_text)
             if known is not None:
-                return known[1]
-        filled = client.prepare_transfer(account, to, amount, token, fields)
+                raw, txid, broadcast = known
+                if not broadcast:  # signed before a crash, maybe never sent: send the same bytes
+                    self._broadcast(client, SignedTransaction(account.chain, raw, txid), already_signed=True)
+                    self.store.mark_broadcast(idempotency_key)
+                if wait:
+                    client.wait(txid)
+                return txid
+        evm = hasattr(client, "nonces") and "nonce" not in fields
+        pending = getattr(client, "_pending_count", None)
+        filled = client.prepare_transfer(account, to, amount, token, {**fields, "nonce": 0} if evm else fields)
+        floor = (lambda: int(pending(account.address))) if evm and callable(pending) else None
+        signed = self.transfer(
+            account,
+            to,
+            amount,
+            token,
+            idempotency_key=idempotency_key,
+            _request=request_text,
+            _nonce_floor=floor,
+            **{k: v for k, v in filled.items() if not (evm and k == "nonce")},
+        )
         try:
-            signed = self.transfer(account, to, amount, token, **filled)  # type: ignore[arg-type]
-        except Exception:
-            # A refused request must not leave a hole in the account's nonces (EVM clients reserve one).
-            nonces = getattr(client, "nonces", None)
-            if nonces is not None and isinstance(filled.get("nonce"), int) and "nonce" not in fields:
-                nonces.release(account.address, filled["nonce"])
+            txid = self._broadcast(client, signed)
+        except BroadcastRejected:
+            if idempotency_key is not None:
+                self.store.forget(idempotency_key)
+            if evm:
+                self.store.resync_nonce(account.chain, account.address)
             raise
-        txid = client.broadcast(signed)
         if idempotency_key is not None:
-            self.store.record(
-                idempotency_key,
-                _request_key(account, to, amount, token),
-                account.chain,
-                "replay-guard",
-                0,
-                signed.raw,
-                txid,
-                {"decision": "broadcast", "txid": txid},
-            )
+            self.store.mark_broadcast(idempotency_key)
         if wait:
             client.wait(txid)
         return txid
 
+    @staticmethod
+    def _broadcast(client: ChainClient, signed: SignedTransaction, already_signed: bool = False) -> str:
+        try:
+            return client.broadcast(signed)
+        except BroadcastRejected as e:
+            if already_signed and any(s in str(e).lower() for s in ("already known", "nonce too low", "dup")):
+                return signed.txid  # it reached the network before the crash
+            raise
+
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _request_key(account: Account, to: str, amount: int, token: str | None) -> str:
-    return json.dumps(
-        {
-            "send": True,
-            "chain": account.chain,
-            "from": account.address,
-            "to": to,
-            "amount": str(amount),
-            "token": token,
-        },
-        sort_keys=True,
-    )

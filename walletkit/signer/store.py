@@ -1,8 +1,10 @@
-"""The signer's shared state in SQLite: idempotency records, the spend ledger, the audit log.
+"""The signer's shared state: idempotency records, EVM nonces, the spend ledger, the audit log.
 
-One file, safe across threads and processes (``BEGIN IMMEDIATE`` serializes writers). The
-audit log is append-only and hash-chained: each row's hash covers the previous hash and
-its own event, so editing or deleting a row breaks :meth:`verify_audit`. No secret is
+One interface, two backends: :class:`SQLiteStore` (one machine; threads and processes
+share the file, ``BEGIN IMMEDIATE`` serializes writers) and :class:`PostgresStore`
+(several processes or machines; a transaction-scoped advisory lock serializes decisions).
+The audit log is append-only and hash-chained: each row's hash covers the previous hash
+and its own event, so editing or deleting a row breaks :meth:`verify_audit`. No secret is
 ever written: events hold chains, addresses, amounts, rules and txids.
 """
 
@@ -14,41 +16,173 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from walletkit.errors import IdempotencyConflict
+from walletkit.errors import IdempotencyConflict, WalletKitError
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request TEXT NOT NULL, chain TEXT NOT NULL,
-                                        raw BLOB NOT NULL, txid TEXT NOT NULL, broadcast INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY, at REAL NOT NULL, chain TEXT NOT NULL, asset TEXT NOT NULL,
-                                   amount TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at REAL NOT NULL, event TEXT NOT NULL, prev TEXT NOT NULL,
-                                  hash TEXT NOT NULL);
-"""
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request TEXT NOT NULL, chain TEXT NOT NULL,"
+    " raw {blob} NOT NULL, txid TEXT NOT NULL, broadcast INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS ledger (id {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, chain TEXT NOT NULL,"
+    " asset TEXT NOT NULL, amount TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS audit (seq {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, event TEXT NOT NULL,"
+    " prev TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS nonces (chain TEXT NOT NULL, address TEXT NOT NULL, next BIGINT NOT NULL,"
+    " PRIMARY KEY (chain, address))",
+)
 GENESIS = "0" * 64
 
 
-class SQLiteStore:
+class _SqlStore:
+    """The store's logic, over a DB-API connection; backends supply transactions."""
+
+    placeholder = "?"
+
+    def _tx(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _q(self, sql: str) -> str:
+        return sql.replace("?", self.placeholder)
+
+    def _run(self, db: Any, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return db.execute(self._q(sql), params)
+
+    # --- idempotency ---------------------------------------------------------------------
+
+    def remembered(self, key: str, request: str) -> tuple[bytes, str, bool] | None:
+        """Return (raw, txid, broadcast) stored for ``key``; raise if the key served another request."""
+        with self._tx() as db:
+            row = self._run(db, "SELECT request, raw, txid, broadcast FROM idempotency WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return None
+        if row[0] != request:
+            raise IdempotencyConflict(f"idempotency key {key!r} was used for a different request")
+        return bytes(row[1]), str(row[2]), bool(row[3])
+
+    def mark_broadcast(self, key: str) -> None:
+        """Note that the transaction of ``key`` reached the network."""
+        with self._tx() as db:
+            self._run(db, "UPDATE idempotency SET broadcast=1 WHERE key=?", (key,))
+
+    def forget(self, key: str) -> None:
+        """Drop an idempotency record whose transaction was refused by the network."""
+        with self._tx() as db:
+            self._run(db, "DELETE FROM idempotency WHERE key=?", (key,))
+
+    # --- one atomic decision ----------------------------------------------------------------
+
+    def decision(self) -> AbstractContextManager[Any]:
+        """Hold the writer lock across read-check-sign-write, so limits and nonces cannot race."""
+        return self._tx()
+
+    def record_in(
+        self,
+        db: Any,
+        key: str | None,
+        request: str,
+        chain: str,
+        asset: str,
+        amount: int,
+        raw: bytes,
+        txid: str,
+        event: dict[str, Any],
+    ) -> None:
+        """Store the idempotency record, the spend and the audit event inside the caller's transaction."""
+        if key is not None:
+            self._run(
+                db,
+                "INSERT INTO idempotency (key, request, chain, raw, txid) VALUES (?, ?, ?, ?, ?)",
+                (key, request, chain, raw, txid),
+            )
+        self._run(
+            db,
+            "INSERT INTO ledger (at, chain, asset, amount) VALUES (?, ?, ?, ?)",
+            (time.time(), chain, asset, str(amount)),
+        )
+        self._append(db, event)
+
+    def spent_in(self, db: Any, chain: str, asset: str, since: float) -> int:
+        """Sum of an asset spent since a time, inside the caller's transaction (rolling windows)."""
+        rows = self._run(db, "SELECT amount FROM ledger WHERE chain=? AND asset=? AND at>=?", (chain, asset, since))
+        return sum(int(r[0]) for r in rows.fetchall())
+
+    def reserve_nonce_in(self, db: Any, chain: str, address: str, floor: int) -> int:
+        """Reserve the next EVM nonce of an address for every process sharing the store.
+
+        ``floor`` is the node's pending count: the store never hands out less.
+        """
+        row = self._run(db, "SELECT next FROM nonces WHERE chain=? AND address=?", (chain, address)).fetchone()
+        nonce = max(floor, int(row[0]) if row else 0)
+        if row:
+            self._run(db, "UPDATE nonces SET next=? WHERE chain=? AND address=?", (nonce + 1, chain, address))
+        else:
+            self._run(db, "INSERT INTO nonces (chain, address, next) VALUES (?, ?, ?)", (chain, address, nonce + 1))
+        return nonce
+
+    def resync_nonce(self, chain: str, address: str) -> None:
+        """Forget the stored next nonce (after a refused broadcast): the node's count decides again."""
+        with self._tx() as db:
+            self._run(db, "DELETE FROM nonces WHERE chain=? AND address=?", (chain, address))
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    def append_in(self, db: Any, event: dict[str, Any]) -> None:
+        """Append an audit event inside the caller's transaction."""
+        self._append(db, event)
+
+    def _append(self, db: Any, event: dict[str, Any]) -> None:
+        last = self._run(db, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = last[0] if last else GENESIS
+        text = json.dumps(event, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256((prev + text).encode()).hexdigest()
+        self._run(
+            db, "INSERT INTO audit (at, event, prev, hash) VALUES (?, ?, ?, ?)", (time.time(), text, prev, digest)
+        )
+
+    def audit_events(self) -> list[dict[str, Any]]:
+        """Return every audit event in order."""
+        with self._tx() as db:
+            return [json.loads(r[0]) for r in self._run(db, "SELECT event FROM audit ORDER BY seq").fetchall()]
+
+    def verify_audit(self) -> bool:
+        """Recompute the hash chain; False if any row was edited, removed or reordered."""
+        prev = GENESIS
+        with self._tx() as db:
+            rows = self._run(db, "SELECT event, prev, hash FROM audit ORDER BY seq").fetchall()
+        for text, stored_prev, stored_hash in rows:
+            if stored_prev != prev or hashlib.sha256((prev + text).encode()).hexdigest() != stored_hash:
+                return False
+            prev = stored_hash
+        return True
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Run raw SQL (tests use it to tamper with the log)."""
+        with self._tx() as db:
+            self._run(db, sql, params)
+
+
+class SQLiteStore(_SqlStore):
     """Signer state in one SQLite file (``:memory:`` for a single process)."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         self._local = threading.local()
         self._lock = threading.RLock()
+        self._memory: sqlite3.Connection | None = None
         with self._lock:
-            self._db().executescript(_SCHEMA)  # executescript manages its own transaction
+            db = self._db()
+            for statement in _TABLES:
+                db.execute(statement.format(blob="BLOB", serial="INTEGER"))
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             if self.path == ":memory:":
-                db = getattr(self, "_memory", None) or sqlite3.connect(
-                    ":memory:", check_same_thread=False, isolation_level=None
-                )
-                self._memory = db
+                if self._memory is None:
+                    self._memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+                db = self._memory
             else:
                 db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
@@ -68,119 +202,35 @@ class SQLiteStore:
                 raise
             db.execute("COMMIT")
 
-    # --- idempotency ---------------------------------------------------------------------
 
-    def remembered(self, key: str, request: str) -> tuple[bytes, str, bool] | None:
-        """Return (raw, txid, broadcast) stored for ``key``; raise if the key served another request."""
-        with self._lock:
-            row = (
-                self._db()
-                .execute("SELECT request, raw, txid, broadcast FROM idempotency WHERE key=?", (key,))
-                .fetchone()
-            )
-        if row is None:
-            return None
-        if row[0] != request:
-            raise IdempotencyConflict(f"idempotency key {key!r} was used for a different request")
-        return bytes(row[1]), str(row[2]), bool(row[3])
+class PostgresStore(_SqlStore):
+    """Signer state in PostgreSQL (psycopg 3), shared by processes on several machines."""
 
-    # --- one atomic decision ----------------------------------------------------------------
+    placeholder = "%s"
+    _LOCK_ID = 0x77616C6C  # one advisory lock serializes signing decisions
 
-    def record(
-        self,
-        key: str | None,
-        request: str,
-        chain: str,
-        asset: str,
-        amount: int,
-        raw: bytes,
-        txid: str,
-        event: dict[str, Any],
-    ) -> None:
-        """Store the idempotency record, the spend and the audit event in one transaction."""
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as e:
+            raise WalletKitError("PostgresStore needs psycopg 3 (pip install 'psycopg[binary]')") from e
+        self.url = url
+        self._psycopg = psycopg
+        self._local = threading.local()
         with self._tx() as db:
-            self.record_in(db, key, request, chain, asset, amount, raw, txid, event)
+            for statement in _TABLES:
+                db.execute(statement.format(blob="BYTEA", serial="BIGSERIAL"))
 
-    def record_in(
-        self,
-        db: sqlite3.Connection,
-        key: str | None,
-        request: str,
-        chain: str,
-        asset: str,
-        amount: int,
-        raw: bytes,
-        txid: str,
-        event: dict[str, Any],
-    ) -> None:
-        """The body of :meth:`record`, inside a transaction the caller holds (see :meth:`decision`)."""
-        if key is not None:
-            db.execute(
-                "INSERT INTO idempotency (key, request, chain, raw, txid) VALUES (?, ?, ?, ?, ?)",
-                (key, request, chain, raw, txid),
-            )
-        db.execute(
-            "INSERT INTO ledger (at, chain, asset, amount) VALUES (?, ?, ?, ?)",
-            (time.time(), chain, asset, str(amount)),
-        )
-        self._append(db, event)
-
-    def mark_broadcast(self, key: str) -> None:
-        """Note that the transaction of ``key`` was broadcast."""
-        with self._tx() as db:
-            db.execute("UPDATE idempotency SET broadcast=1 WHERE key=?", (key,))
-
-    def spent_since(self, chain: str, asset: str, since: float) -> int:
-        """Sum of amounts of an asset spent since a time (for rolling-window limits)."""
-        with self._lock:
-            rows = (
-                self._db()
-                .execute("SELECT amount FROM ledger WHERE chain=? AND asset=? AND at>=?", (chain, asset, since))
-                .fetchall()
-            )
-        return sum(int(r[0]) for r in rows)
+    def _db(self) -> Any:
+        db = getattr(self._local, "db", None)
+        if db is None or db.closed:
+            db = self._psycopg.connect(self.url, autocommit=True)  # transaction() then issues BEGIN/COMMIT
+            self._local.db = db
+        return db
 
     @contextmanager
-    def decision(self) -> Iterator[sqlite3.Connection]:
-        """Hold the writer lock across read-check-sign-write, so rolling limits cannot race."""
-        with self._tx() as db:
+    def _tx(self) -> Iterator[Any]:
+        db = self._db()
+        with db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
             yield db
-
-    def append_in(self, db: sqlite3.Connection, event: dict[str, Any]) -> None:
-        """Append an audit event inside a transaction the caller holds."""
-        self._append(db, event)
-
-    # --- audit ---------------------------------------------------------------------------------
-
-    def audit(self, event: dict[str, Any]) -> None:
-        """Append one event to the hash-chained log."""
-        with self._tx() as db:
-            self._append(db, event)
-
-    def _append(self, db: sqlite3.Connection, event: dict[str, Any]) -> None:
-        last = db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = last[0] if last else GENESIS
-        text = json.dumps(event, sort_keys=True, separators=(",", ":"))
-        digest = hashlib.sha256((prev + text).encode()).hexdigest()
-        db.execute("INSERT INTO audit (at, event, prev, hash) VALUES (?, ?, ?, ?)", (time.time(), text, prev, digest))
-
-    def audit_events(self) -> list[dict[str, Any]]:
-        """Return every audit event in order."""
-        with self._lock:
-            return [json.loads(r[0]) for r in self._db().execute("SELECT event FROM audit ORDER BY seq")]
-
-    def verify_audit(self) -> bool:
-        """Recompute the hash chain; False if any row was edited, removed or reordered."""
-        prev = GENESIS
-        with self._lock:
-            rows = self._db().execute("SELECT event, prev, hash FROM audit ORDER BY seq").fetchall()
-        for text, stored_prev, stored_hash in rows:
-            if stored_prev != prev or hashlib.sha256((prev + text).encode()).hexdigest() != stored_hash:
-                return False
-            prev = stored_hash
-        return True
-
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        """Run raw SQL (tests use it to tamper with the log)."""
-        with self._tx() as db:
-            db.execute(sql, params)
