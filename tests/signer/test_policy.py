@@ -93,6 +93,60 @@ def test_policy_matrix(description: str, request_: Request, spent: int, rule: st
         assert info.value.rule == rule, (description, str(info.value))
 
 
+RATIO = Policy.from_dict(
+    {"chains": {"eth": {"networks": ["mainnet"], "max_fee_ratio": 0.02, "eip712_contracts": [ALLOWED]}}}
+)
+
+
+@pytest.mark.parametrize(
+    ("amount", "fee", "refused"),
+    [(100, 2, False), (100, 3, True), (10**18, 2 * 10**16, False), (10**18, 2 * 10**16 + 1, True), (0, 1, True)],
+)
+def test_fee_relative_to_amount(amount: int, fee: int, refused: bool) -> None:
+    request = Request("eth", "mainnet", STRANGER, amount, None, fee)
+    if refused:
+        with pytest.raises(wk.errors.PolicyViolation, match="max_fee_ratio"):
+            RATIO.check(request)
+    else:
+        RATIO.check(request)
+
+
+@pytest.mark.parametrize(
+    ("contract", "rule"),
+    [(ALLOWED, None), (ALLOWED.lower(), None), (STRANGER, "eip712_domain"), (None, "eip712_domain")],
+)
+def test_eip712_domain_allowlist(contract: str | None, rule: str | None) -> None:
+    domain = {"name": "x", "chainId": 1, **({"verifyingContract": contract} if contract else {})}
+    if rule is None:
+        RATIO.check_typed_data("eth", "mainnet", domain)
+    else:
+        with pytest.raises(wk.errors.PolicyViolation) as info:
+            RATIO.check_typed_data("eth", "mainnet", domain)
+        assert info.value.rule == rule
+    with pytest.raises(wk.errors.PolicyViolation, match="no typed-data"):
+        POLICY.check_typed_data("eth", "mainnet", domain)
+
+
+def test_signer_signs_allowed_typed_data_only() -> None:
+    from walletkit.signer import Signer
+
+    account = wk.Account.from_private_key("eth", "0x" + "11" * 32)
+    signer = Signer(RATIO)
+    data = {
+        "types": {
+            "EIP712Domain": [{"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "M": [{"name": "x", "type": "uint256"}],
+        },
+        "primaryType": "M",
+        "domain": {"chainId": 1, "verifyingContract": ALLOWED},
+        "message": {"x": 1},
+    }
+    assert signer.sign_typed_data(account, data) == account.plugin.sign_typed_data(account, data)  # type: ignore[attr-defined]
+    with pytest.raises(wk.errors.PolicyViolation):
+        signer.sign_typed_data(account, {**data, "domain": {"chainId": 1, "verifyingContract": STRANGER}})
+    assert [e["decision"] for e in signer.store.audit_events()] == ["signed", "refused"]
+
+
 def test_lookalike_is_named() -> None:
     with pytest.raises(wk.errors.PolicyViolation, match="look-alike of allowed"):
         POLICY.check(Request("eth", "mainnet", LOOKALIKE, 1, None, 0))

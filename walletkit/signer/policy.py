@@ -8,7 +8,9 @@ Loaded from code or TOML::
     max_per_tx = "0.5"              # whole coins (or per token: [chains.eth.tokens."0x..."])
     window = { amount = "2", seconds = 86400 }
     max_fee = "0.01"
+    max_fee_ratio = 0.02            # the fee may be at most 2% of the amount
     allow_unlimited_approvals = false
+    eip712_contracts = ["0x..."]    # typed data only for these verifying contracts (chain id pinned)
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ class ChainRules:
     native: Limits = Limits()
     tokens: Mapping[str, Limits] = field(default_factory=dict)
     max_fee: int | None = None
+    max_fee_ratio: float | None = None  # fee <= ratio x amount (native transfers)
     allow_unlimited_approvals: bool = False
+    eip712_contracts: frozenset[str] | None = None  # verifyingContract values allowed (None: no typed data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,28 @@ class Policy:
             )
         if rules.max_fee is not None and request.fee > rules.max_fee:
             raise PolicyViolation("max_fee", f"fee {request.fee} is above the cap of {rules.max_fee}")
+        if (
+            rules.max_fee_ratio is not None
+            and request.token is None
+            and request.fee > rules.max_fee_ratio * request.amount
+        ):
+            raise PolicyViolation(
+                "max_fee_ratio", f"fee {request.fee} is more than {rules.max_fee_ratio:.2%} of {request.amount}"
+            )
+
+    def check_typed_data(self, chain: str, network: str, domain: Mapping[str, Any]) -> None:
+        """Raise PolicyViolation unless EIP-712 signing is allowed for this domain's verifying contract."""
+        rules = self.chains.get(chain)
+        if rules is None:
+            raise PolicyViolation("chain_allowed", f"{chain} is not allowed by this policy")
+        if network not in rules.networks:
+            raise PolicyViolation("network_pinned", f"{chain} {network} is not an allowed network")
+        contract = domain.get("verifyingContract")
+        if rules.eip712_contracts is None:
+            raise PolicyViolation("eip712_domain", "this policy allows no typed-data signing")
+        canonical = get_chain(chain).validate_address(str(contract)) if contract else None
+        if canonical not in rules.eip712_contracts:
+            raise PolicyViolation("eip712_domain", f"verifying contract {contract!r} is not on the EIP-712 allowlist")
 
     def window_seconds(self, chain: str, token: str | None) -> int:
         """The rolling window of an asset (seconds)."""
@@ -135,7 +161,13 @@ class Policy:
                 native=_limits(chain, spec, decimals=plugin.spec.decimals),
                 tokens=tokens,
                 max_fee=parse_units(str(spec["max_fee"]), plugin.spec.decimals) if "max_fee" in spec else None,
+                max_fee_ratio=float(spec["max_fee_ratio"]) if "max_fee_ratio" in spec else None,
                 allow_unlimited_approvals=bool(spec.get("allow_unlimited_approvals", False)),
+                eip712_contracts=(
+                    frozenset(plugin.validate_address(a) for a in spec["eip712_contracts"])
+                    if "eip712_contracts" in spec
+                    else None
+                ),
             )
         return cls(chains)
 

@@ -179,6 +179,26 @@ class Signer:
             client.wait(txid)
         return txid
 
+    def sign_typed_data(self, account: Account, typed_data: dict[str, Any]) -> str:
+        """Sign EIP-712 typed data if the policy allows its domain (chain id pinned by the plugin); audited."""
+        domain = typed_data.get("domain") if isinstance(typed_data, dict) else None
+        event = {
+            "chain": account.chain,
+            "from": account.address,
+            "typed_data": True,
+            "contract": str((domain or {}).get("verifyingContract")),
+        }
+        try:
+            self.policy.check_typed_data(account.chain, account.network, domain or {})
+        except PolicyViolation as e:
+            with self.store.decision() as db:
+                self.store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
+            raise
+        signature = str(account.plugin.sign_typed_data(account, typed_data))  # type: ignore[attr-defined]
+        with self.store.decision() as db:
+            self.store.append_in(db, {**event, "decision": "signed"})
+        return signature
+
     @staticmethod
     def _broadcast(client: ChainClient, signed: SignedTransaction, already_signed: bool = False) -> str:
         try:
