@@ -6,6 +6,8 @@ the anchor is tronweb, timed inside node over the same work; its ops/s comes fro
 
 from __future__ import annotations
 
+import sys
+
 from bench.common import Row, measure, row
 from walletkit.account import Account
 
@@ -24,6 +26,10 @@ def run(quick: bool) -> list[Row]:
     """Measure TRC-20 build+sign in walletkit and in tronweb."""
     from chains.tron.tronweb import TronWebOracle
 
+    print(
+        "bench.tron: anchor is tronweb in node; tronpy cannot install beside web3 8 (eth-abi conflict)",
+        file=sys.stderr,
+    )
     account = Account.from_private_key("tron", KEY)
     w = "build+sign a TRC-20 transfer"
     rows = [

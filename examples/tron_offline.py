@@ -7,11 +7,16 @@ would receive them); nothing touches a network.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import walletkit as wk
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"  # Tether USD on TRON mainnet
-HEADER = {"ref_block_bytes": "f2b8", "ref_block_hash": "a1b2c3d4e5f60718", "timestamp": 1_700_000_000_000}
+HEADER: dict[str, Any] = {
+    "ref_block_bytes": "f2b8",
+    "ref_block_hash": "a1b2c3d4e5f60718",
+    "timestamp": 1_700_000_000_000,
+}
 
 
 def main() -> None:

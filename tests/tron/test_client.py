@@ -135,7 +135,7 @@ def test_refused_broadcast_is_a_typed_error(node: tuple[str, Ledger]) -> None:
     ledger.balances[account.address] = 10**9
     client = wk.connect("tron", url)
     fields = client.prepare_transfer(account, "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5, None, {})
-    signed = account.sign(account.transfer("TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5, **fields))
+    signed = account.sign(account.transfer("TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5, None, **fields))
     client.broadcast(signed)
     with pytest.raises(wk.errors.BroadcastRejected, match="DUP_TRANSACTION_ERROR dup transaction"):
         client.broadcast(signed)

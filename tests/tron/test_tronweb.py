@@ -1,6 +1,6 @@
 """Cross-check with TRON's own SDK: tronweb (npm, run by node) builds and signs the same bytes.
 
-320 hypothesis-generated transactions over TRX, TRC-10, TRC-20 and Stake 2.0, each built and
+320 hypothesis-generated transactions over TRX, TRC-10, TRC-20, Stake 2.0 and VoteWitness, each built and
 signed offline by walletkit and by tronweb: raw_data_hex, txID and signature must be equal.
 Messages signed here verify in tronweb, and the reverse. tronweb is installed by npm on first
 use; without node or npm these tests fail with a message saying so.
@@ -26,7 +26,7 @@ KEYS = st.integers(1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8C
 ADDRESSES = st.binary(min_size=20, max_size=20).map(lambda b: to_base58(b"\x41" + b))
 # tronweb takes int64 fields as JS numbers, exact only below 2^53 (TRX's whole supply is below 2^57 sun).
 INT64 = st.integers(1, 2**53 - 1)
-KINDS = ["trx", "trc10", "trc20", "freeze", "unfreeze", "delegate", "undelegate", "withdraw"]
+KINDS = ["trx", "trc10", "trc20", "freeze", "unfreeze", "delegate", "undelegate", "withdraw", "vote"]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,10 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "delegate":
         params["lock"] = draw(st.booleans())
         params["lock_period"] = draw(st.integers(1, 864_000)) if params["lock"] else 0
+    if kind == "vote":
+        # Distinct super representatives, in the order given (tronweb keeps object insertion order).
+        srs = draw(st.lists(ADDRESSES, min_size=1, max_size=5, unique=True))
+        params["votes"] = {sr: draw(st.integers(1, 2**40)) for sr in srs}
     return {"kind": kind, "params": params, "header": header, "key": draw(KEYS), "form": draw(st.integers(0, 2))}
 
 
@@ -85,6 +89,8 @@ def _walletkit(req: dict[str, Any]) -> dict[str, str]:
         )
     elif kind == "undelegate":
         tx = staking.undelegate(account, to, p["amount"], p["resource"], **h)
+    elif kind == "vote":
+        tx = staking.vote(account, p["votes"], **h)
     else:
         tx = staking.withdraw_unfrozen(account, **h)
     signed = account.sign(tx)
@@ -127,5 +133,5 @@ def test_address_forms_give_identical_bytes() -> None:
     account = wk.Account.from_private_key("tron", "01" * 32)
     header = {"ref_block_bytes": "b801", "ref_block_hash": "0e2bc08d550f5f58", "timestamp": 1_700_000_000_000}
     target = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC"
-    raws = {account.sign(account.transfer(_form(target, form), 5, **header)).raw for form in range(3)}
+    raws = {account.sign(account.transfer(_form(target, form), 5, None, **header)).raw for form in range(3)}
     assert len(raws) == 1

@@ -16,7 +16,10 @@ TRONWEB_MESSAGES = load_vectors("tron_tronweb_message_vectors")
 def _contract(raw_data: dict[str, object]) -> contracts.Contract | None:
     entry = raw_data["contract"][0]  # type: ignore[index]
     value = entry["parameter"]["value"]
-    h = lambda key: bytes.fromhex(value[key])  # noqa: E731
+
+    def h(key: str) -> bytes:
+        return bytes.fromhex(value[key])
+
     kind = entry["type"]
     if kind == "TransferContract":
         return contracts.transfer(h("owner_address"), h("to_address"), value["amount"])

@@ -26,6 +26,7 @@ async function build(req) {
     case 'delegate': return tb.delegateResource(p.amount, p.to, p.resource, p.from, p.lock, p.lock_period, opts);
     case 'undelegate': return tb.undelegateResource(p.amount, p.to, p.resource, p.from, opts);
     case 'withdraw': return tb.withdrawExpireUnfreeze(p.from, opts);
+    case 'vote': return tb.vote(p.votes, p.from, opts);
     default: throw new Error('unknown kind ' + req.kind);
   }
 }
