@@ -16,6 +16,8 @@ from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
 if TYPE_CHECKING:
+    from chains.tron.contracts import Resource
+    from chains.tron.transaction import TronTransaction
     from walletkit.account import Account
 
 H = HARDENED
@@ -83,6 +85,76 @@ class TronChain:
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if the TIP-191 signature recovers to ``address``."""
         return messages.recover(message, signature) == to_base58(parse_address(address))
+
+    def broadcast_json(self, signed: SignedTransaction) -> str:
+        """Return the JSON body ``/wallet/broadcasttransaction`` takes (``signed.raw`` is for ``broadcasthex``)."""
+        from chains.tron.transaction import broadcast_json
+
+        return broadcast_json(signed)
+
+    # Stake 2.0 and votes: unsigned transactions for ``account.sign``; ``fields`` are the
+    # reference-block fields of ``account.transfer`` (ref_block_bytes, ref_block_hash,
+    # timestamp, expiration). They delegate to chains.tron.staking.
+
+    def freeze(
+        self, account: Account, amount: int, resource: Resource = "BANDWIDTH", **fields: object
+    ) -> TronTransaction:
+        """Stake ``amount`` sun for ``"BANDWIDTH"`` or ``"ENERGY"`` (FreezeBalanceV2).
+
+        >>> import walletkit as wk
+        >>> acct = wk.Account.from_private_key("tron", "01" * 32)
+        >>> tx = TRON.freeze(acct, 10_000_000, "ENERGY", ref_block_bytes="0001", ref_block_hash="00" * 8,
+        ...                  timestamp=1_700_000_000_000)
+        >>> len(acct.sign(tx).txid)
+        64
+        """
+        from chains.tron import staking
+
+        return staking.freeze(account, amount, resource, **fields)
+
+    def unfreeze(
+        self, account: Account, amount: int, resource: Resource = "BANDWIDTH", **fields: object
+    ) -> TronTransaction:
+        """Start unstaking ``amount`` sun (UnfreezeBalanceV2); withdraw it after the waiting period."""
+        from chains.tron import staking
+
+        return staking.unfreeze(account, amount, resource, **fields)
+
+    def withdraw_unfrozen(self, account: Account, **fields: object) -> TronTransaction:
+        """Withdraw unstaked TRX whose waiting period has passed (WithdrawExpireUnfreeze)."""
+        from chains.tron import staking
+
+        return staking.withdraw_unfrozen(account, **fields)
+
+    def delegate(
+        self,
+        account: Account,
+        receiver: str,
+        amount: int,
+        resource: Resource = "BANDWIDTH",
+        *,
+        lock: bool = False,
+        lock_period: int = 0,
+        **fields: object,
+    ) -> TronTransaction:
+        """Lend ``amount`` sun of staked resource to ``receiver`` (DelegateResource; ``lock_period`` in blocks)."""
+        from chains.tron import staking
+
+        return staking.delegate(account, receiver, amount, resource, lock=lock, lock_period=lock_period, **fields)
+
+    def undelegate(
+        self, account: Account, receiver: str, amount: int, resource: Resource = "BANDWIDTH", **fields: object
+    ) -> TronTransaction:
+        """Take back ``amount`` sun of resource delegated to ``receiver`` (UnDelegateResource)."""
+        from chains.tron import staking
+
+        return staking.undelegate(account, receiver, amount, resource, **fields)
+
+    def vote(self, account: Account, votes: dict[str, int], **fields: object) -> TronTransaction:
+        """Vote for super representatives, ``{address: votes}`` in TRON Power (VoteWitness)."""
+        from chains.tron import staking
+
+        return staking.vote(account, votes, **fields)
 
     def connect(self, url: str, network: str | None = None, **options: object) -> ChainClient:
         """Return a TRON HTTP API client at ``url`` (``api_key=`` adds the TRON-PRO-API-KEY header)."""

@@ -8,6 +8,7 @@ use; without node or npm these tests fail with a message saying so.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,3 +136,43 @@ def test_address_forms_give_identical_bytes() -> None:
     target = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC"
     raws = {account.sign(account.transfer(_form(target, form), 5, None, **header)).raw for form in range(3)}
     assert len(raws) == 1
+
+
+def test_plugin_staking_api_matches_tronweb(tronweb: TronWebOracle) -> None:
+    # The plugin-level Stake 2.0 / vote methods (TRON.freeze, ...) against tronweb, one of each.
+    from chains.tron.plugin import TRON
+
+    key = "03" * 32
+    account = wk.Account.from_private_key("tron", key)
+    to = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC"
+    h = {"ref_block_bytes": "b801", "ref_block_hash": "0e2bc08d550f5f58", "timestamp": 1_700_000_000_000}
+    h["expiration"] = 1_700_000_060_000
+    votes = {to: 5, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t": 9}
+    cases: list[tuple[str, dict[str, Any], Any]] = [
+        ("freeze", {"amount": 7_000_000, "resource": "ENERGY"}, TRON.freeze(account, 7_000_000, "ENERGY", **h)),
+        (
+            "unfreeze",
+            {"amount": 3_000_000, "resource": "BANDWIDTH"},
+            TRON.unfreeze(account, 3_000_000, "BANDWIDTH", **h),
+        ),
+        ("withdraw", {}, TRON.withdraw_unfrozen(account, **h)),
+        (
+            "delegate",
+            {"to": to, "amount": 2_000_000, "resource": "ENERGY", "lock": True, "lock_period": 28_800},
+            TRON.delegate(account, to, 2_000_000, "ENERGY", lock=True, lock_period=28_800, **h),
+        ),
+        (
+            "undelegate",
+            {"to": to, "amount": 2_000_000, "resource": "ENERGY"},
+            TRON.undelegate(account, to, 2_000_000, "ENERGY", **h),
+        ),
+        ("vote", {"votes": votes}, TRON.vote(account, votes, **h)),
+    ]
+    for kind, params, tx in cases:
+        signed = account.sign(tx)
+        theirs = tronweb.request(
+            {"op": "tx", "kind": kind, "params": dict(params, **{"from": account.address}), "header": h, "key": key}
+        )
+        assert signed.extra["json"]["raw_data_hex"] == theirs["raw_data_hex"], kind  # type: ignore[index]
+        assert signed.txid == theirs["txID"], kind
+        assert json.loads(TRON.broadcast_json(signed))["signature"][0].lower() == theirs["signature"].lower(), kind
