@@ -197,6 +197,8 @@ class Wallet:
         first = path_of(start)
         if first is None:
             return [self._bare_seed_account(plugin, options, i) for i in range(start, start + count)]
+        if count == 1 and first.indexes and not first.indexes[-1] & HARDENED and plugin.spec.curve == "secp256k1":
+            return self._siblings(plugin, options, first, 1, sibling)  # one HMAC + one multiplication, no node object
         level = _counting_level(first, path_of, start, count) if count > 1 else None
         if level is not None:
             if (
