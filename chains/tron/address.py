@@ -29,7 +29,9 @@ def parse_address(text: object) -> bytes:
     s = text.strip()
     if s[:2] in ("0x", "0X") and len(s) == 42 and _HEX.issuperset(s[2:]):
         return b"\x41" + bytes.fromhex(s[2:])
-    if s[:2] == "41" and len(s) == 42 and _HEX.issuperset(s):
+    if len(s) == 42 and _HEX.issuperset(s):
+        if s[:2] != "41":
+            raise InvalidAddress(f"a hex TRON address starts with 41 (or 0x), got prefix {s[:2]!r} in {s!r}")
         return bytes.fromhex(s)
     if not s.startswith("T") or len(s) != 34:
         shown = s if len(s) <= 64 else s[:61] + "..."

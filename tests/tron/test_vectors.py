@@ -137,3 +137,9 @@ def test_wallet_core_message_signing() -> None:
         signature = account.sign_message(vector["message"])
         assert signature[2:] == vector["signature"]
         assert account.verify_message(vector["message"], signature)
+
+
+@pytest.mark.parametrize("prefix", ["42", "a0", "00"])
+def test_bad_hex_prefix_is_named(prefix: str) -> None:
+    with pytest.raises(wk.errors.InvalidAddress, match=f"starts with 41.*{prefix}"):
+        wk.validate_address("tron", prefix + "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
