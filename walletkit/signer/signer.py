@@ -56,9 +56,10 @@ def _request_text(account: Account, to: str, amount: int, token: str | None, fie
 class Signer:
     """Policy-guarded signing with idempotency, shared nonces and an audit trail."""
 
-    def __init__(self, policy: Policy, store: Store | None = None) -> None:
+    def __init__(self, policy: Policy, store: Store | None = None, *, utxo_lock_seconds: float = 600.0) -> None:
         self.policy = policy
         self.store: Store = store or SQLiteStore()
+        self.utxo_lock_seconds = utxo_lock_seconds
 
     def transfer(
         self,
@@ -111,6 +112,8 @@ class Signer:
                 if _nonce_floor is not None:
                     nonce = self.store.reserve_nonce_in(db, account.chain, account.address, _nonce_floor())
                     tx = account.transfer(to, amount, token, **{**fields, "nonce": nonce})
+                if "utxos" in fields:  # UTXO chains: coins another request holds are not offered again
+                    tx = self._with_unlocked_coins(db, account, to, amount, token, fields)
                 signed = account.sign(tx)
                 self.store.record_in(
                     db,
@@ -126,6 +129,17 @@ class Signer:
         if violation is not None:
             raise violation
         return signed
+
+    def _with_unlocked_coins(
+        self, db: Any, account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]
+    ) -> Any:
+        locked = self.store.locked_outpoints_in(db, account.chain)
+        free = [u for u in fields["utxos"] if f"{_get(u, 'txid')}:{_get(u, 'vout')}" not in locked]
+        tx = account.transfer(to, amount, token, **{**fields, "utxos": free})
+        inputs = getattr(getattr(tx, "tx", None), "inputs", ())
+        chosen = [f"{i.prevout.txid}:{i.prevout.vout}" for i in inputs]
+        self.store.lock_outpoints_in(db, account.chain, chosen, self.utxo_lock_seconds)
+        return tx
 
     def send(
         self,
@@ -207,6 +221,10 @@ class Signer:
             if already_signed and any(s in str(e).lower() for s in ("already known", "nonce too low", "dup")):
                 return signed.txid  # it reached the network before the crash
             raise
+
+
+def _get(utxo: Any, name: str) -> Any:
+    return utxo[name] if isinstance(utxo, dict) else getattr(utxo, name)
 
 
 def _digest(text: str) -> str:

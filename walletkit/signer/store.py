@@ -31,6 +31,8 @@ _TABLES = (
     " prev TEXT NOT NULL, hash TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nonces (chain TEXT NOT NULL, address TEXT NOT NULL, next BIGINT NOT NULL,"
     " PRIMARY KEY (chain, address))",
+    "CREATE TABLE IF NOT EXISTS utxo_locks (chain TEXT NOT NULL, outpoint TEXT NOT NULL, until DOUBLE PRECISION NOT NULL,"
+    " PRIMARY KEY (chain, outpoint))",
 )
 GENESIS = "0" * 64
 
@@ -120,6 +122,24 @@ class _SqlStore:
         else:
             self._run(db, "INSERT INTO nonces (chain, address, next) VALUES (?, ?, ?)", (chain, address, nonce + 1))
         return nonce
+
+    def locked_outpoints_in(self, db: Any, chain: str) -> set[str]:
+        """Return the outpoints (``txid:vout``) other requests hold, inside the caller's transaction."""
+        rows = self._run(db, "SELECT outpoint FROM utxo_locks WHERE chain=? AND until>?", (chain, time.time()))
+        return {str(r[0]) for r in rows.fetchall()}
+
+    def lock_outpoints_in(self, db: Any, chain: str, outpoints: list[str], seconds: float) -> None:
+        """Hold outpoints for ``seconds`` (a signed spend of them is on its way), inside the caller's transaction."""
+        until = time.time() + seconds
+        for outpoint in outpoints:
+            self._run(db, "DELETE FROM utxo_locks WHERE chain=? AND outpoint=?", (chain, outpoint))
+            self._run(db, "INSERT INTO utxo_locks (chain, outpoint, until) VALUES (?, ?, ?)", (chain, outpoint, until))
+
+    def unlock_outpoints(self, chain: str, outpoints: list[str]) -> None:
+        """Release outpoints whose spend never reached the network."""
+        with self._tx() as db:
+            for outpoint in outpoints:
+                self._run(db, "DELETE FROM utxo_locks WHERE chain=? AND outpoint=?", (chain, outpoint))
 
     def resync_nonce(self, chain: str, address: str) -> None:
         """Forget the stored next nonce (after a refused broadcast): the node's count decides again."""
