@@ -7,8 +7,11 @@ meta-test fails if a row of the table has no test.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import inspect
+import io
+import logging
 import os
 import re
 import secrets
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import threading
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -39,47 +43,197 @@ def test_every_row_has_a_test() -> None:
 # --- randomness -------------------------------------------------------------------------------
 
 
-def test_fc_01_time_seeded_prng(monkeypatch: pytest.MonkeyPatch) -> None:
+class _Spy:
+    """Counts the bytes drawn from the OS CSPRNG (os.urandom and secrets.token_bytes) while active."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.draws: list[int] = []
+        real_urandom, real_token = os.urandom, secrets.token_bytes
+        monkeypatch.setattr(os, "urandom", lambda n: self.draws.append(n) or real_urandom(n))
+        monkeypatch.setattr(secrets, "token_bytes", lambda n=None: self.draws.append(n or 32) or real_token(n))
+
+    def take(self) -> list[int]:
+        drawn, self.draws[:] = list(self.draws), []
+        return drawn
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    return names | {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+
+
+def test_fc_01_time_seeded_prng(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Milk Sad, CVE-2023-39910: `bx seed` used MT19937 seeded with 32-bit time (milksad.info)."""
-    drawn: list[int] = []
-    real = secrets.token_bytes
-    monkeypatch.setattr(bip39.secrets, "token_bytes", lambda n: drawn.append(n) or real(n))
-    for words in bip39.WORD_COUNTS:
+    from walletkit.keystore import KdfParams, Keystore, v3
+
+    spy = _Spy(monkeypatch)
+    for words in bip39.WORD_COUNTS:  # every phrase draws its full entropy from the OS
         bip39.generate_mnemonic(words)
-    assert drawn and min(drawn) >= 16
-    for path in SOURCES:
-        tree = ast.parse(path.read_text())
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert "random" not in imported, f"{path} imports random"
+        assert spy.take() == [words * 4 // 3]
+    secret = bytes(31) + b"\x01"
+    v3.encrypt(secret, "pw", n=16, allow_weak=True)  # a 32-byte salt and a 16-byte IV
+    assert {16, 32} <= set(spy.take())
+    Keystore.create(tmp_path / "k", "pw", mnemonic=ABANDON, kdf=KdfParams.scrypt(n=16, r=1), allow_weak=True)
+    assert sum(1 for n in spy.take() if n >= 12) >= 2  # salt and GCM nonce
+    secp256k1.sign_schnorr(secret, bytes(32))  # BIP340 auxiliary randomness
+    assert spy.take() == [32]
+    # The phrase is a function of the OS bytes alone: fixed bytes give the phrase of those bytes.
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: bytes(range(n)))
+    assert bip39.generate_mnemonic(24) == bip39.entropy_to_mnemonic(bytes(range(32)))
+    # No module of the library imports `random` (ruff's banned-api rule in pyproject says the same).
+    assert [str(p) for p in SOURCES if "random" in _imports(p)] == []
 
 
-def test_fc_02_non_crypto_prng_in_a_build() -> None:
-    """Trust Wallet extension, CVE-2023-31290: MT19937 with one 32-bit seed (community.trustwallet.com postmortem)."""
-    phrases = {bip39.generate_mnemonic(12) for _ in range(100_000)}
-    assert len(phrases) == 100_000
+def test_fc_02_non_crypto_prng_in_a_build(tmp_path: Path) -> None:
+    """Trust Wallet extension, CVE-2023-31290: MT19937 with one 32-bit seed (community.trustwallet.com postmortem).
 
-
-def test_fc_03_test_only_prng_shipped() -> None:
-    """Trust Wallet iOS 2018, CVE-2024-23660: trezor-crypto's test PRNG shipped (milksad research-update-5)."""
-    pattern = re.compile(
-        r"\b(random\.(random|seed|randint|getrandbits)|Random\(|mt19937|numpy\.random|insecure_random)\b"
+    The spy test runs on the built wheel (walletkit builds one pure-Python wheel, py3-none-any, for
+    every platform), and 10^5 phrases generated from the wheel are all distinct.
+    """
+    wheel = _build_wheel(tmp_path)
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = (
+        "import os, secrets, walletkit\n"
+        f"assert walletkit.__file__.startswith({str(site)!r}), walletkit.__file__\n"
+        "from walletkit import bip39\n"
+        "draws = []\n"
+        "real = secrets.token_bytes\n"
+        "secrets.token_bytes = lambda n: draws.append(n) or real(n)\n"
+        "for words in bip39.WORD_COUNTS:\n"
+        "    bip39.generate_mnemonic(words)\n"
+        "assert draws == [w * 4 // 3 for w in bip39.WORD_COUNTS], draws\n"
+        "secrets.token_bytes = real\n"
+        "phrases = {bip39.generate_mnemonic(12) for _ in range(100_000)}\n"
+        "print(len(phrases))\n"
     )
-    offenders = [str(p) for p in SOURCES if pattern.search(p.read_text())]
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["100000"]
+
+
+def _build_wheel(tmp_path: Path) -> Path:
+    """Build the distribution's wheel with the project's own build backend (hatchling)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, f"building the wheel needs hatchling in the environment: {out.stderr[-1500:]}"
+    return next(tmp_path.glob("walletkit-*.whl"))
+
+
+def test_fc_03_test_only_prng_shipped(tmp_path: Path) -> None:
+    """Trust Wallet iOS 2018, CVE-2024-23660: trezor-crypto's test PRNG shipped (milksad research-update-5).
+
+    The wheel that ships is searched, not only the source tree: no `random` import, no seeded or
+    test PRNG symbol, in any file of it.
+    """
+    pattern = re.compile(
+        rb"\b(random\.(random|seed|randint|randrange|getrandbits|choice)|Random\(|mt19937|numpy\.random|"
+        rb"insecure_random|random_buffer|DEBUG_RNG|deterministic_rng)\b",
+        re.I,
+    )
+    assert [str(p) for p in SOURCES if pattern.search(p.read_bytes())] == []
+    wheel = zipfile.ZipFile(_build_wheel(tmp_path))
+    shipped = [n for n in wheel.namelist() if n.endswith(".py")]
+    assert any(n.startswith("walletkit/") for n in shipped) and any(n.startswith("chains/") for n in shipped)
+    assert [n for n in wheel.namelist() if pattern.search(wheel.read(n))] == []
+    offenders = []
+    for name in shipped:
+        tree = ast.parse(wheel.read(name))
+        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        if "random" in imported:
+            offenders.append(name)
     assert offenders == []
 
 
 def test_fc_04_low_entropy_seed() -> None:
     """Profanity vanity keys (Wintermute, $160M) and bip3x MT19937 (Safeheron write-up; milksad research-update-4)."""
-    with pytest.raises(wk.errors.InvalidEntropy):
-        bip39.entropy_to_mnemonic(bytes(8))
+    for short in (bytes(8), bytes(15), bytes(17)):
+        with pytest.raises(wk.errors.InvalidEntropy):
+            bip39.entropy_to_mnemonic(short)
     with pytest.raises(wk.errors.InvalidKey):
         wk.Wallet.from_seed(bytes(15))
-    public_names = {n.lower() for n in dir(wk) + dir(wk.Wallet)}
-    assert not any("vanity" in n or "from_int" in n or "brain" in n for n in public_names)
+    public_names = {n.lower() for n in dir(wk) + dir(wk.Wallet) + dir(wk.Account)}
+    assert not any(w in n for n in public_names for w in ("vanity", "from_int", "brain", "from_password"))
 
 
 # --- signatures -----------------------------------------------------------------------------------
+
+SIGNATURES = 10_000  # per signing path, as issue 9 asks
+
+
+def _der(signature: bytes) -> tuple[int, int]:
+    """Read (r, s) from a strict DER signature (BIP66), checked here independently of the library."""
+    assert signature[0] == 0x30 and signature[1] == len(signature) - 2
+    r_len = signature[3]
+    r, rest = signature[4 : 4 + r_len], signature[4 + r_len :]
+    assert signature[2] == 0x02 and rest[0] == 0x02 and rest[1] == len(rest) - 2
+    s = rest[2:]
+    for part in (r, s):
+        assert part[0] < 0x80 and not (part[0] == 0 and len(part) > 1 and part[1] < 0x80)  # minimal, positive
+    return int.from_bytes(r, "big"), int.from_bytes(s, "big")
+
+
+@functools.lru_cache(maxsize=1)
+def _chain_signatures() -> dict[str, list[tuple[int, int]]]:
+    """(r, s) of 10^4 distinct transactions per chain, signed through Account.sign by one key each.
+
+    Each chain's wire format is read here by hand (RLP via the `rlp` package, TRON's protobuf
+    tail, Bitcoin's witness DER), not by the library.
+    """
+    import rlp
+
+    from chains.bitcoin.tx import Transaction
+
+    out: dict[str, list[tuple[int, int]]] = {}
+    eth = wk.Account.from_private_key("eth", secrets.token_bytes(32))
+    to = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    fees = {"nonce": 0, "gas": 21000, "max_fee_per_gas": 2, "max_priority_fee_per_gas": 1}
+    sigs = []
+    for i in range(SIGNATURES):
+        raw = eth.sign(eth.transfer(to, i + 1, **fees)).raw
+        assert raw[0] == 2
+        fields = rlp.decode(raw[1:])
+        sigs.append((int.from_bytes(fields[-2], "big"), int.from_bytes(fields[-1], "big")))
+    out["eth"] = sigs
+    tron = wk.Account.from_private_key("tron", secrets.token_bytes(32))
+    header = {"ref_block_bytes": "0001", "ref_block_hash": "00" * 8, "timestamp": 1_700_000_000_000}
+    sigs = []
+    for i in range(SIGNATURES):
+        raw = tron.sign(tron.transfer("TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", i + 1, **header)).raw
+        assert raw[-67:-65] == b"\x12\x41"  # field 2 (signature), 65 bytes: r || s || v
+        sigs.append((int.from_bytes(raw[-65:-33], "big"), int.from_bytes(raw[-33:-1], "big")))
+    out["tron"] = sigs
+    btc = wk.Account.from_private_key("btc", secrets.token_bytes(32), network="regtest")
+    utxos = [{"txid": "ab" * 32, "vout": 0, "value": 10**9}]
+    sigs = []
+    for i in range(SIGNATURES):
+        raw = btc.sign(btc.transfer(btc.address, 10_000 + i, utxos=utxos, fee_rate=1)).raw
+        witness = Transaction.parse(raw).inputs[0].witness
+        assert witness[0][-1] == 0x01  # SIGHASH_ALL
+        sigs.append(_der(witness[0][:-1]))
+    out["btc"] = sigs
+    return out
 
 
 def test_fc_05_ecdsa_nonce_reuse() -> None:
@@ -94,31 +248,84 @@ def test_fc_05_ecdsa_nonce_reuse() -> None:
     r, s, _ = secp256k1.sign_recoverable(key, digest)
     ref_r, ref_s = int.from_bytes(reference[0], "big"), int.from_bytes(reference[1], "big")
     assert (r, s) == (ref_r, min(ref_s, secp256k1.N - ref_s))  # RFC 6979, then low S
+    assert _der(secp256k1.sign_der(key, digest)) == (r, s)
     assert secp256k1.sign_recoverable(key, digest) == secp256k1.sign_recoverable(key, digest)
     rs = {secp256k1.sign_recoverable(key, i.to_bytes(32, "big"))[0] for i in range(100_000)}
     assert len(rs) == 100_000
+    # The chains' own signing paths: 10^4 distinct transactions each, 10^4 distinct r ...
+    for chain, sigs in _chain_signatures().items():
+        assert len({r for r, _ in sigs}) == SIGNATURES, chain
+    # ... and signing the same transaction again gives the same bytes (RFC 6979, nothing random).
+    eth = wk.Account.from_private_key("eth", key)
+    tx = eth.transfer("0x9858EfFD232B4033E47d90003D41EC34EcaEda94", 5, nonce=1, gas=21000, gas_price=1)
+    tron = wk.Account.from_private_key("tron", key)
+    ttx = tron.transfer(
+        "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5, ref_block_bytes="0001", ref_block_hash="00" * 8, timestamp=1
+    )
+    btc = wk.Account.from_private_key("btc", key, network="regtest")
+    btx = btc.transfer(btc.address, 10_000, utxos=[{"txid": "cd" * 32, "vout": 1, "value": 10**6}], fee_rate=2)
+    for account, unsigned in ((eth, tx), (tron, ttx), (btc, btx)):
+        assert len({account.sign(unsigned).raw for _ in range(50)}) == 1, account.chain
+        assert len({account.sign_message("same message") for _ in range(50)}) == 1, account.chain
+
+
+# Parameters that would let a caller choose or bias the ECDSA/Schnorr nonce.
+NONCE_PARAMETERS = {"k", "nonce", "custom_nonce", "ndata", "noncefp", "nonce_function", "extra_entropy", "r"}
+# Named exceptions, each with the reason it is not a signature nonce.
+NOT_A_SIGNATURE_NONCE = {
+    "chains.evm.transaction.sign_authorization": "nonce is the EIP-7702 authority's account nonce, signed as data",
+    "chains.evm.transaction.EvmTransaction.encode_signed": "assembles a signature already made (r, s); signs nothing",
+}
+
+
+def _signing_callables() -> list[tuple[str, object]]:
+    """Every public function or method whose name says it signs, in walletkit and chains."""
+    import importlib
+    import pkgutil
+
+    import chains
+
+    found = []
+    for package in (wk, chains):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for name, obj in vars(module).items():
+                members = [(name, obj)] if inspect.isfunction(obj) else []
+                if inspect.isclass(obj):
+                    members = [(f"{name}.{k}", v) for k, v in vars(obj).items() if inspect.isfunction(v)]
+                if getattr(obj, "__module__", None) != module.__name__:
+                    continue
+                for qualname, fn in members:
+                    last = qualname.rsplit(".", 1)[-1]
+                    if "sign" in last and not last.startswith("_"):
+                        found.append((f"{module.__name__}.{qualname}", fn))
+    return found
 
 
 def test_fc_06_biased_nonces() -> None:
     """Biased Nonce Sense (Breitner & Heninger, FC 2019): no caller-supplied nonce anywhere."""
-    from chains.evm import messages as evm_messages
-
-    signers = [
-        secp256k1.sign_recoverable,
-        secp256k1.sign_der,
-        wk.Account.sign,
-        wk.Account.sign_message,
-        evm_messages.sign_hash,
-    ]
-    for fn in signers:
-        params = set(inspect.signature(fn).parameters)
-        assert not params & {"k", "nonce", "custom_nonce", "ndata"}, fn
+    signers = _signing_callables()
+    assert len(signers) > 30  # the walk reaches every plugin
+    offenders = {}
+    for name, fn in signers:
+        params = set(inspect.signature(fn).parameters) & NONCE_PARAMETERS  # type: ignore[arg-type]
+        if params and name not in NOT_A_SIGNATURE_NONCE:
+            offenders[name] = params
+    assert offenders == {}
+    # BIP340's `aux` is auxiliary randomness hashed with the secret key and the message, never the
+    # nonce itself: a caller-fixed aux gives one deterministic signature per message, not a shared k.
+    key = secrets.token_bytes(32)
+    same_aux = {secp256k1.sign_schnorr(key, i.to_bytes(32, "big"), bytes(32))[:32] for i in range(1000)}
+    assert len(same_aux) == 1000
 
 
 def test_fc_07_high_s() -> None:
     """EIP-2; Core's SCRIPT_VERIFY_LOW_S; high-s signatures accepted by ganache (trufflesuite/ganache#2600)."""
     key = secrets.token_bytes(32)
     assert all(secp256k1.sign_recoverable(key, secrets.token_bytes(32))[1] <= secp256k1.HALF_N for _ in range(100_000))
+    assert all(_der(secp256k1.sign_der(key, secrets.token_bytes(32)))[1] <= secp256k1.HALF_N for _ in range(10_000))
+    for chain, sigs in _chain_signatures().items():
+        assert all(0 < s <= secp256k1.HALF_N for _, s in sigs), chain
     from chains.evm.messages import personal_hash, recover_address
 
     account = wk.Account.from_private_key("eth", key)
@@ -130,14 +337,34 @@ def test_fc_07_high_s() -> None:
 
 def test_fc_08_ed25519_double_public_key() -> None:
     """MystenLabs/ed25519-unsafe-libs; RUSTSEC-2022-0093: signing APIs that take a separate public key."""
+    ed_signers = [
+        (name, fn)
+        for name, fn in _signing_callables()
+        if name.startswith(("chains.solana.", "walletkit.crypto.ed25519."))
+    ]
+    assert len(ed_signers) >= 5
+    for name, fn in ed_signers:
+        params = set(inspect.signature(fn).parameters)  # type: ignore[arg-type]
+        assert not params & {"public", "public_key", "pubkey", "pk", "keypair", "verifying_key"}, name
     assert list(inspect.signature(ed25519.sign).parameters) == ["seed", "message"]
     seed, other = secrets.token_bytes(32), ed25519.public_from_seed(secrets.token_bytes(32))
     with pytest.raises(wk.errors.InvalidKey, match="public half"):
         wk.Account.from_private_key("sol", seed + other)
+    # Two signatures of one message never share R with a different S: signing is deterministic.
+    account = wk.Account.from_private_key("sol", seed)
+    assert len({account.sign_message("m") for _ in range(100)}) == 1
+    assert len({ed25519.sign(seed, b"m") for _ in range(100)}) == 1
 
 
 def test_fc_09_ed25519_verify_edge_cases() -> None:
-    """ed25519-dalek validation criteria: small-order keys and non-canonical S (tests/validation_criteria.rs)."""
+    """ed25519-dalek validation criteria: small-order keys and non-canonical S (tests/validation_criteria.rs).
+
+    Untrusted signatures (wk.verify_message on Solana, off-chain messages) go through
+    walletkit.crypto.ed25519.verify, which is libsodium's crypto_sign_verify_detached: S < L,
+    canonical A, small-order A and R refused.
+    """
+    from walletkit.encoding.base58 import b58decode, b58encode
+
     seed = secrets.token_bytes(32)
     public, message = ed25519.public_from_seed(seed), b"m"
     sig = ed25519.sign(seed, message)
@@ -147,6 +374,15 @@ def test_fc_09_ed25519_verify_edge_cases() -> None:
     assert not ed25519.verify(public, message, non_canonical)  # libsodium: S must be < L
     identity = bytes([1]) + bytes(31)  # a small-order point
     assert not ed25519.verify(identity, message, identity + bytes(32))
+    non_canonical_a = (1 + 2**255 - 19).to_bytes(32, "little")  # y = 1 + p: a non-canonical encoding of y = 1
+    assert not ed25519.verify(non_canonical_a, message, identity + bytes(32))
+    # The public verification path refuses the malleated signature too.
+    account = wk.Account.from_private_key("sol", seed)
+    good = account.sign_message("hello")
+    raw = b58decode(good)
+    malleated = raw[:32] + (int.from_bytes(raw[32:], "little") + order).to_bytes(32, "little")
+    assert wk.verify_message("sol", account.address, "hello", good)
+    assert not wk.verify_message("sol", account.address, "hello", b58encode(malleated))
 
 
 # --- derivation ---------------------------------------------------------------------------------------
@@ -154,14 +390,21 @@ def test_fc_09_ed25519_verify_edge_cases() -> None:
 
 def test_fc_10_bip32_leading_zero() -> None:
     """btcutil hdkeychain (btcsuite/btcutil#172), bitcore-lib#94: child keys shorter than 32 bytes."""
+    import random
+
     from walletkit.hd.bip32 import HDNode
 
-    node = HDNode.from_seed(secrets.token_bytes(32))
+    rng = random.Random(10)  # test scheduling only; the keys come from the library
+    root = HDNode.from_seed(secrets.token_bytes(32))
     short = 0
-    for i in range(10_000):
-        child = node.child(i)
-        assert len(child.secret) == 32
-        short += child.secret[0] == 0
+    for _ in range(10_000):
+        node = root
+        for _ in range(rng.randint(1, 3)):  # a random path: depth 1-3, hardened or not
+            node = node.child(rng.randrange(2**32))
+        assert node.secret is not None and len(node.secret) == 32
+        serialized = node.serialize(0x0488ADE4, True)
+        assert len(serialized) == 78 and serialized[45] == 0 and serialized[46:] == node.secret  # 0x00 || ser256(k)
+        short += node.secret[0] == 0
     assert short > 0  # about 1 in 256 start with a zero byte, and stayed 32 bytes
 
 
@@ -171,8 +414,12 @@ def test_fc_11_keystore_short_key() -> None:
 
     from walletkit.keystore import v3
 
-    secret = bytes(2) + secrets.token_bytes(30)
-    assert v3.decrypt(Account.encrypt(secret, "pw", kdf="scrypt", iterations=1024), "pw", allow_weak=True) == secret
+    for zeros in (1, 2):  # geth's 31_byte_key and 30_byte_key: keys whose big-endian form is shorter
+        secret = bytes(zeros) + b"\x01" + secrets.token_bytes(31 - zeros)
+        written = Account.encrypt(secret, "pw", kdf="scrypt", iterations=1024)
+        assert v3.decrypt(written, "pw", allow_weak=True) == secret  # eth-account's file, read as 32 bytes
+        ours = v3.encrypt(secret, "pw", n=1024, allow_weak=True)
+        assert bytes(Account.decrypt(ours, "pw")) == secret  # our file, read by eth-account
 
 
 def test_fc_12_invalid_extended_keys() -> None:
@@ -225,15 +472,21 @@ def test_fc_17_static_kdf_salt(tmp_path: Path) -> None:
     """Trust Wallet Core all-zero scrypt salt until #4069 (Oct 2024)."""
     import json
 
-    from walletkit.keystore import KdfParams, Keystore
+    from walletkit.keystore import KdfParams, Keystore, v3
 
     ks = Keystore.create(tmp_path / "k.json", "pw", mnemonic=ABANDON, kdf=KdfParams.scrypt(n=16, r=1), allow_weak=True)
-    salts = set()
+    salts, nonces = set(), set()
     for _ in range(3):
         ks.save()
-        salts.add(json.loads((tmp_path / "k.json").read_text())["kdf"]["salt"])
+        header = json.loads((tmp_path / "k.json").read_text())
+        salts.add(header["kdf"]["salt"])
+        nonces.add(header["cipher"]["nonce"])
     assert len(salts) == 3 and all(len(bytes.fromhex(s)) >= 16 for s in salts)
+    assert len(nonces) == 3
     assert KdfParams("scrypt", salt=bytes(8)).is_weak()
+    # The v3 writer too: a fresh salt and IV in every file.
+    files = [v3.encrypt(bytes(31) + b"\x01", "pw", n=16, allow_weak=True)["crypto"] for _ in range(3)]
+    assert len({f["kdfparams"]["salt"] for f in files}) == 3 and len({f["cipherparams"]["iv"] for f in files}) == 3
 
 
 def test_fc_18_weak_kdf_params(tmp_path: Path) -> None:
@@ -294,6 +547,23 @@ def test_fc_22_secrets_in_repr_and_logs() -> None:
         secret = account.signing_key().secret_bytes().hex()
         for text in (repr(account), repr(account.signing_key()), f"{account.signing_key()}", repr(wallet)):
             assert secret not in text and "abandon" not in text  # full canary: tests/core/test_canary.py
+    # A near-miss secret (one character off, padded, truncated) is refused without being echoed,
+    # in the message or in a logged traceback.
+    stream = io.StringIO()
+    log = logging.getLogger("walletkit-fc22")
+    log.addHandler(logging.StreamHandler(stream))
+    for chain in ("btc", "eth", "tron", "sol"):
+        exported = wallet.account(chain).export_private_key()
+        last = "A" if exported[-1] != "A" else "B"
+        for near in (exported[:-1] + last, exported + "x", exported[1:], exported[:-2], " " + exported + "\x00"):
+            try:
+                wk.Account.from_private_key(chain, near)
+            except wk.errors.WalletKitError:
+                log.exception("import failed")
+    text = stream.getvalue()
+    assert "import failed" in text
+    secrets_seen = [wallet.account(c).export_private_key() for c in ("btc", "eth", "tron", "sol")]
+    assert not [x for x in secrets_seen if x[2:18] in text or x[-16:-2] in text]
 
 
 # --- EVM --------------------------------------------------------------------------------------------------
@@ -326,6 +596,15 @@ def test_fc_24_eip712_domain() -> None:
     }
     with pytest.raises(wk.errors.ChainMismatch):
         account.plugin.sign_typed_data(account, data)  # type: ignore[attr-defined]
+    # The signer's policy: typed data only for allowlisted verifying contracts.
+    from walletkit.signer import Policy
+
+    policy = Policy.from_toml('[chains.eth]\neip712_contracts = ["0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"]')
+    policy.check_typed_data("eth", "mainnet", {"verifyingContract": "0xcccccccccccccccccccccccccccccccccccccccc"})
+    with pytest.raises(wk.errors.PolicyViolation, match="eip712_domain"):
+        policy.check_typed_data("eth", "mainnet", {"verifyingContract": "0x" + "dd" * 20})
+    with pytest.raises(wk.errors.PolicyViolation, match="eip712_domain"):
+        Policy.from_toml("[chains.eth]").check_typed_data("eth", "mainnet", {})
     assert not hasattr(wk.Account, "sign_hash")  # raw hashes only through the plugin's unsafe_sign_hash
 
 
@@ -390,12 +669,44 @@ def test_fc_28_tron_hex_base58_confusion() -> None:
 
 def test_fc_29_tron_network_replay() -> None:
     """TRON transactions carry no chain id; TIP-155 still open (tronprotocol/tips#774)."""
-    from chains.tron.client import TronClient
+    import http.server
+    import json
 
-    client = TronClient("http://127.0.0.1:9", "nile", genesis_block_id="ab" * 32)
-    assert client.genesis_block_id == "ab" * 32  # the pin is checked before signing: tests/tron/test_client.py
-    with pytest.raises(wk.errors.NetworkError):
-        client.check_network()  # an unreachable node is never assumed to be the pinned network
+    seen: list[str] = []
+
+    class Node(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # answers block 0 with a genesis that is not the pinned one
+            seen.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = json.dumps({"blockID": "11" * 32} if self.path == "/wallet/getblockbynum" else {}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Node)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        account = wk.Account.from_private_key("tron", "03" * 32)
+        pinned = wk.connect("tron", url, network="nile", genesis_block_id="22" * 32)
+        with pytest.raises(wk.errors.ChainMismatch, match="not the pinned"):
+            account.connect(pinned).send("TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", 5)
+        assert seen == ["/wallet/getblockbynum"]  # nothing was built, signed or broadcast
+    finally:
+        server.shutdown()
+    with pytest.raises(wk.errors.NetworkError):  # an unreachable node is never assumed to be the pinned one
+        wk.connect("tron", "http://127.0.0.1:9", genesis_block_id="22" * 32).check_network()  # type: ignore[attr-defined]
+    from walletkit.signer import Policy
+    from walletkit.signer.policy import Request
+
+    with pytest.raises(wk.errors.PolicyViolation, match="network_pinned"):
+        Policy.from_toml('[chains.tron]\nnetworks = ["nile"]').check(
+            Request("tron", "mainnet", account.address, 1, None, 0)
+        )
 
 
 # --- Solana --------------------------------------------------------------------------------------------------
@@ -474,3 +785,10 @@ def test_fc_35_wrong_network() -> None:
     testnet_wif = wk.Wallet.from_mnemonic(ABANDON).account("btc", network="testnet").export_private_key()
     with pytest.raises(wk.errors.WrongNetwork, match="for testnet, not mainnet"):
         wk.Account.from_private_key("btc", testnet_wif, network="mainnet")
+    # Extended keys carry their network in the version bytes too (tpub/upub/vpub are testnet).
+    from walletkit.hd.bip32 import HDNode
+
+    vpub = HDNode.from_seed(bip39.mnemonic_to_seed(ABANDON)).derive("m/84'/1'/0'").to_xpub("v")
+    assert wk.Wallet.from_xpub(vpub, "btc").account("btc").address.startswith("tb1")
+    with pytest.raises(wk.errors.WrongNetwork):
+        wk.Wallet.from_xpub(vpub, "btc", network="mainnet")
