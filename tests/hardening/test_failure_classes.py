@@ -723,7 +723,19 @@ def test_fc_30_solana_off_curve_owner() -> None:
     fields = {"decimals": 6, "recent_blockhash": "11111111111111111111111111111111"}
     with pytest.raises(wk.errors.InvalidAddress, match="off the ed25519 curve"):
         account.transfer(str(pda), 1, token="EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", **fields)
-    # A token account as recipient needs the chain to see it: tests/solana/test_litesvm.py.
+    # A recipient that is itself a token account (ATA of an ATA): only the chain knows, so on LiteSVM.
+    from walletkit.testing import start_engine
+
+    with start_engine("sol") as svm:
+        receiver = wk.Account.from_private_key("sol", bytes(range(1, 33)))
+        svm.airdrop(account.address, 10**10)
+        mint = svm.create_mint(account.address, decimals=6)
+        svm.mint_to(mint, account.address, 1000)
+        receiver_ata = svm.mint_to(mint, receiver.address, 0)
+        with pytest.raises(wk.errors.InvalidAddress, match="is itself a token account"):
+            account.connect(svm).send(receiver_ata, 10, token=mint)
+        account.connect(svm).send(str(pda), 10, token=mint, allow_owner_off_curve=True)  # the explicit opt-in
+        assert svm.balance(str(pda), mint) == 10 and svm.balance(receiver_ata, mint) == 0
 
 
 # --- Bitcoin ------------------------------------------------------------------------------------------------------
@@ -742,6 +754,15 @@ def test_fc_31_fee_overpayment() -> None:
         account.transfer(to, 10_000, utxos=utxos, fee_rate=20_000)
     transfer = account.transfer(to, 10_000, utxos=utxos, fee_rate=10)
     assert sum(o.value for o in transfer.spent) - sum(o.value for o in transfer.tx.outputs) == transfer.fee  # type: ignore[attr-defined]
+    # The absolute cap (0.1 BTC, as Core's -maxtxfee): twenty inputs at a rate under the rate cap.
+    many = [{"txid": f"{i:064x}", "vout": 0, "value": 3_000_000} for i in range(1, 21)]
+    with pytest.raises(wk.errors.FeeTooHigh):
+        account.transfer(to, 45_000_000, utxos=many, fee_rate=9_000)
+    # A fee cap that a policy file turns off silently is no cap: NaN is not a ratio.
+    from walletkit.signer import Policy
+
+    with pytest.raises(wk.errors.WalletKitError):
+        Policy.from_toml("[chains.eth]\nmax_fee_ratio = nan")
 
 
 def test_fc_32_lied_about_input_amounts() -> None:
