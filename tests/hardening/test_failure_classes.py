@@ -11,6 +11,7 @@ import functools
 import hashlib
 import inspect
 import io
+import json
 import logging
 import os
 import re
@@ -31,6 +32,7 @@ from walletkit.crypto import ed25519, secp256k1
 ROOT = Path(__file__).parent.parent.parent
 SOURCES = [p for pkg in ("walletkit", "chains") for p in (ROOT / pkg).rglob("*.py")]
 ABANDON = "abandon " * 11 + "about"
+VECTORS = ROOT / "tests" / "vectors"  # copies with provenance, owned by the core's tests
 
 
 def test_every_row_has_a_test() -> None:
@@ -406,6 +408,16 @@ def test_fc_10_bip32_leading_zero() -> None:
         assert len(serialized) == 78 and serialized[45] == 0 and serialized[46:] == node.secret  # 0x00 || ser256(k)
         short += node.secret[0] == 0
     assert short > 0  # about 1 in 256 start with a zero byte, and stayed 32 bytes
+    # BIP32 test vectors 1-4 (vector 3 and 4 are the leading-zero cases: bitcoin/bips#1030).
+    vectors = json.loads((VECTORS / "bip32_test_vectors.json").read_text())["data"]
+    checked = 0
+    for vector in vectors[:4]:
+        master = HDNode.from_seed(bytes.fromhex(vector["seed_hex"]))
+        for step in vector["chains"]:
+            node = master.derive(step["path"])
+            assert (node.to_xprv(), node.to_xpub()) == (step["ext_prv"], step["ext_pub"]), step["path"]
+            checked += 1
+    assert checked == 17
 
 
 def test_fc_11_keystore_short_key() -> None:
@@ -429,6 +441,13 @@ def test_fc_12_invalid_extended_keys() -> None:
     bad = "xprv9s21ZrQH143K24Mfq5zL5MhWK9hUhhGbd45hLXo2Pq2oqzMMo63oStZzF93Y5wvzdUayhgkkFoicQZcP3y52uPPxFnfoLZB21Teqt1VvEHx"
     with pytest.raises(wk.errors.InvalidExtendedKey, match=r"not in 1\.\.n-1"):
         HDNode.parse(bad)
+    invalid = json.loads((VECTORS / "bip32_test_vectors.json").read_text())["data"][4]["invalid_extended_keys"]
+    assert len(invalid) == 16
+    for case in invalid:  # every key of vector 5, through the parser and the public watch-only API
+        with pytest.raises(wk.errors.InvalidExtendedKey):
+            HDNode.parse(case["key"])
+        with pytest.raises(wk.errors.InvalidExtendedKey):
+            wk.Wallet.from_xpub(case["key"], "btc")
 
 
 def test_fc_13_non_hardened_ed25519() -> None:
@@ -470,8 +489,6 @@ def test_fc_16_nfkd() -> None:
 
 def test_fc_17_static_kdf_salt(tmp_path: Path) -> None:
     """Trust Wallet Core all-zero scrypt salt until #4069 (Oct 2024)."""
-    import json
-
     from walletkit.keystore import KdfParams, Keystore, v3
 
     ks = Keystore.create(tmp_path / "k.json", "pw", mnemonic=ABANDON, kdf=KdfParams.scrypt(n=16, r=1), allow_weak=True)
@@ -670,7 +687,6 @@ def test_fc_28_tron_hex_base58_confusion() -> None:
 def test_fc_29_tron_network_replay() -> None:
     """TRON transactions carry no chain id; TIP-155 still open (tronprotocol/tips#774)."""
     import http.server
-    import json
 
     seen: list[str] = []
 
@@ -792,9 +808,14 @@ def test_fc_33_sighash_single_bug() -> None:
 
 def test_fc_34_dust_outputs() -> None:
     """Core policy DUST_RELAY_TX_FEE = 3000 sat/kvB (src/policy/policy.h)."""
-    account, to, utxos = _btc()
-    with pytest.raises(wk.errors.DustOutput, match="294"):
-        account.transfer(to, 293, utxos=utxos, fee_rate=1)
+    account, _, utxos = _btc()
+    wallet = wk.Wallet.from_mnemonic(ABANDON)
+    # GetDustThreshold at 3 sat/vB: the cost of spending the output, per kind of recipient.
+    for kind, threshold in (("p2pkh", 546), ("p2sh-p2wpkh", 540), ("p2wpkh", 294), ("p2tr", 330)):
+        to = wallet.account("btc", index=2, kind=kind, network="regtest").address
+        with pytest.raises(wk.errors.DustOutput, match=str(threshold)):
+            account.transfer(to, threshold - 1, utxos=utxos, fee_rate=1)
+        account.transfer(to, threshold, utxos=utxos, fee_rate=1)
 
 
 def test_fc_35_wrong_network() -> None:
