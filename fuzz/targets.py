@@ -214,6 +214,8 @@ def solana_message(data: bytes) -> None:
 
 def transfer_json(data: bytes) -> None:
     """The JSON a transfer is built from (``walletkit sign --tx``): fields of every chain, then signing."""
+    from walletkit.cli_tx import read_transfer_document
+
     spec = _json(data)
     if not isinstance(spec, dict):
         return
@@ -222,11 +224,14 @@ def transfer_json(data: bytes) -> None:
         return
     for chain in ("btc", "eth", "tron", "sol"):
         account = _account(chain)
-        to = spec.get("to", ADDRESSES[chain])
+        # the calls `walletkit sign --tx` makes (walletkit/cli_tx.py); a non-text amount is taken
+        # as base units, so that the fields reach the chain's builder
+        document = {"to": ADDRESSES[chain], **spec}
+        if not isinstance(document.get("amount"), str):
+            document.setdefault("base_units", document.pop("amount", 1000))
 
-        def build_and_sign(a: wk.Account = account, t: Any = to) -> object:
-            # the call `walletkit sign --tx` makes (walletkit/cli_tx.py)
-            return a.sign(a.transfer(t, spec.get("amount", 1000), spec.get("token"), **fields))
+        def build_and_sign(a: wk.Account = account, d: dict[str, Any] = document, c: str = chain) -> object:
+            return a.sign(read_transfer_document(d, c).build(a))
 
         _each(build_and_sign)
 

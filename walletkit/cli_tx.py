@@ -8,6 +8,7 @@ for tokens (``--base-units 2500000``); floats never round.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,46 @@ def _account(
     get_chain(chain)
     wallet = wallet_from_secrets(phrase_env, phrase_file, passphrase_env)
     return wallet.account(chain, index, kind=kind, network=network, profile=profile)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferDocument:
+    """A transfer as ``walletkit sign --tx`` reads it from JSON, checked field by field."""
+
+    to: str
+    amount: int
+    token: str | None
+    fields: dict[str, Any]
+
+    def build(self, account: Account) -> object:
+        """Return the unsigned transfer from ``account``."""
+        return account.transfer(self.to, self.amount, self.token, **self.fields)
+
+
+def read_transfer_document(spec: object, chain: str) -> TransferDocument:
+    """Check a parsed transfer document: ``{"to", "amount" | "base_units", "token"?, "fields"?}``.
+
+    Raises:
+        InvalidInput: a missing or mistyped entry, naming it; fields that repeat to, amount or token.
+    """
+    if not isinstance(spec, dict):
+        raise InvalidInput(f"a transfer document is a JSON object, got {type(spec).__name__}")
+    to, token, fields = spec.get("to"), spec.get("token"), spec.get("fields", {})
+    if not isinstance(to, str):
+        raise InvalidInput("a transfer document needs 'to', the recipient address as text")
+    if token is not None and not isinstance(token, str):
+        raise InvalidInput(f"'token' is a contract address, mint or id as text, got {type(token).__name__}")
+    if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
+        raise InvalidInput("'fields' is a JSON object of the chain's transfer fields")
+    repeated = sorted({"to", "amount", "token"} & set(fields))
+    if repeated:
+        raise InvalidInput(f"give {', '.join(repeated)} at the top of the document, not in 'fields'")
+    amount, base_units = spec.get("amount"), spec.get("base_units")
+    if amount is not None and not isinstance(amount, str):
+        raise InvalidInput(f"'amount' is decimal text in whole coins (\"0.1\"), got {type(amount).__name__}")
+    if base_units is not None and (isinstance(base_units, bool) or not isinstance(base_units, int)):
+        raise InvalidInput(f"'base_units' is an integer, got {type(base_units).__name__}")
+    return TransferDocument(to, _amount(chain, amount, base_units), token, fields)
 
 
 def _amount(chain: str, amount: str | None, base_units: int | None) -> int:
@@ -113,12 +154,11 @@ def sign(
     """Build and sign a transfer described in a JSON file, offline; print raw hex and txid."""
     try:
         spec = json.loads(Path(tx_file).read_text(encoding="utf-8"))
-        to, token, fields = spec["to"], spec.get("token"), dict(spec.get("fields", {}))
-    except (ValueError, KeyError, TypeError) as e:
-        raise InvalidInput(f"the transaction file needs JSON with 'to' and an amount: {type(e).__name__}") from None
-    amount = _amount(chain, spec.get("amount"), spec.get("base_units"))
+    except (ValueError, OSError) as e:
+        raise InvalidInput(f"the transaction file is not readable JSON: {type(e).__name__}") from None
+    document = read_transfer_document(spec, chain)
     account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
-    signed = account.sign(account.transfer(to, amount, token, **fields))
+    signed = account.sign(document.build(account))
     click.echo(json.dumps({"chain": signed.chain, "txid": signed.txid, "raw": signed.hex()}))
 
 

@@ -55,11 +55,11 @@ def parse_units(text: str | Decimal | int, unit: str | int) -> int:
     """
     decimals = _decimals(unit)
     if isinstance(text, float) or isinstance(text, bool):
-        raise InvalidAmount(f"pass the amount as text such as \"{text}\", not a {type(text).__name__} (floats round)")
+        raise InvalidAmount(f'pass the amount as text such as "{text}", not a {type(text).__name__} (floats round)')
     try:
         value = Decimal(text.strip() if isinstance(text, str) else text)
     except (InvalidOperation, TypeError) as e:
-        raise InvalidAmount(f"expected a decimal number such as \"1.25\", got {text!r}") from e
+        raise InvalidAmount(f'expected a decimal number such as "1.25", got {text!r}') from e
     if not value.is_finite() or value < 0:
         raise InvalidAmount(f"expected a finite, non-negative amount, got {text!r}")
     if value and not -100 < value.adjusted() < 80:  # found by fuzzing: 1e40688682 would not fit any chain

@@ -15,7 +15,7 @@ from walletkit.account import Account, SiblingFactory, resolve_options
 from walletkit.bip39 import Mnemonic
 from walletkit.chain import AddressOptions, Chain
 from walletkit.crypto import secp256k1
-from walletkit.errors import InvalidInput, InvalidKey, InvalidPath, UnsupportedOperation
+from walletkit.errors import InvalidInput, InvalidKey, InvalidPath, UnsupportedOperation, WrongNetwork
 from walletkit.hd.bip32 import HDNode
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.hd.slip10 import Ed25519Node
@@ -109,6 +109,7 @@ class Wallet:
             InvalidExtendedKey: the text is not a valid extended key.
             InvalidInput: a private extended key (this is for watch-only use), or a kind
                 that contradicts the prefix.
+            WrongNetwork: a testnet key (tpub, upub, vpub) for mainnet, or a mainnet key for a test network.
         """
         node, version = HDNode.parse(xpub)
         if node.is_private:
@@ -122,6 +123,10 @@ class Wallet:
         if network is None and version.testnet and "testnet" in plugin.spec.networks:
             network = "testnet"
         options = resolve_options(plugin, kind, network, None)
+        if "testnet" in plugin.spec.networks and version.testnet != (options.network != plugin.spec.default_network):
+            # As Core's wallet_crosschain: an extended key names its network in its version bytes.
+            named = "a test network" if version.testnet else plugin.spec.default_network
+            raise WrongNetwork(f"a {version.prefix}pub is for {named}, not {options.network}")
         return cls(_watch=(node, plugin, options))
 
     @property

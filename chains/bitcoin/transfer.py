@@ -25,11 +25,12 @@ from chains.bitcoin import coinselect, script, signer
 from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
 from walletkit.chain import SignedTransaction
-from walletkit.errors import DustOutput, FeeTooHigh, InvalidInput, InvalidTransaction
+from walletkit.errors import DustOutput, FeeTooHigh, InvalidAmount, InvalidInput, InvalidTransaction
 
 if TYPE_CHECKING:
     from walletkit.account import Account
 
+MAX_MONEY = 21_000_000 * 100_000_000  # consensus: no value above 21 million BTC
 MAX_FEE = 10_000_000  # 0.1 BTC, Core's -maxtxfee
 MAX_FEE_RATE = 10_000  # sat/vB = 0.1 BTC/kvB, Core's maxfeerate
 _FIELDS = {"utxos", "fee_rate", "outputs", "data", "rbf", "locktime", "change_index", "max_fee", "max_fee_rate"}
@@ -66,9 +67,9 @@ class Utxo:
             raise InvalidInput(f"a UTXO dict needs txid, vout and value; {e.args[0]!r} is missing") from None
         if len(txid) != 64 or not all(c in "0123456789abcdefABCDEF" for c in txid):
             raise InvalidInput(f"a UTXO txid is 64 hex digits, got {txid!r}")
-        for name, n in (("vout", vout), ("value", amount)):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise InvalidInput(f"a UTXO {name} is a non-negative integer, got {n!r}")
+        for name, n, top in (("vout", vout, 0xFFFF_FFFF), ("value", amount, MAX_MONEY)):
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= top:
+                raise InvalidInput(f"a UTXO {name} is an integer from 0 to {top}, got {n!r}")
         spk, prev = value.get("script_pubkey"), value.get("prev_tx")
         try:
             spk = bytes.fromhex(spk) if isinstance(spk, str) else spk
@@ -199,14 +200,18 @@ def build_transfer(
     """
     if token is not None:
         raise InvalidInput("Bitcoin has no tokens; leave token=None")
+    if amount > MAX_MONEY:
+        raise InvalidAmount(f"{amount} sat is more than 21 million BTC")
     unknown = set(fields) - _FIELDS
     if unknown:
         raise InvalidInput(
             f"unknown Bitcoin transfer field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_FIELDS))}"
         )
     fee_rate = fields.get("fee_rate")
-    if isinstance(fee_rate, bool) or not isinstance(fee_rate, (int, float)) or fee_rate <= 0:
-        raise InvalidTransaction("fee_rate (sat/vB, > 0) is required offline; connect a client to estimate it")
+    if fee_rate is None:
+        raise InvalidTransaction("fee_rate (sat/vB) is required offline; connect a client to estimate it")
+    if isinstance(fee_rate, bool) or not isinstance(fee_rate, (int, float)) or not 0 < fee_rate:  # NaN fails too
+        raise InvalidTransaction(f"fee_rate is a positive number of sat/vB, got {fee_rate!r}")
     max_fee, max_rate = _int(fields, "max_fee", MAX_FEE), _int(fields, "max_fee_rate", MAX_FEE_RATE)
     if fee_rate > max_rate:
         raise FeeTooHigh(f"fee rate {fee_rate} sat/vB is above the cap of {max_rate} sat/vB")

@@ -137,6 +137,22 @@ class EvmTransaction:
         return SignedTransaction(chain=chain, raw=raw, txid="0x" + keccak256(raw).hex(), extra={"tx": self})
 
 
+def _storage_key(key: object) -> bytes:
+    """One access-list storage key: 32 bytes, or their hex text (0x optional)."""
+    if isinstance(key, str):
+        try:
+            raw = bytes.fromhex(key.removeprefix("0x"))
+        except ValueError:
+            raise InvalidTransaction(f"an access list storage key is 32 bytes of hex, got {key[:80]!r}") from None
+    elif isinstance(key, (bytes, bytearray)):
+        raw = bytes(key)
+    else:
+        raise InvalidTransaction(f"an access list storage key is hex text or bytes, got {type(key).__name__}")
+    if len(raw) != 32:
+        raise InvalidTransaction(f"an access list storage key is 32 bytes, got {len(raw)}")
+    return raw
+
+
 def parse_access_list(value: object) -> AccessList:
     """Accept web3-style access lists: [{"address": "0x..", "storageKeys": ["0x.."]}] or pairs."""
     from chains.evm.address import parse_address
@@ -153,11 +169,7 @@ def parse_access_list(value: object) -> AccessList:
             address, keys = entry
         else:
             raise InvalidTransaction("access_list entries are {address, storageKeys} or (address, keys)")
-        slots = []
-        for key in keys:  # type: ignore[union-attr]
-            raw = bytes.fromhex(key[2:] if key.startswith("0x") else key) if isinstance(key, str) else bytes(key)
-            if len(raw) != 32:
-                raise InvalidTransaction(f"an access list storage key is 32 bytes, got {len(raw)}")
-            slots.append(raw)
-        out.append((parse_address(address), tuple(slots)))
+        if not isinstance(address, str) or not isinstance(keys, (list, tuple)):
+            raise InvalidTransaction("an access list entry is an address (text) and a list of storage keys")
+        out.append((parse_address(address), tuple(_storage_key(key) for key in keys)))
     return tuple(out)

@@ -44,12 +44,19 @@ _KNOWN = {
 }
 
 
+# Upper bounds of the integer fields: nonce and gas are 64-bit (EIP-2681), fees and ids 256-bit.
+_BITS = {"nonce": 64, "gas": 64, "tx_type": 8}
+
+
 def _int_field(fields: Mapping[str, object], name: str) -> int | None:
     value = fields.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidTransaction(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    bits = _BITS.get(name, 256)
+    if not 0 <= value < 1 << bits:
+        raise InvalidTransaction(f"{name} must be from 0 to 2^{bits}-1, got {value}")
     return value
 
 

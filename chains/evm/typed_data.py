@@ -44,10 +44,19 @@ def typed_data_hash(plugin: EvmChain, account: Account, typed_data: Mapping[str,
     domain = typed_data.get("domain") if isinstance(typed_data, Mapping) else None
     if isinstance(domain, Mapping) and domain.get("chainId") is not None:
         expected = plugin.chain_id(account.network)
-        try:
-            given = int(domain["chainId"])
-        except (TypeError, ValueError) as e:
-            raise InvalidMessage(f"domain chainId must be an integer, got {domain['chainId']!r}") from e
+        given = _chain_id(domain["chainId"])
         if given != expected:
             raise ChainMismatch(f"typed data is for chain id {given}, but this account is on chain id {expected}")
     return encode(typed_data)
+
+
+def _chain_id(value: object) -> int:
+    """A domain chainId as JSON gives it: an integer, or its decimal or 0x-hex text (never a float)."""
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            return int(value, 16) if value.lower().startswith("0x") else int(value, 10)
+    except ValueError:
+        pass
+    raise InvalidMessage(f"domain chainId must be an integer or its decimal/hex text, got {value!r}")

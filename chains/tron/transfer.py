@@ -35,6 +35,11 @@ def _header(fields: Mapping[str, object], default_fee_limit: int = 0) -> dict[st
     unknown = set(fields) - set(HEADER_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown TRON field(s) {', '.join(sorted(unknown))}; expected {', '.join(HEADER_FIELDS)}")
+    missing = [name for name in ("ref_block_bytes", "ref_block_hash", "timestamp") if fields.get(name) is None]
+    if missing:
+        raise InvalidTransaction(
+            f"{', '.join(missing)} required offline (from a recent block); connect a client to fill them"
+        )
     header = dict(fields)
     header.setdefault("fee_limit", default_fee_limit)
     return header

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import walletkit as wk
 
 PHRASE = "abandon " * 11 + "about"
@@ -125,3 +127,27 @@ def test_send_through_a_node(anvil_eth: Any) -> None:
     txid = json.loads(out.stdout)["txid"]
     assert anvil_eth.w3.eth.get_transaction_receipt(txid)["status"] == 1
     assert anvil_eth.balance("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") >= 125 * 10**15
+
+
+def test_transfer_document_is_checked_field_by_field(tmp_path: Path) -> None:
+    from walletkit.cli_tx import read_transfer_document
+
+    to = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+    assert read_transfer_document({"to": to, "amount": "0.25"}, "eth").amount == 25 * 10**16
+    assert read_transfer_document({"to": to, "base_units": 7, "fields": {"nonce": 1}}, "eth").fields == {"nonce": 1}
+    for bad, said in [
+        ([], "JSON object"),
+        ({"amount": "1"}, "'to'"),
+        ({"to": to, "amount": 0.25}, "decimal text"),
+        ({"to": to, "base_units": "7"}, "integer"),
+        ({"to": to, "amount": "1", "token": 5}, "'token'"),
+        ({"to": to, "amount": "1", "fields": []}, "'fields'"),
+        ({"to": to, "amount": "1", "fields": {"to": "x"}}, "not in 'fields'"),
+        ({"to": to, "amount": "1", "base_units": 1}, "once"),
+    ]:
+        with pytest.raises(wk.errors.InvalidInput, match=said):
+            read_transfer_document(bad, "eth")
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps({"to": to, "amount": "1", "fields": {"amount": 5}}))
+    out = run("sign", "--chain", "eth", "--phrase-env", "WK_PHRASE", "--tx", str(path))
+    assert out.returncode == 2 and "not in 'fields'" in out.stderr and "Traceback" not in out.stderr

@@ -107,3 +107,14 @@ def test_solana_profiles_are_explicit(wallet: wk.Wallet) -> None:
 def test_explicit_path(wallet: wk.Wallet) -> None:
     assert wallet.account("eth", path="m/44'/60'/0'/0/1").address == wallet.account("eth", index=1).address
     assert str(wallet.account("eth", path="m/44h/60h/1h/0/0").path) == "m/44'/60'/1'/0/0"
+
+
+def test_extended_key_network_must_match() -> None:
+    # Core's wallet_crosschain: a tpub/vpub is refused for mainnet, an xpub/zpub for a test network.
+    vector = dict(CASES)["Bip84Coins.BITCOIN"]
+    account = vector["account"]
+    assert isinstance(account, dict)
+    with pytest.raises(wk.errors.WrongNetwork, match="zpub is for mainnet, not testnet"):
+        wk.Wallet.from_xpub(account["ex_pub"], "btc", network="testnet")
+    # an EVM chain has no testnet versions: an xpub serves every network it names
+    assert wk.Wallet.from_xpub(account["ex_pub"], "eth").account("eth").address.startswith("0x")

@@ -155,3 +155,27 @@ def test_lookalike_is_named() -> None:
 def test_bad_toml_is_a_typed_error() -> None:
     with pytest.raises(wk.errors.InvalidInput, match="does not parse"):
         Policy.from_toml("[chains.eth\nnetworks=")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("[chains.eth]\nmax_fee_ratio = nan", "chains.eth.max_fee_ratio"),
+        ("[chains.eth]\nmax_fee_ratio = inf", "chains.eth.max_fee_ratio"),
+        ("[chains.eth]\nmax_fee_ratio = 1.5", "chains.eth.max_fee_ratio"),
+        ('[chains.eth]\nmax_fee_ratio = "2%"', "chains.eth.max_fee_ratio"),
+        ("[chains.eth]\nnetworks = 1", "chains.eth.networks"),
+        ("[chains.eth]\nrecipients = 5", "chains.eth.recipients"),
+        ('[chains.eth]\nwindow = "daily"', "chains.eth.window"),
+        ("[chains.eth]\nwindow = { amount = \"1\", seconds = 0 }", "chains.eth.window.seconds"),
+        ("[chains.eth]\nmax_per_tx = 0.5", "chains.eth.max_per_tx"),
+        ('[chains.eth]\nallow_unlimited_approvals = "yes"', "chains.eth.allow_unlimited_approvals"),
+        ("chains = 3", "chains"),
+        ("[chains]\neth = 3", "chains.eth"),
+        ('[chains.eth.tokens."0xdAC17F958D2ee523a2206206994597C13D831ec7"]\ndecimals = -1', "decimals"),
+    ],
+)
+def test_mistyped_policy_field_is_named(text: str, field: str) -> None:
+    # A policy file is edited by hand: a wrong type is refused by name, never read as "no limit".
+    with pytest.raises(wk.errors.InvalidInput, match=field.replace(".", r"\.")):
+        Policy.from_toml(text)

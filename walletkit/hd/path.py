@@ -19,9 +19,7 @@ def _parse_segment(segment: str, position: int) -> int:
     hardened = segment[-1:] in ("'", "h", "H")
     digits = segment[:-1] if hardened else segment
     if not digits.isdigit() or not digits.isascii() or (len(digits) > 1 and digits[0] == "0"):
-        raise InvalidPath(
-            f"path segment {position} is {segment!r}; expected a decimal index such as 0, 7 or 44'"
-        )
+        raise InvalidPath(f"path segment {position} is {segment!r}; expected a decimal index such as 0, 7 or 44'")
     value = int(digits)
     if value >= HARDENED:
         raise InvalidPath(f"path segment {position} is {value}; an index must be below 2^31")

@@ -144,41 +144,102 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
-        """Build a policy from nested mappings (the TOML layout)."""
+        """Build a policy from nested mappings (the TOML layout).
+
+        Raises:
+            InvalidInput: a field of the wrong type or out of range, naming the field.
+            UnknownChain: a chain no plugin provides.
+        """
         chains: dict[str, ChainRules] = {}
-        for name, spec in dict(data.get("chains", {})).items():
-            plugin = get_chain(name)
+        for name, spec in _mapping(_mapping(data, "policy").get("chains", {}), "chains").items():
+            plugin = get_chain(str(name))
             chain = plugin.spec.name
-            networks = frozenset(spec.get("networks", [plugin.spec.default_network]))
+            spec = _mapping(spec, f"chains.{name}")
+            where = f"chains.{name}"
             recipients = spec.get("recipients")
             tokens = {
-                _key(chain, token): _limits(chain, limits, decimals=int(limits.get("decimals", plugin.spec.decimals)))
-                for token, limits in dict(spec.get("tokens", {})).items()
+                _key(chain, str(token)): _token_limits(chain, limits, plugin.spec.decimals, f"{where}.tokens.{token}")
+                for token, limits in _mapping(spec.get("tokens", {}), f"{where}.tokens").items()
             }
+            contracts = spec.get("eip712_contracts")
             chains[chain] = ChainRules(
-                networks=networks,
-                recipients=Allowlist(chain, recipients) if recipients is not None else None,
-                native=_limits(chain, spec, decimals=plugin.spec.decimals),
+                networks=frozenset(_strings(spec.get("networks", [plugin.spec.default_network]), f"{where}.networks")),
+                recipients=Allowlist(chain, _strings(recipients, f"{where}.recipients"))
+                if recipients is not None
+                else None,
+                native=_limits(chain, spec, decimals=plugin.spec.decimals, where=where),
                 tokens=tokens,
-                max_fee=parse_units(str(spec["max_fee"]), plugin.spec.decimals) if "max_fee" in spec else None,
-                max_fee_ratio=float(spec["max_fee_ratio"]) if "max_fee_ratio" in spec else None,
-                allow_unlimited_approvals=bool(spec.get("allow_unlimited_approvals", False)),
+                max_fee=_amount(spec, "max_fee", plugin.spec.decimals, where),
+                max_fee_ratio=_ratio(spec.get("max_fee_ratio"), f"{where}.max_fee_ratio"),
+                allow_unlimited_approvals=_bool(spec.get("allow_unlimited_approvals", False), where),
                 eip712_contracts=(
-                    frozenset(plugin.validate_address(a) for a in spec["eip712_contracts"])
-                    if "eip712_contracts" in spec
+                    frozenset(plugin.validate_address(a) for a in _strings(contracts, f"{where}.eip712_contracts"))
+                    if contracts is not None
                     else None
                 ),
             )
         return cls(chains)
 
 
-def _limits(chain: str, spec: Mapping[str, Any], decimals: int) -> Limits:
-    window = spec.get("window") or {}
+# A policy arrives from a file someone edited: every field is checked for its type here, so a
+# mistake is an InvalidInput naming the field, never a TypeError, and never a rule silently off.
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"policy {where or 'entry'} must be a table, not {type(value).__name__}")
+    return value
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"policy {where} must be a list of strings")
+    return list(value)
+
+
+def _int(value: Any, where: str, *, low: int = 0, high: int = 10**12) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"policy {where} must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"policy {where}.allow_unlimited_approvals must be true or false, not {value!r}")
+    return value
+
+
+def _ratio(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        # NaN fails every comparison, so a NaN ratio would switch the fee cap off: it is refused here.
+        raise InvalidInput(f"policy {where} must be a number from 0 to 1 (a fraction of the amount), not {value!r}")
+    return float(value)
+
+
+def _amount(spec: Mapping[str, Any], key: str, decimals: int, where: str) -> int | None:
+    if key not in spec:
+        return None
+    value = spec[key]
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidInput(f'policy {where}.{key} must be an amount in whole coins, as a string ("0.5"), not {value!r}')
+    return parse_units(str(value), decimals)
+
+
+def _limits(chain: str, spec: Mapping[str, Any], decimals: int, where: str) -> Limits:
+    window = _mapping(spec.get("window", {}), f"{where}.window")
     return Limits(
-        max_per_tx=parse_units(str(spec["max_per_tx"]), decimals) if "max_per_tx" in spec else None,
-        window_amount=parse_units(str(window["amount"]), decimals) if "amount" in window else None,
-        window_seconds=int(window.get("seconds", 86_400)),
+        max_per_tx=_amount(spec, "max_per_tx", decimals, where),
+        window_amount=_amount(window, "amount", decimals, f"{where}.window"),
+        window_seconds=_int(window.get("seconds", 86_400), f"{where}.window.seconds", low=1),
     )
+
+
+def _token_limits(chain: str, spec: Any, default_decimals: int, where: str) -> Limits:
+    spec = _mapping(spec, where)
+    decimals = _int(spec.get("decimals", default_decimals), f"{where}.decimals", high=77)
+    return _limits(chain, spec, decimals, where)
 
 
 def _key(chain: str, token: str) -> str:

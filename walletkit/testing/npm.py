@@ -30,7 +30,10 @@ def ensure_package(spec: str, name: str, inside: str) -> Path:
     cache_dir().mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir()), spec],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     if result.returncode != 0 or not target.exists():
         raise EngineError(
