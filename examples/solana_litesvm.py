@@ -20,7 +20,10 @@ def main() -> None:
             bob.address, wk.parse_units("1.25", "sol"), compute_unit_price=10_000, compute_unit_limit=1_000
         )
         token_sig = connected.send(
-            bob.address, 12_500_000, token=usdc, compute_unit_price=10_000, compute_unit_limit=60_000
+            bob.address,
+            12_500_000,
+            token=usdc,
+            compute_unit_price=10_000,  # limit: estimated
         )
         print(f"SOL transfer  {sol_sig}  fee {svm.fee_of(sol_sig)} lamports")
         print(f"SPL transfer  {token_sig}  fee {svm.fee_of(token_sig)} lamports (created Bob's token account)")

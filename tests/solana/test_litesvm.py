@@ -53,6 +53,42 @@ def test_priority_fee_is_paid(svm: Any, pair: tuple[wk.Account, wk.Account]) -> 
     assert svm.fee_of(txid) == 10_000
 
 
+def test_priority_fee_default_limit_is_the_estimate(svm: Any, pair: tuple[wk.Account, wk.Account]) -> None:
+    # With a price and no limit, the limit is what the transfer needs (2 budget + 1 transfer
+    # instruction: 600 CU), not the runtime's 200,000 per instruction.
+    sender, receiver = pair
+    txid = sender.connect(svm).send(receiver.address, SOL, compute_unit_price=5_000_000)
+    assert svm.fee_of(txid) == 5_000 + 600 * 5_000_000 // 10**6
+    assert svm.results[txid].compute_units_consumed() == 450
+
+
+@pytest.mark.parametrize("token_2022", [False, True], ids=["spl-token", "token-2022"])
+def test_estimated_limit_covers_a_token_transfer_with_account_creation(
+    svm: Any, pair: tuple[wk.Account, wk.Account], token_2022: bool
+) -> None:
+    from chains.solana.transfer import estimate_compute_units
+
+    sender, receiver = pair
+    mint = svm.create_mint(sender.address, decimals=6, supply=10**12, token_2022=token_2022)
+    svm.mint_to(mint, sender.address, 5_000_000)
+    tx = sender.transfer(
+        receiver.address,
+        7,
+        token=mint,
+        decimals=6,
+        compute_unit_price=1_000,
+        recent_blockhash=svm.latest_blockhash(),
+        token_program="token-2022" if token_2022 else "token",
+    )
+    txid = svm.broadcast(sender.sign(tx))
+    used = svm.results[txid].compute_units_consumed()
+    set_limit = tx.instructions[1]  # type: ignore[attr-defined]  # SetComputeUnitLimit: 0x02, u32 LE
+    limit = int.from_bytes(bytes(set_limit.data)[1:5], "little")
+    assert limit == estimate_compute_units(tx.instructions[2:], budget_instructions=2)  # type: ignore[attr-defined]
+    assert used <= limit <= 10 * used  # enough, and not the runtime's 400k for two instructions
+    assert svm.balance(receiver.address, mint) == 7
+
+
 @pytest.mark.parametrize("token_2022", [False, True], ids=["spl-token", "token-2022"])
 def test_spl_transfer_creates_recipient_account(
     svm: Any, pair: tuple[wk.Account, wk.Account], token_2022: bool
