@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypedDict
 
 
@@ -22,13 +22,9 @@ class Row(TypedDict):
     ops_per_s: float
 
 
-def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 7) -> float:
-    """Return the best ops/s of ``repeat`` timed batches of ``fn`` (each ~0.2 s, ~0.02 s if quick).
-
-    The best of several batches is the least disturbed by other work on a shared machine.
-    """
+def _calibrate(fn: Callable[[], object], target: float) -> int:
+    """Return how many calls of ``fn`` take about ``target`` seconds."""
     fn()  # warm caches and lazy imports
-    target = 0.02 if quick else 0.2
     calls = 1
     while True:
         t0 = time.perf_counter()
@@ -38,21 +34,42 @@ def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False
         if elapsed >= target / 4 or calls >= 1 << 20:
             break
         calls *= 2
-    calls = max(1, int(calls * target / max(elapsed, 1e-9)))
-    best = 0.0
+    return max(1, int(calls * target / max(elapsed, 1e-9)))
+
+
+def measure_together(
+    fns: Sequence[Callable[[], object]], ops_per_call: int = 1, quick: bool = False, repeat: int = 7
+) -> list[float]:
+    """Return the best ops/s of each of ``fns``, timed in turns (A B C A B C ...).
+
+    Taking turns puts every implementation through the same stretches of a shared machine's
+    load, so the ratios between them hold even when the absolute figures drift.
+    """
+    target = 0.02 if quick else 0.2
+    calls = [_calibrate(fn, target) for fn in fns]
+    best = [0.0] * len(fns)
     gc_was = gc.isenabled()
     gc.disable()
     try:
         for _ in range(2 if quick else repeat):
-            t0 = time.perf_counter()
-            for _ in range(calls):
-                fn()
-            elapsed = time.perf_counter() - t0
-            best = max(best, calls * ops_per_call / elapsed)
+            for i, fn in enumerate(fns):
+                t0 = time.perf_counter()
+                for _ in range(calls[i]):
+                    fn()
+                elapsed = time.perf_counter() - t0
+                best[i] = max(best[i], calls[i] * ops_per_call / elapsed)
     finally:
         if gc_was:
             gc.enable()
     return best
+
+
+def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 7) -> float:
+    """Return the best ops/s of ``repeat`` timed batches of ``fn`` (each ~0.2 s, ~0.02 s if quick).
+
+    The best of several batches is the least disturbed by other work on a shared machine.
+    """
+    return measure_together([fn], ops_per_call, quick, repeat)[0]
 
 
 def row(workload: str, impl: str, kind: str, ops_per_s: float) -> Row:

@@ -6,11 +6,13 @@ recoverable signature (coincurve), with nothing else around it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import coincurve
 from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct
 
-from bench.common import Row, measure, row
+from bench.common import Row, measure_together, row
 from walletkit.account import Account
 from walletkit.crypto.hashes import keccak256
 
@@ -37,48 +39,36 @@ def run(quick: bool) -> list[Row]:
     payload = bytes([2]) + bytes(110)
     secret = coincurve.PrivateKey(bytes.fromhex(KEY[2:]))
     w = "sign an EIP-1559 transfer"
-    rows = [
-        row(
-            w,
-            "walletkit transfer()+sign()",
-            "walletkit",
-            measure(lambda: account.sign(account.transfer(TO, 10**18, **fields)), quick=quick),
-        ),
-        row(w, "walletkit sign() of a built tx", "walletkit", measure(lambda: account.sign(prebuilt), quick=quick)),
-        row(
-            w,
-            "eth-account Account.sign_transaction",
-            "anchor",
-            measure(lambda: EthAccount.sign_transaction(eth_tx, KEY), quick=quick),
-        ),
-        row(
-            w,
-            "eth-account LocalAccount.sign_transaction",
-            "anchor",
-            measure(lambda: eth_local.sign_transaction(eth_tx), quick=quick),
-        ),
-        row(
-            w,
+    impls = [
+        ("walletkit transfer()+sign()", "walletkit", lambda: account.sign(account.transfer(TO, 10**18, **fields))),
+        ("walletkit sign() of a built tx", "walletkit", lambda: account.sign(prebuilt)),
+        ("eth-account Account.sign_transaction", "anchor", lambda: EthAccount.sign_transaction(eth_tx, KEY)),
+        ("eth-account LocalAccount.sign_transaction", "anchor", lambda: eth_local.sign_transaction(eth_tx)),
+        (
             "keccak + coincurve recoverable sign (limit)",
             "limit",
-            measure(lambda: secret.sign_recoverable(keccak256(payload), hasher=None), quick=quick),
+            lambda: secret.sign_recoverable(keccak256(payload), hasher=None),
         ),
     ]
-    w = "sign an EIP-191 message"
+    rows = _rows(w, impls, quick)
     message = "Sign in to example.org: nonce 8f2a"
-    rows += [
-        row(w, "walletkit sign_message", "walletkit", measure(lambda: account.sign_message(message), quick=quick)),
-        row(
-            w,
+    impls = [
+        ("walletkit sign_message", "walletkit", lambda: account.sign_message(message)),
+        (
             "eth-account sign_message(encode_defunct)",
             "anchor",
-            measure(lambda: EthAccount.sign_message(encode_defunct(text=message), KEY), quick=quick),
+            lambda: EthAccount.sign_message(encode_defunct(text=message), KEY),
         ),
-        row(
-            w,
+        (
             "keccak + coincurve recoverable sign (limit)",
             "limit",
-            measure(lambda: secret.sign_recoverable(keccak256(message.encode()), hasher=None), quick=quick),
+            lambda: secret.sign_recoverable(keccak256(message.encode()), hasher=None),
         ),
     ]
-    return rows
+    return rows + _rows("sign an EIP-191 message", impls, quick)
+
+
+def _rows(workload: str, impls: list[tuple[str, str, Callable[[], object]]], quick: bool) -> list[Row]:
+    """Time the implementations of one workload in turns; one row each."""
+    speeds = measure_together([fn for _, _, fn in impls], quick=quick)
+    return [row(workload, name, kind, speed) for (name, kind, _), speed in zip(impls, speeds)]

@@ -11,6 +11,10 @@ from typing import Union
 Item = Union[bytes, int, list["Item"], tuple["Item", ...]]
 
 
+_SINGLE = [bytes([i]) for i in range(0x80)]
+_SHORT = [bytes([0x80 + n]) for n in range(56)]
+
+
 def _length_prefix(length: int, offset: int) -> bytes:
     if length < 56:
         return bytes([offset + length])
@@ -31,10 +35,22 @@ def encode(item: Item) -> bytes:
     >>> encode(0), encode(1024).hex()
     (b'\\x80', '820400')
     """
-    if isinstance(item, int):
+    if type(item) is int:  # the common case first: transaction fields are mostly integers
+        if 0 < item < 0x80:
+            return _SINGLE[item]
         if item < 0:
             raise ValueError("RLP cannot encode a negative integer")
         item = item.to_bytes((item.bit_length() + 7) // 8, "big")
+        if len(item) < 56:
+            return _SHORT[len(item)] + item
+        return _length_prefix(len(item), 0x80) + item
+    if type(item) is bytes:
+        n = len(item)
+        if n == 1 and item[0] < 0x80:
+            return item
+        return _SHORT[n] + item if n < 56 else _length_prefix(n, 0x80) + item
+    if isinstance(item, int):  # an int subclass (IntEnum, bool)
+        return encode(int(item))
     if isinstance(item, (bytes, bytearray)):
         if len(item) == 1 and item[0] < 0x80:
             return bytes(item)

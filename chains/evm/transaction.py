@@ -8,7 +8,7 @@ signing hash = keccak256(payload without the signature; legacy adds [chainId, 0,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chains.evm import rlp
@@ -66,9 +66,8 @@ class EvmTransaction:
     def __post_init__(self) -> None:
         if self.tx_type not in TX_TYPES:
             raise InvalidTransaction(f"tx_type must be one of 0, 1, 2, 4, got {self.tx_type!r}")
-        for name in ("chain_id", "nonce", "gas", "value"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 1 << 256:
+        for name, value in (("chain_id", self.chain_id), ("nonce", self.nonce), ("gas", self.gas), ("value", self.value)):
+            if type(value) is not int or not 0 <= value < 1 << 256:  # bool and other int subclasses too
                 raise InvalidTransaction(f"{name} must be an integer in 0..2^256-1, got {value!r}")
         if self.tx_type in (LEGACY, ACCESS_LIST):
             if self.gas_price is None:
@@ -129,12 +128,12 @@ class EvmTransaction:
         encoded = rlp.list_prefix(len(body) + len(tail)) + body + tail
         return encoded if self.tx_type == LEGACY else bytes([self.tx_type]) + encoded
 
-    def sign(self, secret: bytes, chain: str) -> SignedTransaction:
-        """Sign with a private key; return the raw transaction and its hash."""
+    def sign(self, secret: bytes, chain: str, extra: Mapping[str, object] | None = None) -> SignedTransaction:
+        """Sign with a private key; return the raw transaction and its hash (``extra`` adds views)."""
         body = self._body()
         r, s, rec = secp256k1.sign_recoverable(secret, self.signing_hash(body))
         raw = self.encode_signed(rec, r, s, body)
-        return SignedTransaction(chain=chain, raw=raw, txid="0x" + keccak256(raw).hex(), extra={"tx": self})
+        return SignedTransaction(chain, raw, "0x" + keccak256(raw).hex(), {"tx": self, **(extra or {})})
 
 
 def _storage_key(key: object) -> bytes:

@@ -52,6 +52,8 @@ def _int_field(fields: Mapping[str, object], name: str) -> int | None:
     value = fields.get(name)
     if value is None:
         return None
+    if type(value) is int and 0 <= value < 1 << 64:  # the usual case, checked at once
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidTransaction(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     bits = _BITS.get(name, 256)
@@ -173,5 +175,4 @@ def sign_transaction(plugin: EvmChain, account: Account, tx: object) -> SignedTr
         raise ChainMismatch(
             f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {account.network} (chain id {expected})"
         )
-    signed = tx.sign(account.signing_key().secret_bytes(), plugin.spec.name)
-    return SignedTransaction(signed.chain, signed.raw, signed.txid, {"tx": tx, "from": account.address})
+    return tx.sign(account.signing_key().secret_bytes(), plugin.spec.name, {"from": account.address})

@@ -10,12 +10,15 @@ from functools import lru_cache
 
 import coincurve
 from coincurve import PublicKey as _Pub
+from coincurve._libsecp256k1 import ffi as _ffi
+from coincurve._libsecp256k1 import lib as _lib
 from coincurve.context import GLOBAL_CONTEXT
 
 from walletkit.errors import InvalidKey, InvalidSignature
 
 N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_N = N // 2
+_CTX = GLOBAL_CONTEXT.ctx
 
 
 def is_valid_secret(secret: bytes) -> bool:
@@ -156,8 +159,26 @@ def verify_schnorr(xonly: bytes, signature: bytes, digest32: bytes) -> bool:
 
 def sign_recoverable(secret: bytes, digest32: bytes) -> tuple[int, int, int]:
     """Sign a 32-byte digest; return (r, s, recovery_id) with low S."""
-    sig = _signing_key(secret).sign_recoverable(digest32, hasher=None)
+    sig = sign_recoverable_compact(secret, digest32)
     return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
+
+
+def sign_recoverable_compact(secret: bytes, digest32: bytes) -> bytes:
+    """Sign a 32-byte digest; return r || s || recovery_id (65 bytes), low S.
+
+    Calls libsecp256k1 through coincurve's own cffi binding, as coincurve's
+    ``PrivateKey.sign_recoverable`` does, without its per-call Python around the two C
+    calls (a sixth of the time of signing a transaction). Buffers are per call: thread-safe.
+    """
+    if len(digest32) != 32 or len(secret) != 32:
+        raise InvalidKey("signing takes a 32-byte secret and a 32-byte digest")
+    sig = _ffi.new("secp256k1_ecdsa_recoverable_signature *")
+    if not _lib.secp256k1_ecdsa_sign_recoverable(_CTX, sig, digest32, secret, _ffi.NULL, _ffi.NULL):
+        raise InvalidKey("libsecp256k1 refused the secret")
+    out, recid = _ffi.new("unsigned char[65]"), _ffi.new("int *")
+    _lib.secp256k1_ecdsa_recoverable_signature_serialize_compact(_CTX, out, recid, sig)
+    out[64] = recid[0]
+    return bytes(_ffi.buffer(out))
 
 
 def sign_der(secret: bytes, digest32: bytes) -> bytes:
