@@ -6,7 +6,9 @@ same transaction the way its documentation shows.
 
 from __future__ import annotations
 
-from bench.common import Row, measure, row
+from collections.abc import Callable
+
+from bench.common import Impl, Row, timed_rows
 from chains.bitcoin import script, signer
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
 from walletkit.account import Account
@@ -35,14 +37,14 @@ def run(quick: bool) -> list[Row]:
             tx = Transaction((TxIn(OutPoint(PREV, 0)),), outputs)
             return signer.sign_input(tx, 0, secret, public, spent).serialize()
 
-        rows.append(row(w, "walletkit", "walletkit", measure(sign, quick=quick)))
-        rows.append(row(w, "embit", "anchor", _embit(kind, quick)))
+        impls: list[Impl] = [("walletkit", "walletkit", sign, 1), ("embit", "anchor", _embit(kind), 1)]
         if kind == "p2wpkh":
-            rows.append(row(w, "python-bitcoin-utils", "anchor", _bitcoin_utils(quick)))
+            impls.append(("python-bitcoin-utils", "anchor", _bitcoin_utils(), 1))
+        rows += timed_rows(w, impls, quick)
     return rows
 
 
-def _embit(kind: str, quick: bool) -> float:
+def _embit(kind: str) -> Callable[[], object]:
     from embit import ec
     from embit import script as escript
     from embit.transaction import Transaction as ETx
@@ -65,10 +67,10 @@ def _embit(kind: str, quick: bool) -> float:
             tx.vin[0].witness = escript.Witness([sig])
         tx.serialize()
 
-    return measure(sign, quick=quick)
+    return sign
 
 
-def _bitcoin_utils(quick: bool) -> float:
+def _bitcoin_utils() -> Callable[[], object]:
     from bitcoinutils.keys import PrivateKey
     from bitcoinutils.setup import setup
     from bitcoinutils.transactions import Transaction as BTx
@@ -87,4 +89,4 @@ def _bitcoin_utils(quick: bool) -> float:
         tx.witnesses = [TxWitnessInput([sig, public.to_hex()])]
         tx.serialize()
 
-    return measure(sign, quick=quick)
+    return sign

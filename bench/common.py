@@ -38,14 +38,15 @@ def _calibrate(fn: Callable[[], object], target: float) -> int:
 
 
 def measure_together(
-    fns: Sequence[Callable[[], object]], ops_per_call: int = 1, quick: bool = False, repeat: int = 7
+    fns: Sequence[Callable[[], object]], ops_per_call: int | Sequence[int] = 1, quick: bool = False, repeat: int = 15
 ) -> list[float]:
     """Return the best ops/s of each of ``fns``, timed in turns (A B C A B C ...).
 
     Taking turns puts every implementation through the same stretches of a shared machine's
     load, so the ratios between them hold even when the absolute figures drift.
     """
-    target = 0.02 if quick else 0.2
+    target = 0.02 if quick else 0.1  # many short turns: each implementation meets some quiet ones
+    ops = [ops_per_call] * len(fns) if isinstance(ops_per_call, int) else list(ops_per_call)
     calls = [_calibrate(fn, target) for fn in fns]
     best = [0.0] * len(fns)
     gc_was = gc.isenabled()
@@ -57,15 +58,15 @@ def measure_together(
                 for _ in range(calls[i]):
                     fn()
                 elapsed = time.perf_counter() - t0
-                best[i] = max(best[i], calls[i] * ops_per_call / elapsed)
+                best[i] = max(best[i], calls[i] * ops[i] / elapsed)
     finally:
         if gc_was:
             gc.enable()
     return best
 
 
-def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 7) -> float:
-    """Return the best ops/s of ``repeat`` timed batches of ``fn`` (each ~0.2 s, ~0.02 s if quick).
+def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False, repeat: int = 15) -> float:
+    """Return the best ops/s of ``repeat`` timed batches of ``fn`` (each ~0.1 s, ~0.02 s if quick).
 
     The best of several batches is the least disturbed by other work on a shared machine.
     """
@@ -75,3 +76,12 @@ def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False
 def row(workload: str, impl: str, kind: str, ops_per_s: float) -> Row:
     """Build one result row."""
     return Row(workload=workload, impl=impl, kind=kind, ops_per_s=round(ops_per_s, 1))
+
+
+Impl = tuple[str, str, Callable[[], object], int]  # name, kind, one call, operations per call
+
+
+def timed_rows(workload: str, impls: Sequence[Impl], quick: bool) -> list[Row]:
+    """Time the implementations of one workload in turns; return one row each."""
+    speeds = measure_together([fn for _, _, fn, _ in impls], [ops for *_, ops in impls], quick=quick)
+    return [row(workload, name, kind, speed) for (name, kind, _, _), speed in zip(impls, speeds)]

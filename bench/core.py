@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
+from collections.abc import Callable
 
 import coincurve
 
-from bench.common import Row, measure, row
+from bench.common import Impl, Row, timed_rows
 from walletkit.crypto import ed25519
 from walletkit.crypto.hashes import hash160, keccak256
 from walletkit.encoding.base58 import b58encode
@@ -34,41 +35,38 @@ def _mnemonic_rows(quick: bool) -> list[Row]:
     from walletkit.bip39 import mnemonic_to_seed
 
     ref = RefMnemonic("english")
-    w = "mnemonic -> seed"
-    return [
-        row(w, "walletkit", "walletkit", measure(lambda: mnemonic_to_seed(PHRASE), quick=quick)),
-        row(w, "bip_utils", "anchor", measure(lambda: Bip39SeedGenerator(PHRASE.strip()).Generate(), quick=quick)),
-        row(w, "python-mnemonic", "anchor", measure(lambda: ref.to_seed(PHRASE.strip()), quick=quick)),
-        row(
-            w,
+    impls: list[Impl] = [
+        ("walletkit", "walletkit", lambda: mnemonic_to_seed(PHRASE), 1),
+        ("bip_utils", "anchor", lambda: Bip39SeedGenerator(PHRASE.strip()).Generate(), 1),
+        ("python-mnemonic", "anchor", lambda: ref.to_seed(PHRASE.strip()), 1),
+        (
             "hashlib.pbkdf2_hmac (limit)",
             "limit",
-            measure(lambda: hashlib.pbkdf2_hmac("sha512", PHRASE.strip().encode(), b"mnemonic", 2048), quick=quick),
+            lambda: hashlib.pbkdf2_hmac("sha512", PHRASE.strip().encode(), b"mnemonic", 2048),
+            1,
         ),
     ]
+    return timed_rows("mnemonic -> seed", impls, quick)
 
 
-def _walletkit(chain: str, **options: str) -> float:
+def _walletkit(chain: str) -> Impl:
     def batch() -> None:
-        for a in Wallet.from_seed(SEED).accounts(chain, COUNT, **options):
+        for a in Wallet.from_seed(SEED).accounts(chain, COUNT):
             _ = a.address
 
-    return measure(batch, COUNT, quick=True) if _QUICK else measure(batch, COUNT)
+    return ("walletkit accounts()", "walletkit", batch, COUNT)
 
 
-def _walletkit_loop(chain: str) -> float:
+def _walletkit_loop(chain: str) -> Impl:
     def loop() -> None:
         w = Wallet.from_seed(SEED)
         for i in range(COUNT):
             _ = w.account(chain, index=i).address
 
-    return measure(loop, COUNT, quick=_QUICK)
+    return ("walletkit account(i) loop", "walletkit", loop, COUNT)
 
 
-_QUICK = False
-
-
-def _secp_limit(address: str) -> float:
+def _secp_limit(address: str) -> Callable[[], object]:
     from walletkit.hd.bip32 import HDNode
 
     parent = HDNode.from_seed(SEED).derive("m/44'/60'/0'/0")
@@ -88,10 +86,10 @@ def _secp_limit(address: str) -> float:
             k = ((int.from_bytes(d[:32], "big") + secret) % n).to_bytes(32, "big")
             encode_segwit("bc", 0, hash160(from_secret(k).format(True)))
 
-    return measure(eth_batch if address == "eth" else btc_batch, COUNT, quick=_QUICK)
+    return eth_batch if address == "eth" else btc_batch
 
 
-def _eth_rows() -> list[Row]:
+def _eth_rows(quick: bool) -> list[Row]:
     from bip_utils import Bip44, Bip44Changes, Bip44Coins
     from eth_account import Account
     from eth_account.hdaccount import key_from_seed
@@ -106,17 +104,17 @@ def _eth_rows() -> list[Row]:
         for i in range(COUNT // 10):
             _ = Account.from_key(key_from_seed(SEED, f"m/44'/60'/0'/0/{i}")).address
 
-    w = "1,000 ETH addresses (siblings)"
-    return [
-        row(w, "walletkit accounts()", "walletkit", _walletkit("eth")),
-        row(w, "walletkit account(i) loop", "walletkit", _walletkit_loop("eth")),
-        row(w, "bip_utils (change node kept)", "anchor", measure(bip_utils_batch, COUNT, quick=_QUICK)),
-        row(w, "eth-account key_from_seed", "anchor", measure(eth_account_batch, COUNT // 10, quick=_QUICK)),
-        row(w, "HMAC+coincurve+keccak (limit)", "limit", _secp_limit("eth")),
+    impls: list[Impl] = [
+        _walletkit("eth"),
+        _walletkit_loop("eth"),
+        ("bip_utils (change node kept)", "anchor", bip_utils_batch, COUNT),
+        ("eth-account key_from_seed", "anchor", eth_account_batch, COUNT // 10),
+        ("HMAC+coincurve+keccak (limit)", "limit", _secp_limit("eth"), COUNT),
     ]
+    return timed_rows("1,000 ETH addresses (siblings)", impls, quick)
 
 
-def _btc_rows() -> list[Row]:
+def _btc_rows(quick: bool) -> list[Row]:
     from bip_utils import Bip44Changes, Bip84, Bip84Coins
 
     change = Bip84.FromSeed(SEED, Bip84Coins.BITCOIN).Purpose().Coin().Account(0).Change(Bip44Changes.CHAIN_EXT)
@@ -125,16 +123,16 @@ def _btc_rows() -> list[Row]:
         for i in range(COUNT):
             change.AddressIndex(i).PublicKey().ToAddress()
 
-    w = "1,000 BTC P2WPKH addresses (siblings)"
-    return [
-        row(w, "walletkit accounts()", "walletkit", _walletkit("btc")),
-        row(w, "walletkit account(i) loop", "walletkit", _walletkit_loop("btc")),
-        row(w, "bip_utils (change node kept)", "anchor", measure(bip_utils_batch, COUNT, quick=_QUICK)),
-        row(w, "HMAC+coincurve+hash160+bech32 (limit)", "limit", _secp_limit("btc")),
+    impls: list[Impl] = [
+        _walletkit("btc"),
+        _walletkit_loop("btc"),
+        ("bip_utils (change node kept)", "anchor", bip_utils_batch, COUNT),
+        ("HMAC+coincurve+hash160+bech32 (limit)", "limit", _secp_limit("btc"), COUNT),
     ]
+    return timed_rows("1,000 BTC P2WPKH addresses (siblings)", impls, quick)
 
 
-def _sol_rows() -> list[Row]:
+def _sol_rows(quick: bool) -> list[Row]:
     from bip_utils import Bip32KeyIndex, Bip32Slip10Ed25519, SolAddrEncoder
     from solders.keypair import Keypair
 
@@ -160,18 +158,16 @@ def _sol_rows() -> list[Row]:
             d = hmac.digest(d[32:], b"\x00" + d[:32] + _pack(0x80000000), "sha512")
             b58encode(ed25519.public_from_seed(d[:32]))
 
-    w = "1,000 SOL addresses (m/44'/501'/i'/0')"
-    return [
-        row(w, "walletkit accounts()", "walletkit", _walletkit("sol")),
-        row(w, "walletkit account(i) loop", "walletkit", _walletkit_loop("sol")),
-        row(w, "bip_utils (coin node kept)", "anchor", measure(bip_utils_batch, COUNT, quick=_QUICK)),
-        row(w, "solders from_seed_and_derivation_path", "anchor", measure(solders_batch, COUNT // 4, quick=_QUICK)),
-        row(w, "2xHMAC+libsodium+base58 (limit)", "limit", measure(limit_batch, COUNT, quick=_QUICK)),
+    impls: list[Impl] = [
+        _walletkit("sol"),
+        _walletkit_loop("sol"),
+        ("bip_utils (coin node kept)", "anchor", bip_utils_batch, COUNT),
+        ("solders from_seed_and_derivation_path", "anchor", solders_batch, COUNT // 4),
+        ("2xHMAC+libsodium+base58 (limit)", "limit", limit_batch, COUNT),
     ]
+    return timed_rows("1,000 SOL addresses (m/44'/501'/i'/0')", impls, quick)
 
 
 def run(quick: bool) -> list[Row]:
     """Measure every core workload."""
-    global _QUICK
-    _QUICK = quick
-    return [*_mnemonic_rows(quick), *_eth_rows(), *_btc_rows(), *_sol_rows()]
+    return [*_mnemonic_rows(quick), *_eth_rows(quick), *_btc_rows(quick), *_sol_rows(quick)]

@@ -6,13 +6,11 @@ recoverable signature (coincurve), with nothing else around it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import coincurve
 from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct
 
-from bench.common import Row, measure_together, row
+from bench.common import Impl, Row, timed_rows
 from walletkit.account import Account
 from walletkit.crypto.hashes import keccak256
 
@@ -39,36 +37,21 @@ def run(quick: bool) -> list[Row]:
     payload = bytes([2]) + bytes(110)
     secret = coincurve.PrivateKey(bytes.fromhex(KEY[2:]))
     w = "sign an EIP-1559 transfer"
-    impls = [
-        ("walletkit transfer()+sign()", "walletkit", lambda: account.sign(account.transfer(TO, 10**18, **fields))),
-        ("walletkit sign() of a built tx", "walletkit", lambda: account.sign(prebuilt)),
-        ("eth-account Account.sign_transaction", "anchor", lambda: EthAccount.sign_transaction(eth_tx, KEY)),
-        ("eth-account LocalAccount.sign_transaction", "anchor", lambda: eth_local.sign_transaction(eth_tx)),
-        (
-            "keccak + coincurve recoverable sign (limit)",
-            "limit",
-            lambda: secret.sign_recoverable(keccak256(payload), hasher=None),
-        ),
+    limit_1559 = lambda: secret.sign_recoverable(keccak256(payload), hasher=None)  # noqa: E731
+    impls: list[Impl] = [
+        ("walletkit transfer()+sign()", "walletkit", lambda: account.sign(account.transfer(TO, 10**18, **fields)), 1),
+        ("walletkit sign() of a built tx", "walletkit", lambda: account.sign(prebuilt), 1),
+        ("eth-account Account.sign_transaction", "anchor", lambda: EthAccount.sign_transaction(eth_tx, KEY), 1),
+        ("eth-account LocalAccount.sign_transaction", "anchor", lambda: eth_local.sign_transaction(eth_tx), 1),
+        ("keccak + coincurve recoverable sign (limit)", "limit", limit_1559, 1),
     ]
-    rows = _rows(w, impls, quick)
+    rows = timed_rows(w, impls, quick)
     message = "Sign in to example.org: nonce 8f2a"
+    eth_191 = lambda: EthAccount.sign_message(encode_defunct(text=message), KEY)  # noqa: E731
+    limit_191 = lambda: secret.sign_recoverable(keccak256(message.encode()), hasher=None)  # noqa: E731
     impls = [
-        ("walletkit sign_message", "walletkit", lambda: account.sign_message(message)),
-        (
-            "eth-account sign_message(encode_defunct)",
-            "anchor",
-            lambda: EthAccount.sign_message(encode_defunct(text=message), KEY),
-        ),
-        (
-            "keccak + coincurve recoverable sign (limit)",
-            "limit",
-            lambda: secret.sign_recoverable(keccak256(message.encode()), hasher=None),
-        ),
+        ("walletkit sign_message", "walletkit", lambda: account.sign_message(message), 1),
+        ("eth-account sign_message(encode_defunct)", "anchor", eth_191, 1),
+        ("keccak + coincurve recoverable sign (limit)", "limit", limit_191, 1),
     ]
-    return rows + _rows("sign an EIP-191 message", impls, quick)
-
-
-def _rows(workload: str, impls: list[tuple[str, str, Callable[[], object]]], quick: bool) -> list[Row]:
-    """Time the implementations of one workload in turns; one row each."""
-    speeds = measure_together([fn for _, _, fn in impls], quick=quick)
-    return [row(workload, name, kind, speed) for (name, kind, _), speed in zip(impls, speeds)]
+    return rows + timed_rows("sign an EIP-191 message", impls, quick)

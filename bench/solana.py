@@ -13,7 +13,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 
-from bench.common import Row, measure, row
+from bench.common import Impl, Row, timed_rows
 from chains.solana import programs
 from walletkit.account import Account
 
@@ -48,29 +48,19 @@ def run(quick: bool) -> list[Row]:
         ]
         bytes(Transaction([keypair], Message.new_with_blockhash(ixs, me, blockhash), blockhash))
 
-    w = "build+sign a SOL transfer"
-    rows = [
-        row(
-            w,
-            "walletkit transfer()+sign()",
-            "walletkit",
-            measure(lambda: account.sign(account.transfer(TO, 1_000_000, recent_blockhash=BLOCKHASH)), quick=quick),
-        ),
-        row(w, "solders directly", "anchor", measure(solders_sol, quick=quick)),
+    sol = lambda: account.sign(account.transfer(TO, 1_000_000, recent_blockhash=BLOCKHASH))  # noqa: E731
+    spl = lambda: account.sign(  # noqa: E731
+        account.transfer(TO, 1_000_000, token=MINT, decimals=6, recent_blockhash=BLOCKHASH)
+    )
+    sol_impls: list[Impl] = [
+        ("walletkit transfer()+sign()", "walletkit", sol, 1),
+        ("solders directly", "anchor", solders_sol, 1),
     ]
-    w = "build+sign an SPL transfer (+ATA create)"
-    rows += [
-        row(
-            w,
-            "walletkit transfer()+sign()",
-            "walletkit",
-            measure(
-                lambda: account.sign(
-                    account.transfer(TO, 1_000_000, token=MINT, decimals=6, recent_blockhash=BLOCKHASH)
-                ),
-                quick=quick,
-            ),
-        ),
-        row(w, "solders directly", "anchor", measure(solders_spl, quick=quick)),
+    spl_impls: list[Impl] = [
+        ("walletkit transfer()+sign()", "walletkit", spl, 1),
+        ("solders directly", "anchor", solders_spl, 1),
     ]
-    return rows
+    return [
+        *timed_rows("build+sign a SOL transfer", sol_impls, quick),
+        *timed_rows("build+sign an SPL transfer (+ATA create)", spl_impls, quick),
+    ]

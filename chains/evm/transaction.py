@@ -66,7 +66,12 @@ class EvmTransaction:
     def __post_init__(self) -> None:
         if self.tx_type not in TX_TYPES:
             raise InvalidTransaction(f"tx_type must be one of 0, 1, 2, 4, got {self.tx_type!r}")
-        for name, value in (("chain_id", self.chain_id), ("nonce", self.nonce), ("gas", self.gas), ("value", self.value)):
+        for name, value in (
+            ("chain_id", self.chain_id),
+            ("nonce", self.nonce),
+            ("gas", self.gas),
+            ("value", self.value),
+        ):
             if type(value) is not int or not 0 <= value < 1 << 256:  # bool and other int subclasses too
                 raise InvalidTransaction(f"{name} must be an integer in 0..2^256-1, got {value!r}")
         if self.tx_type in (LEGACY, ACCESS_LIST):
@@ -88,7 +93,7 @@ class EvmTransaction:
 
     def _fields(self) -> list[rlp.Item]:
         to: bytes = self.to or b""
-        access: list[rlp.Item] = [[a, list(keys)] for a, keys in self.access_list]
+        access: list[rlp.Item] = [[a, list(keys)] for a, keys in self.access_list] if self.access_list else []
         if self.tx_type == LEGACY:
             return [self.nonce, self.gas_price or 0, self.gas, to, self.value, self.data]
         if self.tx_type == ACCESS_LIST:
@@ -120,8 +125,11 @@ class EvmTransaction:
             return keccak256(rlp.list_prefix(len(body) + len(tail)) + body + tail)
         return keccak256(bytes([self.tx_type]) + rlp.list_prefix(len(body)) + body)
 
-    def encode_signed(self, recovery_id: int, r: int, s: int, body: bytes | None = None) -> bytes:
-        """Return the network serialization with a signature (legacy v = recid + 35 + 2*chainId)."""
+    def encode_signed(self, recovery_id: int, r: int | bytes, s: int | bytes, body: bytes | None = None) -> bytes:
+        """Return the network serialization with a signature (legacy v = recid + 35 + 2*chainId).
+
+        ``r`` and ``s`` are integers, or their big-endian bytes without leading zeros.
+        """
         body = self._body() if body is None else body
         v = recovery_id + 35 + 2 * self.chain_id if self.tx_type == LEGACY else recovery_id
         tail = rlp.encode(v) + rlp.encode(r) + rlp.encode(s)
@@ -131,9 +139,12 @@ class EvmTransaction:
     def sign(self, secret: bytes, chain: str, extra: Mapping[str, object] | None = None) -> SignedTransaction:
         """Sign with a private key; return the raw transaction and its hash (``extra`` adds views)."""
         body = self._body()
-        r, s, rec = secp256k1.sign_recoverable(secret, self.signing_hash(body))
-        raw = self.encode_signed(rec, r, s, body)
-        return SignedTransaction(chain, raw, "0x" + keccak256(raw).hex(), {"tx": self, **(extra or {})})
+        sig = secp256k1.sign_recoverable_compact(secret, self.signing_hash(body))
+        raw = self.encode_signed(sig[64], sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), body)
+        views: dict[str, object] = {"tx": self}
+        if extra:
+            views.update(extra)
+        return SignedTransaction(chain, raw, "0x" + keccak256(raw).hex(), views)
 
 
 def _storage_key(key: object) -> bytes:

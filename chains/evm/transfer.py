@@ -92,8 +92,8 @@ def build_transfer(
         ChainMismatch: a ``chain_id`` field other than the account's chain id.
         InvalidTransaction: a missing or inconsistent fee or nonce field.
     """
-    unknown = set(fields) - _KNOWN
-    if unknown:
+    if not _KNOWN.issuperset(fields):
+        unknown = set(fields) - _KNOWN
         raise InvalidInput(
             f"unknown EVM transfer field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_KNOWN))}"
         )
