@@ -15,7 +15,7 @@ import binascii
 import io
 from dataclasses import dataclass, field
 
-from chains.bitcoin import fastsig, script, sighash, signer
+from chains.bitcoin import script, sighash, signer
 from chains.bitcoin.tx import Transaction, TxIn, TxOut, read_varbytes, read_varint, varbytes, varint
 from walletkit.crypto import secp256k1
 from walletkit.errors import InvalidTransaction
@@ -276,7 +276,7 @@ class Psbt:
                 spent = spent or self.spent_outputs()  # taproot commits to every spent output
                 ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_DEFAULT
                 digest = sighash.bip341(self.tx, index, spent, ht)
-                sig = fastsig.schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
+                sig = secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
                 m[bytes([I_TAP_KEY_SIG])] = sig if ht == 0 else sig + bytes([ht])
             else:
                 ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_ALL
@@ -284,7 +284,7 @@ class Psbt:
                     digest = sighash.legacy(self.tx, index, prev.script_pubkey, ht)
                 else:
                     digest = sighash.bip143(self.tx, index, script.p2pkh(public), prev.value, ht)
-                m[bytes([I_PARTIAL_SIG]) + public] = fastsig.ecdsa_der(secret, digest) + bytes([ht])
+                m[bytes([I_PARTIAL_SIG]) + public] = secp256k1.sign_der(secret, digest) + bytes([ht])
             signed += 1
         return signed
 

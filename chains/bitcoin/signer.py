@@ -6,7 +6,7 @@ taproot to all amounts and scripts, and a wrong amount must not be signable.
 
 from __future__ import annotations
 
-from chains.bitcoin import fastsig, script, sighash
+from chains.bitcoin import script, sighash
 from chains.bitcoin.tx import Transaction, TxOut
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import hash160
@@ -74,14 +74,14 @@ def sign_input(
     if kind == "p2tr":
         ht = sighash.SIGHASH_DEFAULT if hash_type == sighash.SIGHASH_ALL else hash_type
         digest = sighash.bip341(tx, index, spent, ht)
-        signature = fastsig.schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
+        signature = secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
         return tx.with_signature(index, b"", (signature if ht == 0 else signature + bytes([ht]),))
     if kind == "p2pkh":
         digest = sighash.legacy(tx, index, prev.script_pubkey, hash_type)
-        signature = fastsig.ecdsa_der(secret, digest) + bytes([hash_type])
+        signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
         return tx.with_signature(index, script.push(signature) + script.push(public), ())
     script_code = b"\x76\xa9\x14" + _hash160(public) + b"\x88\xac"  # BIP143: P2WPKH's scriptCode is P2PKH's
     digest = sighash.bip143(tx, index, script_code, prev.value, hash_type)
-    signature = fastsig.ecdsa_der(secret, digest) + bytes([hash_type])
+    signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
     script_sig = script.push(script.p2wpkh(public)) if kind == "p2sh-p2wpkh" else b""
     return tx.with_signature(index, script_sig, (signature, public))

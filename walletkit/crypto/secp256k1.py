@@ -1,5 +1,9 @@
 """secp256k1 through libsecp256k1 (coincurve): the one place that touches the curve.
 
+Signing calls libsecp256k1 through coincurve's own cffi binding (``coincurve._libsecp256k1``),
+the calls coincurve's ``PrivateKey`` makes, without the Python it wraps around them per call
+(public-key computations signing never reads, a self-verification, helper objects).
+
 Signing is RFC 6979 deterministic and low-S (libsecp256k1 guarantees both); no caller
 can pass a nonce.
 """
@@ -8,7 +12,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import coincurve
 from coincurve import PublicKey as _Pub
 from coincurve._libsecp256k1 import ffi as _ffi
 from coincurve._libsecp256k1 import lib as _lib
@@ -90,15 +93,6 @@ def taproot_output_key(internal_x: bytes, merkle_root: bytes = b"") -> tuple[byt
     return point.format(), int(point.parity)
 
 
-def _signing_key(secret: bytes) -> coincurve.PrivateKey:
-    # coincurve.PrivateKey(secret) computes two public keys (two point multiplications) that
-    # signing never reads; a key holding only the secret and the context signs identically.
-    key = object.__new__(coincurve.PrivateKey)
-    key.secret = secret
-    key.context = GLOBAL_CONTEXT
-    return key
-
-
 def taproot_tweak_secret(secret: bytes, merkle_root: bytes = b"") -> bytes:
     """Return the BIP341 tweaked secret: d' = (d or n-d, so P has even y) + hashTapTweak(P.x || root)."""
     cached = _tweaked.get((secret, merkle_root))
@@ -126,22 +120,35 @@ def _taproot_tweak_secret(secret: bytes, merkle_root: bytes) -> bytes:
 
 
 # BIP340 signing needs the keypair (the secret and its x-only public key): making it costs two
-# point multiplications, so the keypairs of recently used keys are kept (a bounded map).
-_keypairs: dict[bytes, coincurve.PrivateKey] = {}
+# point multiplications, and coincurve's sign_schnorr makes it (and verifies its own signature)
+# on every call. A wallet signs many inputs with one key, so the keypairs of recently used keys
+# are kept (a bounded map) and libsecp256k1 is called directly through coincurve's binding.
+_keypairs: dict[bytes, object] = {}
+
+
+def _keypair(secret: bytes) -> object:
+    keypair = _keypairs.get(secret)
+    if keypair is None:
+        keypair = _ffi.new("secp256k1_keypair *")
+        if not _lib.secp256k1_keypair_create(_CTX, keypair, secret):
+            raise InvalidKey("not a valid secp256k1 secret")
+        if len(_keypairs) >= 64:
+            _keypairs.pop(next(iter(_keypairs)))
+        _keypairs[secret] = keypair
+    return keypair
 
 
 def sign_schnorr(secret: bytes, digest32: bytes, aux: bytes | None = None) -> bytes:
     """Return a 64-byte BIP340 signature; ``aux`` is 32 bytes of auxiliary randomness (fresh by default)."""
     import secrets
 
-    key = _keypairs.get(secret)
-    if key is None:
-        key = coincurve.PrivateKey(secret)
-        if len(_keypairs) >= 64:
-            _keypairs.pop(next(iter(_keypairs)))
-        _keypairs[secret] = key
-    out: bytes = key.sign_schnorr(digest32, aux if aux is not None else secrets.token_bytes(32))
-    return out
+    if len(digest32) != 32 or (aux is not None and len(aux) != 32):
+        raise InvalidKey("BIP340 signs a 32-byte digest with 32 bytes of auxiliary randomness")
+    signature = _ffi.new("unsigned char[64]")
+    aux = aux if aux is not None else secrets.token_bytes(32)
+    if not _lib.secp256k1_schnorrsig_sign32(_CTX, signature, digest32, _keypair(secret), aux):
+        raise InvalidKey("libsecp256k1 could not sign with this key")
+    return bytes(_ffi.buffer(signature, 64))
 
 
 _tweaked: dict[tuple[bytes, bytes], bytes] = {}
@@ -182,9 +189,15 @@ def sign_recoverable_compact(secret: bytes, digest32: bytes) -> bytes:
 
 
 def sign_der(secret: bytes, digest32: bytes) -> bytes:
-    """Sign a 32-byte digest; return the DER signature (low S)."""
-    out: bytes = _signing_key(secret).sign(digest32, hasher=None)
-    return out
+    """Sign a 32-byte digest; return the DER signature (RFC 6979 nonce, low S)."""
+    if len(digest32) != 32 or len(secret) != 32:
+        raise InvalidKey("signing takes a 32-byte secret and a 32-byte digest")
+    signature = _ffi.new("secp256k1_ecdsa_signature *")
+    if not _lib.secp256k1_ecdsa_sign(_CTX, signature, digest32, secret, _ffi.NULL, _ffi.NULL):
+        raise InvalidKey("libsecp256k1 refused the secret")
+    out, size = _ffi.new("unsigned char[72]"), _ffi.new("size_t *", 72)
+    _lib.secp256k1_ecdsa_signature_serialize_der(_CTX, out, size, signature)
+    return bytes(_ffi.buffer(out, size[0]))
 
 
 def recover(digest32: bytes, r: int, s: int, recovery_id: int) -> bytes:
