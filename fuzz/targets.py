@@ -194,14 +194,18 @@ def bip322_signature(data: bytes) -> None:
 
 
 def eip712(data: bytes) -> None:
-    """EIP-712 typed-data JSON: encoded, hashed and signed (domain chain id checked)."""
+    """EIP-712 typed-data JSON: encoded, hashed and signed (domain chain id checked); TIP-712 too."""
     from chains.evm.typed_data import encode
 
     document = _json(data)
     if document is None:
         return
-    account = _account("eth")
-    _each(lambda: encode(document), lambda: account.plugin.sign_typed_data(account, document))  # type: ignore[attr-defined]
+    account, tron = _account("eth"), _account("tron")
+    _each(
+        lambda: encode(document),
+        lambda: account.plugin.sign_typed_data(account, document),  # type: ignore[attr-defined]
+        lambda: tron.plugin.sign_typed_data(tron, document),  # type: ignore[attr-defined]  # TIP-712
+    )
 
 
 def solana_message(data: bytes) -> None:

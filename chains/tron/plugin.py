@@ -1,4 +1,4 @@
-"""The TRON plugin: m/44'/195'/... accounts, base58check addresses, TIP-191 messages.
+"""The TRON plugin: m/44'/195'/... accounts, base58check addresses, TIP-191 messages, TIP-712 typed data.
 
 Entry point ``tron`` names :data:`TRON`.
 """
@@ -85,6 +85,22 @@ class TronChain:
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if the TIP-191 signature recovers to ``address``."""
         return messages.recover(message, signature) == to_base58(parse_address(address))
+
+    def sign_typed_data(self, account: Account, typed_data: Mapping[str, object]) -> str:
+        """Sign TIP-712 typed data (tronweb ``signTypedData``); 0x-hex r || s || v.
+
+        Addresses may be in any TRON form; ``trcToken`` is a uint256; a domain ``chainId``
+        must be the account's network's (mainnet 0x2b6653dc).
+        """
+        from chains.tron import typed_data as tip712
+
+        return tip712.sign(account.signing_key().secret_bytes(), typed_data, account.network)
+
+    def verify_typed_data(self, address: str, typed_data: Mapping[str, object], signature: str) -> bool:
+        """Return True if the TIP-712 signature recovers to ``address``."""
+        from chains.tron import typed_data as tip712
+
+        return tip712.recover(typed_data, signature) == to_base58(parse_address(address))
 
     def broadcast_json(self, signed: SignedTransaction) -> str:
         """Return the JSON body ``/wallet/broadcasttransaction`` takes (``signed.raw`` is for ``broadcasthex``)."""

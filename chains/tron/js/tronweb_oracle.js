@@ -38,6 +38,10 @@ async function handle(req) {
     return { raw_data_hex: signed.raw_data_hex, txID: signed.txID, signature: signed.signature[0] };
   }
   if (req.op === 'sign_message') return { signature: await tronWeb.trx.signMessageV2(req.message, req.key) };
+  if (req.op === 'sign_typed_data') return { signature: tronWeb.trx._signTypedData(req.domain, req.types, req.value, req.key) };
+  if (req.op === 'verify_typed_data') {
+    return { ok: tronWeb.trx.verifyTypedData(req.domain, req.types, req.value, req.signature, req.address) };
+  }
   if (req.op === 'verify_message') return { address: await tronWeb.trx.verifyMessageV2(req.message, req.signature) };
   if (req.op === 'bench_trc20') {
     const p = req.params; const t0 = process.hrtime.bigint(); let n = 0;
