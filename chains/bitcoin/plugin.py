@@ -5,7 +5,7 @@ Entry point ``btc`` names :data:`BITCOIN`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from chains.bitcoin import address as addr
@@ -104,11 +104,15 @@ class BitcoinChain:
             raise InvalidTransaction(f"expected a Psbt or base64 PSBT text, got {type(psbt).__name__}")
         return sign_psbt(account, psbt)
 
-    def bump_fee(self, transfer: object, fee_rate: float) -> object:
+    def bump_fee(
+        self, transfer: object, fee_rate: float, *, utxos: Sequence[object] = (), change_script: bytes | None = None
+    ) -> object:
         """Return the BIP125 replacement at ``fee_rate`` sat/vB of a transfer, a Psbt or base64 PSBT text.
 
         A :class:`~chains.bitcoin.transfer.BitcoinTransfer` gives a BitcoinTransfer; a PSBT gives an
-        unsigned PSBT of the same version (see :func:`chains.bitcoin.rbf.bump_psbt`).
+        unsigned PSBT of the same version (see :func:`chains.bitcoin.rbf.bump_psbt`). When the change
+        cannot pay the new fee, coins from ``utxos`` are added (transfers; see
+        :func:`chains.bitcoin.rbf.bump_fee`).
         """
         from chains.bitcoin.rbf import bump_fee, bump_psbt
         from chains.bitcoin.transfer import BitcoinTransfer
@@ -121,7 +125,7 @@ class BitcoinChain:
             raise InvalidTransaction(
                 f"bump_fee takes a BitcoinTransfer, a Psbt or base64 PSBT text, got {type(transfer).__name__}"
             )
-        return bump_fee(transfer, fee_rate)
+        return bump_fee(transfer, fee_rate, utxos, change_script)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by BIP137 (base64), with the header of the account's kind."""

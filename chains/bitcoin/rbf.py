@@ -1,29 +1,38 @@
 """Fee bumping by BIP125 replace-by-fee: the same inputs, a higher fee taken from the change.
 
 A replacement must pay the replaced fee plus the incremental relay fee (1 sat/vB) for its own
-size (BIP125 rule 4); the change shrinks, and is dropped when it would become dust.
+size (BIP125 rule 4); the change shrinks, and is dropped when it would become dust. When the
+change cannot pay, given ``utxos`` are added as inputs (largest first) and the rest comes
+back as change, as wallets do; BIP125 rule 2 wants them confirmed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chains.bitcoin import coinselect
 from chains.bitcoin.psbt import Psbt
-from chains.bitcoin.transfer import MAX_FEE, MAX_FEE_RATE, BitcoinTransfer
-from chains.bitcoin.tx import Transaction, TxOut
-from walletkit.errors import FeeTooHigh, InsufficientFunds, InvalidTransaction
+from chains.bitcoin.transfer import MAX_FEE, MAX_FEE_RATE, BitcoinTransfer, Utxo
+from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
+from walletkit.errors import FeeTooHigh, InsufficientFunds, InvalidInput, InvalidTransaction
 
 INCREMENTAL_RELAY_FEE = 1  # sat/vB, Core's -incrementalrelayfee (BIP125 rule 4)
 
 
-def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
+def bump_fee(
+    transfer: BitcoinTransfer, fee_rate: float, utxos: Sequence[object] = (), change_script: bytes | None = None
+) -> BitcoinTransfer:
     """Return the BIP125 replacement of ``transfer`` paying ``fee_rate`` sat/vB, taken from its change.
 
     The inputs stay the same (so the replacement conflicts with the original); the change
-    shrinks, and is dropped when it would become dust.
+    shrinks, and is dropped when it would become dust. If the change cannot pay, coins from
+    ``utxos`` (dicts or :class:`Utxo` with ``script_pubkey``) are added, and what they bring
+    beyond the fee goes to the change output (or a new one: ``change_script``, else the
+    script of the first added coin).
 
     Raises:
         InvalidTransaction: the original does not signal RBF, or the new rate is not higher.
-        InsufficientFunds: the change cannot pay the new fee (needed and available named).
+        InsufficientFunds: the change (and the given coins) cannot pay the new fee.
         FeeTooHigh: the new rate is above the default cap.
     """
     if not isinstance(transfer, BitcoinTransfer):
@@ -36,6 +45,15 @@ def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
         raise FeeTooHigh(f"fee rate {fee_rate} sat/vB is above the cap of {MAX_FEE_RATE} sat/vB")
     if fee_rate <= transfer.fee_rate:
         raise InvalidTransaction(f"the new fee rate {fee_rate} sat/vB must exceed the current {transfer.fee_rate:.2f}")
+    try:
+        return _from_change(transfer, fee_rate)
+    except InsufficientFunds:
+        if not utxos:
+            raise
+    return _with_more_inputs(transfer, fee_rate, [Utxo.coerce(u) for u in utxos], change_script)
+
+
+def _from_change(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
     if transfer.change_output is None:
         raise InsufficientFunds(transfer.fee + 1, transfer.fee, "sat (fee; no change output to take more from)")
     vsize = transfer.estimated_vsize
@@ -61,6 +79,47 @@ def bump_fee(transfer: BitcoinTransfer, fee_rate: float) -> BitcoinTransfer:
         raise FeeTooHigh(f"fee {new_fee} sat is above the cap of {MAX_FEE} sat")
     tx = Transaction(transfer.tx.inputs, tuple(outputs), transfer.tx.version, transfer.tx.locktime)
     return BitcoinTransfer(tx, transfer.spent, new_fee, change_index, transfer.prev_txs)
+
+
+def _with_more_inputs(
+    transfer: BitcoinTransfer, fee_rate: float, coins: list[Utxo], change_script: bytes | None
+) -> BitcoinTransfer:
+    spending = {(i.prevout.txid, i.prevout.vout) for i in transfer.tx.inputs}
+    coins = sorted((c for c in coins if (c.txid, c.vout) not in spending), key=lambda c: -c.value)
+    if not coins:
+        raise InsufficientFunds(transfer.fee + 1, transfer.fee, "sat (no coins given beyond the ones spent)")
+    if any(c.script_pubkey is None for c in coins):
+        raise InvalidInput("coins added to a fee bump need their script_pubkey (the bump has no account)")
+    outputs = list(transfer.tx.outputs)
+    change_index = transfer.change_output
+    if change_index is None:
+        outputs.append(TxOut(0, change_script or coins[0].script_pubkey or b""))
+        change_index = len(outputs) - 1
+    paid = sum(o.value for k, o in enumerate(outputs) if k != change_index)
+    inputs, spent, prev_txs = list(transfer.tx.inputs), list(transfer.spent), list(transfer.prev_txs)
+    prev_txs += [None] * (len(spent) - len(prev_txs))
+    for coin in coins:
+        assert coin.script_pubkey is not None  # checked above
+        inputs.append(TxIn(OutPoint(coin.txid, coin.vout)))
+        spent.append(TxOut(coin.value, coin.script_pubkey))
+        prev_txs.append(coin.prev_tx)
+        draft = BitcoinTransfer(
+            Transaction(tuple(inputs), tuple(outputs), transfer.tx.version, transfer.tx.locktime),
+            tuple(spent),
+            0,
+            change_index,
+        )
+        vsize = draft.estimated_vsize
+        fee = max(-(-int(fee_rate * vsize * 1000) // 1000), transfer.fee + INCREMENTAL_RELAY_FEE * vsize)
+        change = sum(o.value for o in spent) - paid - fee
+        if change >= coinselect.dust_threshold(outputs[change_index].script_pubkey):
+            if fee > MAX_FEE:
+                raise FeeTooHigh(f"fee {fee} sat is above the cap of {MAX_FEE} sat")
+            outputs[change_index] = TxOut(change, outputs[change_index].script_pubkey)
+            tx = Transaction(tuple(inputs), tuple(outputs), transfer.tx.version, transfer.tx.locktime)
+            return BitcoinTransfer(tx, tuple(spent), fee, change_index, tuple(prev_txs))
+    available = sum(o.value for o in spent) - paid
+    raise InsufficientFunds(paid + transfer.fee + 1, paid + available, "sat (the change and the given coins)")
 
 
 _SIGNATURE_KEYS = {0x02, 0x07, 0x08, 0x13, 0x14}  # partial sig, final scriptSig/witness, taproot sigs

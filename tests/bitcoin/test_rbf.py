@@ -124,3 +124,35 @@ def test_bump_a_psbt_through_the_mempool(chain: Any, version: int) -> None:
     chain.broadcast(second)
     assert chain.mempool.keys() == {second.txid}
     assert chain.wait(second.txid) == chain.height and chain.balance(to) == BTC
+
+
+def test_bump_adds_a_coin_when_there_is_no_change(chain: Any) -> None:
+    # The original spends one whole coin with no change; the bump adds a second coin and
+    # returns what it brings beyond the fee to the sender.
+    sender = _funded(chain)
+    chain.mine(1, to=sender.address)
+    chain.mine(100)
+    first_coin, second_coin = sorted(chain.utxos(sender.address), key=lambda c: c.height)[:2]
+    to = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).account("btc", network="regtest").address
+    whole = {"txid": first_coin.outpoint.txid, "vout": first_coin.outpoint.vout, "value": first_coin.output.value}
+    original = sender.transfer(to, first_coin.output.value - 200, utxos=[whole], fee_rate=1)
+    assert isinstance(original, BitcoinTransfer) and original.change_output is None
+    chain.broadcast(sender.sign(original))
+    with pytest.raises(wk.errors.InsufficientFunds):
+        BITCOIN.bump_fee(original, 10)
+    extra = {
+        "txid": second_coin.outpoint.txid,
+        "vout": second_coin.outpoint.vout,
+        "value": second_coin.output.value,
+        "script_pubkey": second_coin.output.script_pubkey.hex(),
+    }
+    bumped = BITCOIN.bump_fee(original, 10, utxos=[extra, whole])  # the coin already spent is skipped
+    assert isinstance(bumped, BitcoinTransfer) and len(bumped.tx.inputs) == 2 and bumped.change_output == 1
+    second = sender.sign(bumped)
+    assert 10 <= bumped.fee / _tx(second).vsize <= 10 * 1.01
+    chain.broadcast(second)
+    assert chain.mempool.keys() == {second.txid}
+    chain.wait(second.txid)
+    assert chain.balance(to) == first_coin.output.value - 200
+    change = [c for c in chain.utxos(sender.address, mature_only=False) if c.outpoint.txid == second.txid]
+    assert [c.output.value for c in change] == [second_coin.output.value + 200 - bumped.fee]
