@@ -86,3 +86,21 @@ def format_units(amount: int, unit: str | int) -> str:
     if not frac:
         return str(whole)
     return f"{whole}.{str(frac).rjust(decimals, '0').rstrip('0')}"
+
+
+def integer_from_json(value: object) -> int | None:
+    """Return an integer as JSON documents write one: an int (not a bool), or its decimal or 0x-hex text.
+
+    Anything else, floats included, gives None: the caller names the field in its own error.
+
+    >>> integer_from_json("0x2b6653dc"), integer_from_json("-5"), integer_from_json(1.0)
+    (728126428, -5, None)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value, 16) if value.lower().startswith("0x") else int(value, 10)
+        except ValueError:
+            return None
+    return None

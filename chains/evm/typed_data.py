@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import ChainMismatch, InvalidMessage
+from walletkit.units import integer_from_json
 
 if TYPE_CHECKING:
     from chains.evm.plugin import EvmChain
@@ -52,11 +53,7 @@ def typed_data_hash(plugin: EvmChain, account: Account, typed_data: Mapping[str,
 
 def _chain_id(value: object) -> int:
     """A domain chainId as JSON gives it: an integer, or its decimal or 0x-hex text (never a float)."""
-    try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            return int(value, 16) if value.lower().startswith("0x") else int(value, 10)
-    except ValueError:
-        pass
-    raise InvalidMessage(f"domain chainId must be an integer or its decimal/hex text, got {value!r}")
+    chain_id = integer_from_json(value)
+    if chain_id is None:
+        raise InvalidMessage(f"domain chainId must be an integer or its decimal/hex text, got {value!r}")
+    return chain_id

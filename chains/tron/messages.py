@@ -31,17 +31,24 @@ def recover(message: str | bytes, signature: str) -> str:
     Raises:
         InvalidSignature: not 65 bytes of hex, or a bad v.
     """
+    return recover_address(message_hash(message), signature, "TRON")
+
+
+def recover_address(digest: bytes, signature: object, what: str) -> str:
+    """Return the base58 address whose key made ``signature`` (0x-hex r || s || v) over ``digest``.
+
+    Raises:
+        InvalidSignature: not 65 bytes of hex, or a v other than 0, 1, 27, 28.
+    """
     if not isinstance(signature, str):
-        raise InvalidSignature(f"a TRON signature is hex text, got {type(signature).__name__}")
+        raise InvalidSignature(f"a {what} signature is hex text, got {type(signature).__name__}")
     text = signature[2:] if signature[:2] in ("0x", "0X") else signature
     try:
         raw = bytes.fromhex(text)
-    except ValueError as e:
-        raise InvalidSignature("a TRON signature is 65 bytes of hex") from e
+    except ValueError:
+        raw = b""
     if len(raw) != 65 or raw[64] not in (0, 1, 27, 28):
-        raise InvalidSignature("a TRON signature is 65 bytes (r || s || v) with v 27 or 28")
+        raise InvalidSignature(f"a {what} signature is 65 bytes of hex (r || s || v) with v 27 or 28")
     v = raw[64] - 27 if raw[64] >= 27 else raw[64]
-    public = secp256k1.recover(
-        message_hash(message), int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), v
-    )
+    public = secp256k1.recover(digest, int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), v)
     return address_of(secp256k1.uncompress(public))

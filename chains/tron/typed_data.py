@@ -17,10 +17,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chains.tron.address import address_of, parse_address
+from chains.tron.address import parse_address
+from chains.tron.messages import recover_address
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
-from walletkit.errors import ChainMismatch, InvalidAddress, InvalidMessage, InvalidSignature
+from walletkit.errors import ChainMismatch, InvalidAddress, InvalidMessage
+from walletkit.units import integer_from_json
 
 # The last four bytes of each network's genesis block id (TIP-712).
 CHAIN_IDS = {"mainnet": 0x2B6653DC, "nile": 0xCD8690DC, "shasta": 0x94A9059E}
@@ -93,18 +95,7 @@ def recover(typed_data: Mapping[str, Any], signature: str) -> str:
     Raises:
         InvalidSignature: not 65 bytes of hex, or a bad v.
     """
-    text = signature[2:] if isinstance(signature, str) and signature[:2] in ("0x", "0X") else signature
-    try:
-        raw = bytes.fromhex(text) if isinstance(text, str) else b""
-    except ValueError:
-        raw = b""
-    if len(raw) != 65 or raw[64] not in (0, 1, 27, 28):
-        raise InvalidSignature("a TIP-712 signature is 65 bytes of hex (r || s || v) with v 27 or 28")
-    v = raw[64] - 27 if raw[64] >= 27 else raw[64]
-    public = secp256k1.recover(
-        digest(typed_data), int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), v
-    )
-    return address_of(secp256k1.uncompress(public))
+    return recover_address(digest(typed_data), signature, "TIP-712")
 
 
 def _encode_type(primary: str, types: Types) -> str:
@@ -187,14 +178,10 @@ def _bytes(value: Any, where: str) -> bytes:
 
 
 def _integer(value: Any, where: str) -> int:
-    try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            return int(value, 16) if value.lower().startswith("0x") else int(value, 10)
-    except ValueError:
-        pass
-    raise InvalidMessage(f"{where} is an integer (or its decimal/hex text), got {value!r}")
+    n = integer_from_json(value)
+    if n is None:
+        raise InvalidMessage(f"{where} is an integer (or its decimal/hex text), got {value!r}")
+    return n
 
 
 def _chain_id(value: object) -> int:
