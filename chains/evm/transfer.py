@@ -143,8 +143,8 @@ def build_transfer(
             raise InvalidTransaction(
                 "fees are required offline: gas_price (legacy) or max_fee_per_gas and max_priority_fee_per_gas"
             )
-    if authorizations and (
-        not isinstance(authorizations, (list, tuple)) or not all(isinstance(a, Authorization) for a in authorizations)
+    if not isinstance(authorizations, (list, tuple)) or (
+        authorizations and not all(isinstance(a, Authorization) for a in authorizations)
     ):
         raise InvalidTransaction("authorization_list holds Authorization values (from sign_authorization)")
     return EvmTransaction(

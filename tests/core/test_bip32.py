@@ -56,9 +56,10 @@ def test_slip132_prefixes_round_trip() -> None:
 @given(st.binary(min_size=16, max_size=64), st.lists(st.integers(0, HARDENED - 1), min_size=1, max_size=4))
 def test_public_derivation_equals_private(seed: bytes, path: list[int]) -> None:
     node = HDNode.from_seed(seed)
-    assert node.neuter().derive("m/" + "/".join(map(str, path))).public_key == node.derive(
-        "m/" + "/".join(map(str, path))
-    ).public_key
+    assert (
+        node.neuter().derive("m/" + "/".join(map(str, path))).public_key
+        == node.derive("m/" + "/".join(map(str, path))).public_key
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -44,9 +44,7 @@ def _change(c: int) -> Bip44Changes:
 @given(SEEDS, SMALL, st.integers(0, 1), INDEX, st.sampled_from(sorted(_BTC)))
 def test_bitcoin(seed: bytes, account: int, change: int, index: int, kind: str) -> None:
     cls, coin = _BTC[kind]
-    expected = (
-        cls.FromSeed(seed, coin).Purpose().Coin().Account(account).Change(_change(change)).AddressIndex(index)
-    )
+    expected = cls.FromSeed(seed, coin).Purpose().Coin().Account(account).Change(_change(change)).AddressIndex(index)
     ours = wk.Wallet.from_seed(seed).account("btc", index, account=account, change=change, kind=kind)
     assert ours.address == expected.PublicKey().ToAddress()
     assert ours.public_key.data == expected.PublicKey().RawCompressed().ToBytes()
@@ -57,7 +55,11 @@ def test_bitcoin(seed: bytes, account: int, change: int, index: int, kind: str) 
 def test_account_based(seed: bytes, account: int, change: int, index: int, chain: str) -> None:
     node = (
         Bip44.FromSeed(seed, _ACCOUNT_BASED[chain])
-        .Purpose().Coin().Account(account).Change(_change(change)).AddressIndex(index)
+        .Purpose()
+        .Coin()
+        .Account(account)
+        .Change(_change(change))
+        .AddressIndex(index)
     )
     ours = wk.Wallet.from_seed(seed).account(chain, index, account=account, change=change)
     assert ours.address == node.PublicKey().ToAddress()

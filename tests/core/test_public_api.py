@@ -5,10 +5,29 @@ from __future__ import annotations
 import walletkit
 
 EXPECTED = {
-    "Account", "ChainClient", "ChainSpec", "ConnectedAccount", "DerivationPath", "Mnemonic", "PrivateKey",
-    "PublicKey", "SignedTransaction", "Wallet", "__version__", "connect", "errors", "format_units",
-    "generate_mnemonic", "get_chain", "is_valid_mnemonic", "list_chains", "mnemonic_to_seed", "parse_units",
-    "validate_address", "validate_mnemonic", "verify_message",
+    "Account",
+    "ChainClient",
+    "ChainSpec",
+    "ConnectedAccount",
+    "DerivationPath",
+    "Mnemonic",
+    "PrivateKey",
+    "PublicKey",
+    "SignedTransaction",
+    "Wallet",
+    "__version__",
+    "connect",
+    "errors",
+    "format_units",
+    "generate_mnemonic",
+    "get_chain",
+    "is_valid_mnemonic",
+    "list_chains",
+    "mnemonic_to_seed",
+    "parse_units",
+    "validate_address",
+    "validate_mnemonic",
+    "verify_message",
 }
 
 

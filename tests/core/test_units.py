@@ -14,8 +14,14 @@ from walletkit.units import check_amount, format_units, parse_units
 
 @pytest.mark.parametrize(
     ("text", "decimals", "expected"),
-    [("1.5", 18, 1_500_000_000_000_000_000), ("0.00000001", 8, 1), ("21000000", 8, 2_100_000_000_000_000),
-     (" 2 ", 6, 2_000_000), (Decimal("0.1"), 9, 100_000_000), ("1e-6", 6, 1)],
+    [
+        ("1.5", 18, 1_500_000_000_000_000_000),
+        ("0.00000001", 8, 1),
+        ("21000000", 8, 2_100_000_000_000_000),
+        (" 2 ", 6, 2_000_000),
+        (Decimal("0.1"), 9, 100_000_000),
+        ("1e-6", 6, 1),
+    ],
 )
 def test_parse(text: str, decimals: int, expected: int) -> None:
     assert parse_units(text, decimals) == expected
@@ -23,8 +29,14 @@ def test_parse(text: str, decimals: int, expected: int) -> None:
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(1.5, "floats round"), ("1.0000000001", "more than 9 decimal places"), ("-1", "non-negative"),
-     ("abc", "expected a decimal number"), ("nan", "finite"), ("inf", "finite")],
+    [
+        (1.5, "floats round"),
+        ("1.0000000001", "more than 9 decimal places"),
+        ("-1", "non-negative"),
+        ("abc", "expected a decimal number"),
+        ("nan", "finite"),
+        ("inf", "finite"),
+    ],
 )
 def test_parse_refuses(value: object, message: str) -> None:
     with pytest.raises(InvalidAmount, match=message):

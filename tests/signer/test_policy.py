@@ -167,7 +167,7 @@ def test_bad_toml_is_a_typed_error() -> None:
         ("[chains.eth]\nnetworks = 1", "chains.eth.networks"),
         ("[chains.eth]\nrecipients = 5", "chains.eth.recipients"),
         ('[chains.eth]\nwindow = "daily"', "chains.eth.window"),
-        ("[chains.eth]\nwindow = { amount = \"1\", seconds = 0 }", "chains.eth.window.seconds"),
+        ('[chains.eth]\nwindow = { amount = "1", seconds = 0 }', "chains.eth.window.seconds"),
         ("[chains.eth]\nmax_per_tx = 0.5", "chains.eth.max_per_tx"),
         ('[chains.eth]\nallow_unlimited_approvals = "yes"', "chains.eth.allow_unlimited_approvals"),
         ("chains = 3", "chains"),

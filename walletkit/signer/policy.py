@@ -158,7 +158,7 @@ class Policy:
             where = f"chains.{name}"
             recipients = spec.get("recipients")
             tokens = {
-                _key(chain, str(token)): _token_limits(chain, limits, plugin.spec.decimals, f"{where}.tokens.{token}")
+                _key(chain, str(token)): _token_limits(limits, plugin.spec.decimals, f"{where}.tokens.{token}")
                 for token, limits in _mapping(spec.get("tokens", {}), f"{where}.tokens").items()
             }
             contracts = spec.get("eip712_contracts")
@@ -167,11 +167,13 @@ class Policy:
                 recipients=Allowlist(chain, _strings(recipients, f"{where}.recipients"))
                 if recipients is not None
                 else None,
-                native=_limits(chain, spec, decimals=plugin.spec.decimals, where=where),
+                native=_limits(spec, plugin.spec.decimals, where),
                 tokens=tokens,
                 max_fee=_amount(spec, "max_fee", plugin.spec.decimals, where),
                 max_fee_ratio=_ratio(spec.get("max_fee_ratio"), f"{where}.max_fee_ratio"),
-                allow_unlimited_approvals=_bool(spec.get("allow_unlimited_approvals", False), where),
+                allow_unlimited_approvals=_bool(
+                    spec.get("allow_unlimited_approvals", False), f"{where}.allow_unlimited_approvals"
+                ),
                 eip712_contracts=(
                     frozenset(plugin.validate_address(a) for a in _strings(contracts, f"{where}.eip712_contracts"))
                     if contracts is not None
@@ -205,7 +207,7 @@ def _int(value: Any, where: str, *, low: int = 0, high: int = 10**12) -> int:
 
 def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput(f"policy {where}.allow_unlimited_approvals must be true or false, not {value!r}")
+        raise InvalidInput(f"policy {where} must be true or false, not {value!r}")
     return value
 
 
@@ -227,7 +229,7 @@ def _amount(spec: Mapping[str, Any], key: str, decimals: int, where: str) -> int
     return parse_units(str(value), decimals)
 
 
-def _limits(chain: str, spec: Mapping[str, Any], decimals: int, where: str) -> Limits:
+def _limits(spec: Mapping[str, Any], decimals: int, where: str) -> Limits:
     window = _mapping(spec.get("window", {}), f"{where}.window")
     return Limits(
         max_per_tx=_amount(spec, "max_per_tx", decimals, where),
@@ -236,10 +238,10 @@ def _limits(chain: str, spec: Mapping[str, Any], decimals: int, where: str) -> L
     )
 
 
-def _token_limits(chain: str, spec: Any, default_decimals: int, where: str) -> Limits:
+def _token_limits(spec: Any, default_decimals: int, where: str) -> Limits:
     spec = _mapping(spec, where)
     decimals = _int(spec.get("decimals", default_decimals), f"{where}.decimals", high=77)
-    return _limits(chain, spec, decimals, where)
+    return _limits(spec, decimals, where)
 
 
 def _key(chain: str, token: str) -> str:
