@@ -1,8 +1,11 @@
-"""Bitcoin through the signer on the kernel regtest chain: two requests never pick the same coin."""
+"""Bitcoin through the signer on the kernel regtest chain: two requests never pick the same coin; a
+broadcast spend's coins stay locked past the time limit, a refused spend's are released."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 import walletkit as wk
 from walletkit.signer import Policy, Signer, SQLiteStore
@@ -32,3 +35,41 @@ def test_concurrent_requests_use_different_coins(wk_engine: Any) -> None:
     assert chain.balance(receiver.address) == 20 * BTC
     third = signer.transfer(sender, receiver.address, 10 * BTC, **fields)  # only the third coin is left
     assert {(i.prevout.txid, i.prevout.vout) for i in third.extra["tx"].inputs}.isdisjoint(inputs[0] | inputs[1])
+
+
+def _locked(signer: Signer) -> set[str]:
+    with signer.store.decision() as db:
+        return signer.store.locked_outpoints_in(db, "btc")
+
+
+def test_broadcast_spends_stay_locked_and_refused_ones_are_released(wk_engine: Any) -> None:
+    import time
+
+    chain = wk_engine("btc")
+    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
+    sender = wallet.account("btc", network="regtest")
+    receiver = wallet.account("btc", index=5, network="regtest")
+    for _ in range(2):
+        chain.mine(1, to=sender.address)
+    chain.mine(100)
+    policy = Policy.from_dict(
+        {"chains": {"btc": {"networks": ["regtest"], "recipients": [receiver.address], "max_per_tx": "40"}}}
+    )
+    signer = Signer(policy, SQLiteStore(), utxo_lock_seconds=0.05)
+    stale = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})  # a UTXO list that will go stale
+    coins = [f"{u['txid']}:{u['vout']}" for u in stale["utxos"]]
+    txid = signer.send(sender, chain, receiver.address, 10 * BTC, **stale)
+    spent = _locked(signer)
+    assert len(spent) == 1 and spent < set(coins)
+    time.sleep(0.1)  # past the lock's time limit: a broadcast spend is held all the same
+    assert _locked(signer) == spent
+    again = signer.transfer(sender, receiver.address, 10 * BTC, **stale)  # the stale list still has the spent coin
+    assert {f"{i.prevout.txid}:{i.prevout.vout}" for i in again.extra["tx"].inputs}.isdisjoint(spent)
+    assert chain.broadcast(again) == again.txid and chain.confirmed.get(txid)
+
+    # A spend the network refuses gives its coins back at once (here: a coin already spent).
+    gone = [u for u in stale["utxos"] if f"{u['txid']}:{u['vout']}" in spent]
+    fresh = Signer(policy, SQLiteStore())
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"spent|missing"):
+        fresh.send(sender, chain, receiver.address, BTC, utxos=gone, fee_rate=2)
+    assert _locked(fresh) == set()

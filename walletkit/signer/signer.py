@@ -137,7 +137,7 @@ class Signer:
         free = [u for u in fields["utxos"] if f"{_get(u, 'txid')}:{_get(u, 'vout')}" not in locked]
         tx = account.transfer(to, amount, token, **{**fields, "utxos": free})
         inputs = getattr(getattr(tx, "tx", None), "inputs", ())
-        chosen = [f"{i.prevout.txid}:{i.prevout.vout}" for i in inputs]
+        chosen = [f"{i.prevout.txid}:{i.prevout.vout}" for i in inputs]  # held until broadcast, then kept
         self.store.lock_outpoints_in(db, account.chain, chosen, self.utxo_lock_seconds)
         return tx
 
@@ -179,6 +179,7 @@ class Signer:
             _nonce_floor=floor,
             **{k: v for k, v in filled.items() if not (evm and k == "nonce")},
         )
+        spent = _outpoints(signed)
         try:
             txid = self._broadcast(client, signed)
         except BroadcastRejected:
@@ -186,7 +187,11 @@ class Signer:
                 self.store.forget(idempotency_key)
             if evm:
                 self.store.resync_nonce(account.chain, account.address)
+            if spent:  # the network refused the spend: its coins are free again
+                self.store.unlock_outpoints(account.chain, spent)
             raise
+        if spent:  # the spend is out: its coins stay held past the lock's time limit
+            self.store.hold_outpoints(account.chain, spent)
         if idempotency_key is not None:
             self.store.mark_broadcast(idempotency_key)
         if wait:
@@ -221,6 +226,12 @@ class Signer:
             if already_signed and any(s in str(e).lower() for s in ("already known", "nonce too low", "dup")):
                 return signed.txid  # it reached the network before the crash
             raise
+
+
+def _outpoints(signed: SignedTransaction) -> list[str]:
+    """The outpoints (``txid:vout``) a signed UTXO-chain transaction spends; none on account chains."""
+    inputs = getattr(signed.extra.get("tx"), "inputs", ())
+    return [f"{i.prevout.txid}:{i.prevout.vout}" for i in inputs]
 
 
 def _get(utxo: Any, name: str) -> Any:

@@ -35,6 +35,7 @@ _TABLES = (
     " PRIMARY KEY (chain, outpoint))",
 )
 GENESIS = "0" * 64
+HELD = 1e15  # seconds: a lock on a broadcast spend outlives any deployment (about 31 million years)
 
 
 class _SqlStore:
@@ -134,6 +135,12 @@ class _SqlStore:
         for outpoint in outpoints:
             self._run(db, "DELETE FROM utxo_locks WHERE chain=? AND outpoint=?", (chain, outpoint))
             self._run(db, "INSERT INTO utxo_locks (chain, outpoint, until) VALUES (?, ?, ?)", (chain, outpoint, until))
+
+    def hold_outpoints(self, chain: str, outpoints: list[str]) -> None:
+        """Hold outpoints with no time limit: their spend reached the network (a later request must
+        not spend them again, even from a stale UTXO list; once mined they are offered no more)."""
+        with self._tx() as db:
+            self.lock_outpoints_in(db, chain, outpoints, HELD)
 
     def unlock_outpoints(self, chain: str, outpoints: list[str]) -> None:
         """Release outpoints whose spend never reached the network."""
