@@ -92,6 +92,12 @@ class BitcoinChain:
 
         return sign_transfer(account, tx)
 
+    def spent_outpoints(self, raw: bytes) -> list[str]:
+        """Return the outpoints (``txid:vout``) a raw transaction spends (the signer locks them)."""
+        from chains.bitcoin.tx import Transaction
+
+        return [f"{i.prevout.txid}:{i.prevout.vout}" for i in Transaction.parse(raw).inputs]
+
     def sign_psbt(self, account: Account, psbt: object) -> Psbt:
         """Sign the PSBT inputs the account can spend and return the PSBT (multi-party flows).
 

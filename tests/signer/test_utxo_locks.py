@@ -73,3 +73,23 @@ def test_broadcast_spends_stay_locked_and_refused_ones_are_released(wk_engine: A
     with pytest.raises(wk.errors.BroadcastRejected, match=r"spent|missing"):
         fresh.send(sender, chain, receiver.address, BTC, utxos=gone, fee_rate=2)
     assert _locked(fresh) == set()
+
+
+def test_a_replayed_broadcast_holds_its_coins(wk_engine: Any) -> None:
+    # Signed before a crash, sent on the retry: the retry's broadcast holds the coins too.
+    import time
+
+    chain = wk_engine("btc")
+    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
+    sender, receiver = wallet.account("btc", network="regtest"), wallet.account("btc", index=5, network="regtest")
+    chain.mine(1, to=sender.address)
+    chain.mine(100)
+    policy = Policy.from_dict({"chains": {"btc": {"networks": ["regtest"], "recipients": [receiver.address]}}})
+    signer = Signer(policy, SQLiteStore(), utxo_lock_seconds=0.05)
+    fields = chain.prepare_transfer(sender, receiver.address, BTC, None, {})
+    signed = signer.transfer(sender, receiver.address, BTC, idempotency_key="pay-7", **fields)
+    time.sleep(0.1)
+    assert _locked(signer) == set()  # signed, never sent: the time limit freed the coin
+    assert signer.send(sender, chain, receiver.address, BTC, idempotency_key="pay-7", **fields) == signed.txid
+    time.sleep(0.1)
+    assert _locked(signer) == {f"{i.prevout.txid}:{i.prevout.vout}" for i in signed.extra["tx"].inputs}

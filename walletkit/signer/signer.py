@@ -162,6 +162,7 @@ class Signer:
                 if not broadcast:  # signed before a crash, maybe never sent: send the same bytes
                     self._broadcast(client, SignedTransaction(account.chain, raw, txid), already_signed=True)
                     self.store.mark_broadcast(idempotency_key)
+                    self.store.hold_outpoints(account.chain, _outpoints(account, raw))
                 if wait:
                     client.wait(txid)
                 return txid
@@ -179,7 +180,7 @@ class Signer:
             _nonce_floor=floor,
             **{k: v for k, v in filled.items() if not (evm and k == "nonce")},
         )
-        spent = _outpoints(signed)
+        spent = _outpoints(account, signed.raw)
         try:
             txid = self._broadcast(client, signed)
         except BroadcastRejected:
@@ -228,10 +229,10 @@ class Signer:
             raise
 
 
-def _outpoints(signed: SignedTransaction) -> list[str]:
+def _outpoints(account: Account, raw: bytes) -> list[str]:
     """The outpoints (``txid:vout``) a signed UTXO-chain transaction spends; none on account chains."""
-    inputs = getattr(signed.extra.get("tx"), "inputs", ())
-    return [f"{i.prevout.txid}:{i.prevout.vout}" for i in inputs]
+    spent = getattr(account.plugin, "spent_outpoints", None)
+    return list(spent(raw)) if callable(spent) else []
 
 
 def _get(utxo: Any, name: str) -> Any:
