@@ -13,17 +13,28 @@ from walletkit.signer import Policy, Signer, SQLiteStore
 BTC = 10**8
 
 
-def test_concurrent_requests_use_different_coins(wk_engine: Any) -> None:
-    chain = wk_engine("btc")
+def _setup(chain: Any, coins: int) -> tuple[wk.Account, wk.Account, Policy]:
+    """A sender with ``coins`` mature coinbase coins, a receiver, and a policy allowing it up to 40 BTC."""
     wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
     sender = wallet.account("btc", network="regtest")
     receiver = wallet.account("btc", index=5, network="regtest")
-    for _ in range(3):
+    for _ in range(coins):
         chain.mine(1, to=sender.address)
     chain.mine(100)
     policy = Policy.from_dict(
         {"chains": {"btc": {"networks": ["regtest"], "recipients": [receiver.address], "max_per_tx": "40"}}}
     )
+    return sender, receiver, policy
+
+
+def _locked(signer: Signer) -> set[str]:
+    with signer.store.decision() as db:
+        return signer.store.locked_outpoints_in(db, "btc")
+
+
+def test_concurrent_requests_use_different_coins(wk_engine: Any) -> None:
+    chain = wk_engine("btc")
+    sender, receiver, policy = _setup(chain, 3)
     signer = Signer(policy, SQLiteStore())
     fields = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})  # both see the same coins
     first = signer.transfer(sender, receiver.address, 10 * BTC, **fields)
@@ -37,24 +48,11 @@ def test_concurrent_requests_use_different_coins(wk_engine: Any) -> None:
     assert {(i.prevout.txid, i.prevout.vout) for i in third.extra["tx"].inputs}.isdisjoint(inputs[0] | inputs[1])
 
 
-def _locked(signer: Signer) -> set[str]:
-    with signer.store.decision() as db:
-        return signer.store.locked_outpoints_in(db, "btc")
-
-
 def test_broadcast_spends_stay_locked_and_refused_ones_are_released(wk_engine: Any) -> None:
     import time
 
     chain = wk_engine("btc")
-    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
-    sender = wallet.account("btc", network="regtest")
-    receiver = wallet.account("btc", index=5, network="regtest")
-    for _ in range(2):
-        chain.mine(1, to=sender.address)
-    chain.mine(100)
-    policy = Policy.from_dict(
-        {"chains": {"btc": {"networks": ["regtest"], "recipients": [receiver.address], "max_per_tx": "40"}}}
-    )
+    sender, receiver, policy = _setup(chain, 2)
     signer = Signer(policy, SQLiteStore(), utxo_lock_seconds=0.05)
     stale = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})  # a UTXO list that will go stale
     coins = [f"{u['txid']}:{u['vout']}" for u in stale["utxos"]]
@@ -80,11 +78,7 @@ def test_a_replayed_broadcast_holds_its_coins(wk_engine: Any) -> None:
     import time
 
     chain = wk_engine("btc")
-    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
-    sender, receiver = wallet.account("btc", network="regtest"), wallet.account("btc", index=5, network="regtest")
-    chain.mine(1, to=sender.address)
-    chain.mine(100)
-    policy = Policy.from_dict({"chains": {"btc": {"networks": ["regtest"], "recipients": [receiver.address]}}})
+    sender, receiver, policy = _setup(chain, 1)
     signer = Signer(policy, SQLiteStore(), utxo_lock_seconds=0.05)
     fields = chain.prepare_transfer(sender, receiver.address, BTC, None, {})
     signed = signer.transfer(sender, receiver.address, BTC, idempotency_key="pay-7", **fields)
