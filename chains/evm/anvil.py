@@ -72,6 +72,11 @@ class AnvilEngine(EvmClient):
         ]
         if block_time:
             args += ["--block-time", str(block_time)]
+        else:
+            # Automine (a block per transaction), plus a block a second: anvil's automine can leave
+            # a ready transaction unmined when an earlier nonce of the same sender arrived after it
+            # (concurrent senders), waiting for a next transaction that may never come.
+            args += ["--block-time", "1", "--mixed-mining"]
         self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         port = self._wait_for_port()
         super().__init__(plugin, f"http://127.0.0.1:{port}", network)

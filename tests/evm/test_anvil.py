@@ -127,3 +127,18 @@ def test_errors_before_anything_is_sent(node: Any, funded: tuple[wk.Account, wk.
     with pytest.raises(wk.errors.ChainMismatch, match=f"serves chain id {node.chain_id}"):
         twin.connect(wrong).send(receiver.address, 1)
     assert node.w3.eth.get_transaction_count(sender.address) == before
+
+
+def test_a_transaction_automine_leaves_behind_is_still_mined() -> None:
+    # anvil's automine can leave a ready transaction unmined (concurrent senders, nonces out of
+    # order); the engine also mines a block a second, which takes it. Reproduced here by turning
+    # automine off: the transaction is mined all the same.
+    from walletkit.testing import start_engine
+
+    with start_engine("eth", chain_id=1) as engine:
+        sender, receiver = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).accounts("eth", count=2)
+        engine.fund(sender.address, ETHER)
+        engine.w3.provider.make_request("evm_setAutomine", [False])
+        txid = sender.connect(engine).send(receiver.address, 5, wait=False)
+        receipt = engine.wait(txid, timeout=20)
+        assert receipt["status"] == 1 and engine.balance(receiver.address) == 5
