@@ -25,8 +25,7 @@ def personal_hash(message: str | bytes) -> bytes:
 
 def sign_hash(secret: bytes, digest: bytes) -> bytes:
     """Return r || s || v (v = 27 + recovery id) over a 32-byte digest; low S, RFC 6979."""
-    sig = secp256k1.sign_recoverable_compact(secret, digest)
-    return sig[:64] + bytes([27 + sig[64]])
+    return secp256k1.sign_rsv(secret, digest)
 
 
 def parse_signature(signature: str | bytes) -> tuple[int, int, int]:

@@ -21,8 +21,7 @@ def message_hash(message: str | bytes) -> bytes:
 
 def sign(secret: bytes, message: str | bytes) -> str:
     """Return the 0x-hex signature r || s || v of a message."""
-    r, s, rec = secp256k1.sign_recoverable(secret, message_hash(message))
-    return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + rec])).hex()
+    return "0x" + secp256k1.sign_rsv(secret, message_hash(message)).hex()
 
 
 def recover(message: str | bytes, signature: str) -> str:

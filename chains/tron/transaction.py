@@ -134,8 +134,7 @@ class TronTransaction:
         """
         raw_data = self.raw_data()
         digest = sha256(raw_data)
-        r, s, rec = secp256k1.sign_recoverable(secret, digest)
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + rec])
+        signature = secp256k1.sign_rsv(secret, digest)
         raw = pb.message([(1, raw_data), (2, signature)])
         txid = digest.hex()
         broadcast = {

@@ -80,13 +80,12 @@ def sign(secret: bytes, typed_data: Mapping[str, Any], network: str) -> str:
     """
     domain = typed_data.get("domain") if isinstance(typed_data, Mapping) else None
     if isinstance(domain, Mapping) and domain.get("chainId") is not None:
-        given = _chain_id(domain["chainId"])
+        given = _integer(domain["chainId"], "domain.chainId")
         if given != CHAIN_IDS[network]:
             raise ChainMismatch(
                 f"typed data is for chain id {given}, but this account is on TRON {network} ({CHAIN_IDS[network]})"
             )
-    sig = secp256k1.sign_recoverable_compact(secret, digest(typed_data))
-    return "0x" + (sig[:64] + bytes([27 + sig[64]])).hex()
+    return "0x" + secp256k1.sign_rsv(secret, digest(typed_data)).hex()
 
 
 def recover(typed_data: Mapping[str, Any], signature: str) -> str:
@@ -182,7 +181,3 @@ def _integer(value: Any, where: str) -> int:
     if n is None:
         raise InvalidMessage(f"{where} is an integer (or its decimal/hex text), got {value!r}")
     return n
-
-
-def _chain_id(value: object) -> int:
-    return _integer(value, "domain.chainId")

@@ -188,6 +188,12 @@ def sign_recoverable_compact(secret: bytes, digest32: bytes) -> bytes:
     return bytes(_ffi.buffer(out))
 
 
+def sign_rsv(secret: bytes, digest32: bytes) -> bytes:
+    """Sign a 32-byte digest; return r || s || v with v = 27 + recovery id (Ethereum and TRON's form)."""
+    sig = sign_recoverable_compact(secret, digest32)
+    return sig[:64] + bytes([27 + sig[64]])
+
+
 def sign_der(secret: bytes, digest32: bytes) -> bytes:
     """Sign a 32-byte digest; return the DER signature (RFC 6979 nonce, low S)."""
     if len(digest32) != 32 or len(secret) != 32:
