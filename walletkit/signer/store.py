@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,13 +38,34 @@ GENESIS = "0" * 64
 HELD = 1e15  # seconds: a lock on a broadcast spend outlives any deployment (about 31 million years)
 
 
+Clock = Callable[[], float]
+
+
 class _SqlStore:
-    """The store's logic, over a DB-API connection; backends supply transactions."""
+    """The store's logic, over a DB-API connection; backends supply transactions.
+
+    ``clock`` returns the time in seconds since the epoch (``time.time`` unless a test or a
+    caller injects another): every time the store writes or compares comes from it.
+    """
 
     placeholder = "?"
+    clock: Clock = staticmethod(time.time)  # type: ignore[assignment]
+    kind = "sql"
 
     def _tx(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """Return a context manager holding one write transaction (and the store's lock) on a connection.
+
+        Other parts of walletkit that share the store (the watcher, the guard) keep their
+        tables in the same database and write through this; use :meth:`run` inside it.
+        """
+        return self._tx()
+
+    def run(self, db: Any, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """Execute one statement written with ``?`` placeholders inside :meth:`transaction`; return the cursor."""
+        return self._run(db, sql, params)
 
     def _q(self, sql: str) -> str:
         return sql.replace("?", self.placeholder)
@@ -102,7 +123,7 @@ class _SqlStore:
         self._run(
             db,
             "INSERT INTO ledger (at, chain, asset, amount) VALUES (?, ?, ?, ?)",
-            (time.time(), chain, asset, str(amount)),
+            (self.clock(), chain, asset, str(amount)),
         )
         self._append(db, event)
 
@@ -126,12 +147,12 @@ class _SqlStore:
 
     def locked_outpoints_in(self, db: Any, chain: str) -> set[str]:
         """Return the outpoints (``txid:vout``) other requests hold, inside the caller's transaction."""
-        rows = self._run(db, "SELECT outpoint FROM utxo_locks WHERE chain=? AND until>?", (chain, time.time()))
+        rows = self._run(db, "SELECT outpoint FROM utxo_locks WHERE chain=? AND until>?", (chain, self.clock()))
         return {str(r[0]) for r in rows.fetchall()}
 
     def lock_outpoints_in(self, db: Any, chain: str, outpoints: list[str], seconds: float) -> None:
         """Hold outpoints for ``seconds`` (a signed spend of them is on its way), inside the caller's transaction."""
-        until = time.time() + seconds
+        until = self.clock() + seconds
         for outpoint in outpoints:
             self._run(db, "DELETE FROM utxo_locks WHERE chain=? AND outpoint=?", (chain, outpoint))
             self._run(db, "INSERT INTO utxo_locks (chain, outpoint, until) VALUES (?, ?, ?)", (chain, outpoint, until))
@@ -165,7 +186,7 @@ class _SqlStore:
         text = json.dumps(event, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256((prev + text).encode()).hexdigest()
         self._run(
-            db, "INSERT INTO audit (at, event, prev, hash) VALUES (?, ?, ?, ?)", (time.time(), text, prev, digest)
+            db, "INSERT INTO audit (at, event, prev, hash) VALUES (?, ?, ?, ?)", (self.clock(), text, prev, digest)
         )
 
     def audit_events(self) -> list[dict[str, Any]]:
@@ -193,8 +214,12 @@ class _SqlStore:
 class SQLiteStore(_SqlStore):
     """Signer state in one SQLite file (``:memory:`` for a single process)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    kind = "sqlite"
+
+    def __init__(self, path: str | Path = ":memory:", *, clock: Clock | None = None) -> None:
         self.path = str(path)
+        if clock is not None:
+            self.clock = clock
         self._local = threading.local()
         self._lock = threading.RLock()
         self._memory: sqlite3.Connection | None = None
@@ -236,7 +261,11 @@ class PostgresStore(_SqlStore):
     placeholder = "%s"
     _LOCK_ID = 0x77616C6C  # one advisory lock serializes signing decisions
 
-    def __init__(self, url: str) -> None:
+    kind = "postgres"
+
+    def __init__(self, url: str, *, clock: Clock | None = None) -> None:
+        if clock is not None:
+            self.clock = clock
         try:
             import psycopg
         except ImportError as e:
