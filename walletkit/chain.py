@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from walletkit.effects import Effect
 from walletkit.errors import InvalidMessage
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import Curve, PrivateKey, PublicKey
@@ -177,6 +178,18 @@ class Chain(Protocol):
 
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a transaction built for this chain with the account's key."""
+        ...
+
+    def effects(self, account: Account, tx: object) -> list[Effect]:
+        """Decode the exact transaction ``account`` would sign into what it does (see :mod:`walletkit.effects`).
+
+        Every value that leaves (per recipient), token movements and approvals, calls it cannot
+        decode, authority changes, and the most it can pay in fees. Claims it cannot check
+        offline come back as :class:`~walletkit.effects.Unverified`.
+
+        Raises:
+            InvalidTransaction: not a transaction of this chain, or one that does not decode.
+        """
         ...
 
     def sign_message(self, account: Account, message: str | bytes) -> str:

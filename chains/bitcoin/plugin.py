@@ -14,6 +14,7 @@ from chains.bitcoin.network import KINDS, NETWORKS, PARAMS, PURPOSE
 from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.wif import decode_wif, encode_wif
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.effects import Effect
 from walletkit.errors import InvalidKey, InvalidTransaction, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
@@ -91,6 +92,12 @@ class BitcoinChain:
         from chains.bitcoin.transfer import sign_transfer
 
         return sign_transfer(account, tx)
+
+    def effects(self, account: Account, tx: object) -> list[Effect]:
+        """Decode a Bitcoin transaction into its effects (see :mod:`chains.bitcoin.effects`)."""
+        from chains.bitcoin.effects import effects
+
+        return effects(account, tx)
 
     def spent_outpoints(self, raw: bytes) -> list[str]:
         """Return the outpoints (``txid:vout``) a raw transaction spends (the signer locks them)."""

@@ -15,6 +15,7 @@ from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
 from chains.evm.transfer import build_transfer, sign_transaction
 from chains.evm.typed_data import typed_data_hash
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.effects import Effect
 from walletkit.errors import InvalidAddress, InvalidMessage, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
@@ -78,6 +79,12 @@ class EvmChain:
     def sign(self, account: Account, tx: object) -> SignedTransaction:
         """Sign a transaction built for this chain and network."""
         return sign_transaction(self, account, tx)
+
+    def effects(self, account: Account, tx: object) -> list[Effect]:
+        """Decode an EVM transaction into its effects (see :mod:`chains.evm.effects`)."""
+        from chains.evm.effects import effects
+
+        return effects(account.address, tx)
 
     def unsafe_sign_hash(self, account: Account, digest: bytes) -> str:
         """Sign a raw 32-byte hash (r || s || v hex). Unsafe: the hash may be anything, even a transaction."""

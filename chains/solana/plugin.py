@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from chains.solana.keys import address_of, keypair_bytes, parse_address, parse_private_key
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction, message_bytes
 from walletkit.crypto import ed25519
+from walletkit.effects import Effect
 from walletkit.encoding.base58 import Base58Error, b58decode, b58encode
 from walletkit.errors import InvalidSignature, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
@@ -82,6 +83,12 @@ class SolanaChain:
         from chains.solana.transfer import sign_transaction
 
         return sign_transaction(account, tx)
+
+    def effects(self, account: Account, tx: object) -> list[Effect]:
+        """Decode a Solana transaction into its effects (see :mod:`chains.solana.effects`)."""
+        from chains.solana.effects import effects
+
+        return effects(account.address, tx)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign the raw message bytes with ed25519 (the dApp "sign this text" flow); base58 signature."""

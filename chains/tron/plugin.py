@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from chains.tron import messages
 from chains.tron.address import address_of, parse_address, to_base58
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.effects import Effect
 from walletkit.errors import WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
@@ -77,6 +78,12 @@ class TronChain:
         from chains.tron.transfer import sign_transaction
 
         return sign_transaction(account, tx)
+
+    def effects(self, account: Account, tx: object) -> list[Effect]:
+        """Decode a TRON transaction into its effects (see :mod:`chains.tron.effects`)."""
+        from chains.tron.effects import effects
+
+        return effects(account.address, tx)
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by TIP-191 (tronweb ``signMessageV2``)."""

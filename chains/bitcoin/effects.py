@@ -1,0 +1,134 @@
+"""What a Bitcoin transaction does: every output that leaves, and the fee with every input proven.
+
+Read from the unsigned transaction about to be signed (a :class:`BitcoinTransfer` or a PSBT):
+
+- Each output is a native :class:`Transfer` to its address (``script:<hex>`` when the script has
+  no address form; ``op_return`` when an OP_RETURN output carries value), except outputs proven
+  to be the account's own: the account's script or one of its first 20 receive or change
+  siblings (BIP44 gap limit), derived here from the account's keys, not taken from the request.
+- A zero-value OP_RETURN is a :class:`DataCarrier`.
+- The fee bound is inputs minus outputs (sat). An input's value is proven when the signature
+  commits to it (segwit v0 by BIP143, taproot by BIP341) or when the previous transaction is
+  given and matches (``prev_tx``, a PSBT non-witness UTXO). A legacy (P2PKH or bare) input with
+  only a claimed value is :class:`Unverified` (``input_value``): the signer checks it through a
+  client or refuses, as PSBT signers require the previous transaction for such inputs.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from chains.bitcoin import script
+from chains.bitcoin.network import PARAMS
+from chains.bitcoin.psbt import I_NON_WITNESS_UTXO, Psbt
+from chains.bitcoin.transfer import BitcoinTransfer
+from chains.bitcoin.tx import Transaction, TxOut
+from walletkit.effects import NATIVE, DataCarrier, Effect, FeeBound, Transfer, Unverified
+from walletkit.encoding import bech32
+from walletkit.encoding.base58 import b58check_encode
+from walletkit.errors import InvalidTransaction
+
+if TYPE_CHECKING:
+    from walletkit.account import Account
+
+GAP_LIMIT = 20
+
+
+def address_of_script(spk: bytes, network: str) -> str:
+    """Return the address of a scriptPubKey on ``network``, or ``script:<hex>`` for one with no address.
+
+    >>> address_of_script(bytes.fromhex("0014751e76e8199196d454941c45d1b3a323f1433bd6"), "mainnet")
+    'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'
+    """
+    params = PARAMS[network]
+    if len(spk) == 25 and spk[:3] == b"\x76\xa9\x14" and spk[23:] == b"\x88\xac":
+        return b58check_encode(bytes([params.p2pkh]) + spk[3:23])
+    if len(spk) == 23 and spk[:2] == b"\xa9\x14" and spk[22:] == b"\x87":
+        return b58check_encode(bytes([params.p2sh]) + spk[2:22])
+    if 4 <= len(spk) <= 42 and (spk[0] == 0 or 0x51 <= spk[0] <= 0x60) and spk[1] == len(spk) - 2:
+        version = 0 if spk[0] == 0 else spk[0] - 0x50
+        program = spk[2:]
+        if (version == 0 and len(program) in (20, 32)) or (version > 0 and 2 <= len(program) <= 40):
+            return bech32.encode_segwit(params.hrp, version, program)
+    return "script:" + spk.hex()
+
+
+def _is_committed(spk: bytes) -> bool:
+    """True when a signature for this script commits to the spent amount (segwit v0, P2SH-P2WPKH, taproot)."""
+    return spk[:1] == b"\x00" or spk[:2] == b"\x51\x20" or (len(spk) == 23 and spk[:2] == b"\xa9\x14")
+
+
+class OwnScripts:
+    """The scripts an account is proven to own: its own and its first receive and change siblings."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.known = {script.script_pubkey(account.public_key.data, account.kind)}
+        self._derived = False
+
+    def __contains__(self, spk: object) -> bool:
+        if spk in self.known:
+            return True
+        if not self._derived:
+            self._derived = True
+            for change in (0, 1):
+                for index in range(GAP_LIMIT):
+                    sibling = self.account.sibling(change=change, index=index)
+                    self.known.add(script.script_pubkey(sibling.public_key.data, self.account.kind))
+        return spk in self.known
+
+
+def effects(account: Account, tx: object) -> list[Effect]:
+    """Return the effects of a :class:`BitcoinTransfer`, a :class:`Psbt` or base64 PSBT text.
+
+    Raises:
+        InvalidTransaction: another type, or a PSBT input with no recorded UTXO.
+    """
+    if isinstance(tx, str):
+        tx = Psbt.from_base64(tx)
+    if isinstance(tx, BitcoinTransfer):
+        spent = list(tx.spent)
+        proven = [i < len(tx.prev_txs) and tx.prev_txs[i] is not None for i in range(len(spent))]
+        unsigned = tx.tx
+    elif isinstance(tx, Psbt):
+        spent = tx.spent_outputs()
+        proven = [bytes([I_NON_WITNESS_UTXO]) in m for m in tx.inputs]
+        unsigned = tx.tx
+    else:
+        raise InvalidTransaction(f"expected a BitcoinTransfer, a Psbt or base64 PSBT text, got {type(tx).__name__}")
+    return _effects(account, unsigned, spent, proven)
+
+
+_own: weakref.WeakKeyDictionary[Account, OwnScripts] = weakref.WeakKeyDictionary()
+
+
+def own_scripts(account: Account) -> OwnScripts:
+    """Return the (remembered) scripts ``account`` is proven to own."""
+    found = _own.get(account)
+    if found is None:
+        found = _own[account] = OwnScripts(account)
+    return found
+
+
+def _effects(account: Account, tx: Transaction, spent: list[TxOut], proven: list[bool]) -> list[Effect]:
+    own = own_scripts(account)
+    out: list[Effect] = []
+    for index, (prev, known) in enumerate(zip(spent, proven)):
+        if not known and not _is_committed(prev.script_pubkey):
+            prevout = tx.inputs[index].prevout
+            out.append(Unverified("input_value", f"{prevout.txid}:{prevout.vout}", (str(prev.value),)))
+    for output in tx.outputs:
+        spk = output.script_pubkey
+        if spk[:1] == b"\x6a":
+            if output.value == 0:
+                out.append(DataCarrier("op_return", len(spk)))
+            else:
+                out.append(Transfer(NATIVE, "op_return", output.value))
+        elif spk not in own:
+            out.append(Transfer(NATIVE, address_of_script(spk, account.network), output.value))
+    fee = sum(p.value for p in spent) - sum(o.value for o in tx.outputs)
+    if fee < 0:
+        raise InvalidTransaction(f"the outputs spend {-fee} sat more than the inputs hold")
+    out.append(FeeBound(fee, f"{len(spent)} input(s), {len(tx.outputs)} output(s)"))
+    return out
