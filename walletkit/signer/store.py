@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,12 @@ class _SqlStore:
     def remembered(self, key: str, request: str) -> tuple[bytes, str, bool] | None:
         """Return (raw, txid, broadcast) stored for ``key``; raise if the key served another request."""
         with self._tx() as db:
-            row = self._run(db, "SELECT request, raw, txid, broadcast FROM idempotency WHERE key=?", (key,)).fetchone()
+            return self.remembered_in(db, key, request)
+
+    def remembered_in(self, db: Any, key: str, request: str) -> tuple[bytes, str, bool] | None:
+        """:meth:`remembered` inside the caller's transaction (the signer asks under its decision lock,
+        so two workers holding one key cannot both sign)."""
+        row = self._run(db, "SELECT request, raw, txid, broadcast FROM idempotency WHERE key=?", (key,)).fetchone()
         if row is None:
             return None
         if row[0] != request:
@@ -107,24 +112,26 @@ class _SqlStore:
         key: str | None,
         request: str,
         chain: str,
-        asset: str,
-        amount: int,
+        spends: Mapping[str, int],
         raw: bytes,
         txid: str,
         event: dict[str, Any],
     ) -> None:
-        """Store the idempotency record, the spend and the audit event inside the caller's transaction."""
+        """Store the idempotency record, the spends (base units per canonical asset) and the audit
+        event inside the caller's transaction."""
         if key is not None:
             self._run(
                 db,
                 "INSERT INTO idempotency (key, request, chain, raw, txid) VALUES (?, ?, ?, ?, ?)",
                 (key, request, chain, raw, txid),
             )
-        self._run(
-            db,
-            "INSERT INTO ledger (at, chain, asset, amount) VALUES (?, ?, ?, ?)",
-            (self.clock(), chain, asset, str(amount)),
-        )
+        now = self.clock()
+        for asset, amount in sorted(spends.items()):
+            self._run(
+                db,
+                "INSERT INTO ledger (at, chain, asset, amount) VALUES (?, ?, ?, ?)",
+                (now, chain, asset, str(amount)),
+            )
         self._append(db, event)
 
     def spent_in(self, db: Any, chain: str, asset: str, since: float) -> int:
