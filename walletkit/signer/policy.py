@@ -1,4 +1,14 @@
-"""Signing policy, default deny: which chains and networks, which recipients, how much, what fees.
+"""Signing policy, default deny: it judges the effects a transaction has, never what a request says.
+
+The signer decodes the exact transaction it is about to sign into effects
+(:mod:`walletkit.effects`) through the chain's plugin; :meth:`Policy.judge` allows them all or
+raises :class:`~walletkit.errors.PolicyViolation` naming the first rule broken. Every effect must
+be allowed: value out per recipient and per asset (assets keyed in canonical form), approvals
+(one above the token's per-transaction limit counts as unlimited), contract calls (only those a
+``[[chains.<chain>.calls]]`` entry names), authority changes (only those an
+``[[chains.<chain>.authority]]`` entry names), fees (from what the transaction type really pays),
+and typed data (per verifying contract and primary type). A claim the signer could not verify is
+refused.
 
 Loaded from code or TOML::
 
@@ -10,18 +20,46 @@ Loaded from code or TOML::
     max_fee = "0.01"
     max_fee_ratio = 0.02            # the fee may be at most 2% of the amount
     allow_unlimited_approvals = false
-    eip712_contracts = ["0x..."]    # typed data only for these verifying contracts (chain id pinned)
+    spenders = ["0x..."]            # who may be approved (default: the recipients allowlist)
+    eip712_contracts = ["0x..."]    # typed data for these verifying contracts, any primary type
+
+    [[chains.eth.typed_data]]        # typed data per (verifying contract, primary types)
+    contract = "0x..."
+    primary_types = ["Permit"]
+
+    [[chains.eth.calls]]             # contract calls a dApp backend may sign
+    contract = "0x..."
+    functions = ["mint(uint256)", "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"]
+    max_value = "0.1"               # native coin the call may carry (default 0)
+
+    [[chains.sol.authority]]         # authority changes allowed (kind, and the new authority)
+    kind = "nonce_authority"
+    to = "..."
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from walletkit.errors import InvalidInput, PolicyViolation
+from walletkit.crypto.hashes import keccak256
+from walletkit.effects import (
+    NATIVE,
+    UNLIMITED_THRESHOLD,
+    Approval,
+    AuthorityChange,
+    ContractCall,
+    DataCarrier,
+    Effect,
+    FeeBound,
+    Transfer,
+    TypedDataSignature,
+    Unverified,
+)
+from walletkit.errors import InvalidAddress, InvalidInput, PolicyViolation
 from walletkit.registry import get_chain
 from walletkit.signer.allowlist import Allowlist
 from walletkit.units import parse_units
@@ -37,6 +75,23 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class CallRule:
+    """A contract (or program, or TRON contract type) the signer may call, which functions, what value."""
+
+    contract: str
+    selectors: frozenset[str] | None  # 4-byte selectors as hex; None: any function
+    max_value: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityRule:
+    """An authority change allowed: its kind and the new authority (None: any)."""
+
+    kind: str
+    to: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ChainRules:
     """What one chain may do."""
 
@@ -45,14 +100,19 @@ class ChainRules:
     native: Limits = Limits()
     tokens: Mapping[str, Limits] = field(default_factory=dict)
     max_fee: int | None = None
-    max_fee_ratio: float | None = None  # fee <= ratio x amount (native transfers)
+    max_fee_ratio: float | None = None  # fee <= ratio x native value out
     allow_unlimited_approvals: bool = False
-    eip712_contracts: frozenset[str] | None = None  # verifyingContract values allowed (None: no typed data)
+    eip712_contracts: frozenset[str] | None = None  # verifyingContract values allowed, any primary type
+    typed_data: Mapping[str, frozenset[str]] = field(default_factory=dict)  # contract -> primary types
+    spenders: Allowlist | None = None  # who may be approved (None: the recipients allowlist)
+    calls: tuple[CallRule, ...] = ()
+    authority: tuple[AuthorityRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """What a signing request would do, as the policy sees it."""
+    """A plain transfer as a request states it (kept for callers that judge a request without a
+    transaction; the signer judges decoded effects)."""
 
     chain: str
     network: str
@@ -62,6 +122,16 @@ class Request:
     fee: int
     approve: bool = False
 
+    def effects(self) -> list[Effect]:
+        """Return what the request says it does, as effects."""
+        asset = NATIVE if self.token is None else _key(self.chain, self.token)
+        main: Effect = (
+            Approval(asset, self.to, None if self.amount >= UNLIMITED_THRESHOLD else self.amount)
+            if self.approve
+            else Transfer(asset, self.to, self.amount)
+        )
+        return [main, FeeBound(self.fee)]
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -70,62 +140,212 @@ class Policy:
     chains: Mapping[str, ChainRules]
 
     def check(self, request: Request, spent_in_window: int = 0) -> None:
-        """Raise PolicyViolation naming the first rule the request breaks."""
-        rules = self.chains.get(request.chain)
-        if rules is None:
-            raise PolicyViolation("chain_allowed", f"{request.chain} is not allowed by this policy")
-        if request.network not in rules.networks:
-            raise PolicyViolation(
-                "network_pinned",
-                f"{request.chain} {request.network} is not an allowed network ({', '.join(sorted(rules.networks))})",
-            )
-        if rules.recipients is not None:
-            rules.recipients.check(request.to)
-        limits = rules.native if request.token is None else rules.tokens.get(_key(request.chain, request.token))
-        if request.token is not None and limits is None:
-            raise PolicyViolation("token_allowed", f"token {request.token} is not allowed on {request.chain}")
-        assert limits is not None  # narrowed above for tokens; native limits always exist
-        if request.approve and request.amount >= (1 << 256) - 1 and not rules.allow_unlimited_approvals:
-            raise PolicyViolation("no_unlimited_approvals", "an unlimited ERC-20 approval is not allowed")
-        if limits.max_per_tx is not None and request.amount > limits.max_per_tx:
-            raise PolicyViolation(
-                "max_per_tx", f"{request.amount} is above the per-transaction limit of {limits.max_per_tx}"
-            )
-        if limits.window_amount is not None and spent_in_window + request.amount > limits.window_amount:
-            raise PolicyViolation(
-                "rolling_window",
-                f"{spent_in_window} already spent in the last {limits.window_seconds} s; {request.amount} more would pass "
-                f"the limit of {limits.window_amount}",
-            )
-        if rules.max_fee is not None and request.fee > rules.max_fee:
-            raise PolicyViolation("max_fee", f"fee {request.fee} is above the cap of {rules.max_fee}")
-        if (
-            rules.max_fee_ratio is not None
-            and request.token is None
-            and request.fee > rules.max_fee_ratio * request.amount
-        ):
-            raise PolicyViolation(
-                "max_fee_ratio", f"fee {request.fee} is more than {rules.max_fee_ratio:.2%} of {request.amount}"
-            )
+        """Judge a plain request (see :meth:`judge`); ``spent_in_window`` is of the request's asset."""
+        asset = NATIVE if request.token is None else _key(request.chain, request.token)
+        self.judge(request.chain, request.network, request.effects(), {asset: spent_in_window})
 
-    def check_typed_data(self, chain: str, network: str, domain: Mapping[str, Any]) -> None:
-        """Raise PolicyViolation unless EIP-712 signing is allowed for this domain's verifying contract."""
+    def rules(self, chain: str, network: str) -> ChainRules:
+        """Return the rules of a chain, checking that the chain and the network are allowed.
+
+        Raises:
+            PolicyViolation: ``chain_allowed`` or ``network_pinned``.
+        """
         rules = self.chains.get(chain)
         if rules is None:
             raise PolicyViolation("chain_allowed", f"{chain} is not allowed by this policy")
         if network not in rules.networks:
-            raise PolicyViolation("network_pinned", f"{chain} {network} is not an allowed network")
-        contract = domain.get("verifyingContract")
-        if rules.eip712_contracts is None:
-            raise PolicyViolation("eip712_domain", "this policy allows no typed-data signing")
-        canonical = get_chain(chain).validate_address(str(contract)) if contract else None
-        if canonical not in rules.eip712_contracts:
-            raise PolicyViolation("eip712_domain", f"verifying contract {contract!r} is not on the EIP-712 allowlist")
+            raise PolicyViolation(
+                "network_pinned",
+                f"{chain} {network} is not an allowed network ({', '.join(sorted(rules.networks))})",
+            )
+        return rules
 
-    def window_seconds(self, chain: str, token: str | None) -> int:
-        """The rolling window of an asset (seconds)."""
+    def judge(
+        self, chain: str, network: str, effects: Sequence[Effect], spent: Mapping[str, int] | None = None
+    ) -> dict[str, int]:
+        """Allow every effect or raise; return what the transaction spends per asset (for the windows).
+
+        Args:
+            chain, network: where the transaction signs.
+            effects: the decoded effects (:mod:`walletkit.effects`), canonical assets and addresses.
+            spent: base units already spent per asset in each asset's rolling window.
+
+        Returns:
+            Base units per canonical asset that count against the windows: transfers, the value
+            calls carry, and approvals (a spender may take what it is approved for).
+
+        Raises:
+            PolicyViolation: the first rule broken, named by ``rule``: ``chain_allowed``,
+                ``network_pinned``, ``unverified``, ``recipient_allowlist``, ``token_allowed``,
+                ``spender_allowlist``, ``no_unlimited_approvals``, ``contract_call``,
+                ``authority_change``, ``max_per_tx``, ``rolling_window``, ``max_fee``,
+                ``max_fee_ratio``, ``eip712_domain``, ``typed_data``.
+        """
+        rules = self.rules(chain, network)
+        spent = spent or {}
+        totals: dict[str, int] = {}
+        fee = 0
+        for effect in effects:
+            if isinstance(effect, Unverified):
+                raise PolicyViolation(
+                    "unverified",
+                    f"the transaction rests on a {effect.kind} claim about {effect.subject} that was not verified "
+                    "(connect a client, or give the data that proves it)",
+                )
+            if isinstance(effect, Transfer):
+                self._recipient(rules, chain, effect.to)
+                self._limits(rules, chain, effect.asset)
+                totals[effect.asset] = totals.get(effect.asset, 0) + effect.amount
+            elif isinstance(effect, Approval):
+                amount = self._approval(rules, chain, effect)
+                totals[effect.asset] = totals.get(effect.asset, 0) + amount
+            elif isinstance(effect, ContractCall):
+                self._call(rules, chain, effect)
+                if effect.value:
+                    totals[NATIVE] = totals.get(NATIVE, 0) + effect.value
+            elif isinstance(effect, AuthorityChange):
+                self._authority(rules, effect)
+            elif isinstance(effect, FeeBound):
+                fee += effect.amount
+            elif isinstance(effect, TypedDataSignature):
+                self._typed_data(rules, chain, effect)
+            elif not isinstance(effect, DataCarrier):
+                raise PolicyViolation("unknown_effect", f"an effect of kind {type(effect).__name__} is not judged")
+        for asset, amount in totals.items():
+            limits = self._limits(rules, chain, asset)
+            if limits.max_per_tx is not None and amount > limits.max_per_tx:
+                raise PolicyViolation(
+                    "max_per_tx", f"{amount} of {asset} is above the per-transaction limit of {limits.max_per_tx}"
+                )
+            already = spent.get(asset, 0)
+            if limits.window_amount is not None and already + amount > limits.window_amount:
+                raise PolicyViolation(
+                    "rolling_window",
+                    f"{already} of {asset} already spent in the last {limits.window_seconds} s; {amount} more would "
+                    f"pass the limit of {limits.window_amount}",
+                )
+        if rules.max_fee is not None and fee > rules.max_fee:
+            raise PolicyViolation("max_fee", f"fee {fee} is above the cap of {rules.max_fee}")
+        native = totals.get(NATIVE, 0)
+        pays_native = any(isinstance(e, Transfer) and e.asset == NATIVE for e in effects) or native > 0
+        if rules.max_fee_ratio is not None and pays_native and fee > rules.max_fee_ratio * native:
+            raise PolicyViolation("max_fee_ratio", f"fee {fee} is more than {rules.max_fee_ratio:.2%} of {native}")
+        return totals
+
+    # --- one rule each ------------------------------------------------------------------------
+
+    @staticmethod
+    def _recipient(rules: ChainRules, chain: str, to: str) -> None:
+        if rules.recipients is None:
+            return
+        try:
+            rules.recipients.check(to)
+        except InvalidAddress:
+            raise PolicyViolation("recipient_allowlist", f"{to} is not on the allowlist") from None
+
+    @staticmethod
+    def _limits(rules: ChainRules, chain: str, asset: str) -> Limits:
+        if asset == NATIVE:
+            return rules.native
+        limits = rules.tokens.get(asset)
+        if limits is None:
+            raise PolicyViolation("token_allowed", f"token {asset} is not allowed on {chain}")
+        return limits
+
+    def _approval(self, rules: ChainRules, chain: str, effect: Approval) -> int:
+        """Judge an approval; return what it counts against the window (0 for a revocation)."""
+        if effect.amount == 0 and not effect.all_tokens:
+            return 0  # a revocation takes rights away: allowed for any spender
+        limits = self._limits(rules, chain, effect.asset)
+        allow = rules.spenders if rules.spenders is not None else rules.recipients
+        if allow is not None:
+            try:
+                allow.check(effect.spender)
+            except (PolicyViolation, InvalidAddress):
+                raise PolicyViolation(
+                    "spender_allowlist", f"{effect.spender} may not be approved to move {effect.asset}"
+                ) from None
+        unlimited = (
+            effect.amount is None
+            or effect.all_tokens
+            or effect.amount >= UNLIMITED_THRESHOLD
+            or (limits.max_per_tx is not None and effect.amount > limits.max_per_tx)
+        )
+        if unlimited:
+            if not rules.allow_unlimited_approvals:
+                raise PolicyViolation(
+                    "no_unlimited_approvals",
+                    f"an approval of {effect.asset} to {effect.spender} is unlimited (or above the token's "
+                    "per-transaction limit), which this policy does not allow",
+                )
+            return 0  # allowed as unlimited: the window cannot count it
+        return int(effect.amount or 0)
+
+    @staticmethod
+    def _call(rules: ChainRules, chain: str, effect: ContractCall) -> None:
+        for rule in rules.calls:
+            if rule.contract != effect.contract:
+                continue
+            if rule.selectors is not None and (effect.selector or "") not in rule.selectors:
+                continue
+            if effect.value > rule.max_value:
+                raise PolicyViolation(
+                    "contract_call",
+                    f"the call to {effect.contract} carries {effect.value}, above its limit of {rule.max_value}",
+                )
+            return
+        what = f"function {effect.selector}" if effect.selector else "a call"
+        raise PolicyViolation(
+            "contract_call", f"{what} of {effect.contract} on {chain} is not on the policy's call allowlist"
+        )
+
+    @staticmethod
+    def _authority(rules: ChainRules, effect: AuthorityChange) -> None:
+        for rule in rules.authority:
+            if rule.kind == effect.kind and (rule.to is None or rule.to == effect.new_authority):
+                return
+        raise PolicyViolation(
+            "authority_change",
+            f"{effect.kind} of {effect.target} to {effect.new_authority} is not allowed by this policy",
+        )
+
+    @staticmethod
+    def _typed_data(rules: ChainRules, chain: str, effect: TypedDataSignature) -> None:
+        if effect.chain_id is None:
+            raise PolicyViolation("eip712_domain", "a typed-data domain without chainId can be replayed on any chain")
+        contract = effect.contract
+        if rules.eip712_contracts is not None and contract in rules.eip712_contracts:
+            return
+        if contract is not None and effect.primary_type in rules.typed_data.get(contract, frozenset()):
+            return
+        if rules.eip712_contracts is None and not rules.typed_data:
+            raise PolicyViolation("eip712_domain", "this policy allows no typed-data signing")
+        raise PolicyViolation(
+            "eip712_domain",
+            f"typed data {effect.primary_type} for verifying contract {contract!r} is not allowed on {chain}",
+        )
+
+    def check_typed_data(self, chain: str, network: str, domain: Mapping[str, Any], primary_type: str = "") -> None:
+        """Raise PolicyViolation unless typed data for this domain's verifying contract is allowed."""
+        rules = self.rules(chain, network)
+        contract = domain.get("verifyingContract") if isinstance(domain, Mapping) else None
+        if rules.eip712_contracts is None and not rules.typed_data:
+            raise PolicyViolation("eip712_domain", "this policy allows no typed-data signing")
+        try:
+            canonical = get_chain(chain).validate_address(str(contract)) if contract else None
+        except InvalidAddress:
+            canonical = None
+        chain_id = domain.get("chainId", 0) if isinstance(domain, Mapping) else None
+        self._typed_data(rules, chain, TypedDataSignature(canonical, primary_type, 0 if chain_id is not None else None))
+
+    def window_seconds(self, chain: str, asset: str | None) -> int:
+        """The rolling window of an asset (seconds); ``asset`` None or "native" is the chain's coin."""
         rules = self.chains.get(chain)
-        limits = None if rules is None else (rules.native if token is None else rules.tokens.get(_key(chain, token)))
+        if rules is None:
+            return 86_400
+        if asset is None or asset == NATIVE:
+            return rules.native.window_seconds
+        limits = rules.tokens.get(asset) or rules.tokens.get(_key(chain, asset))
         return limits.window_seconds if limits else 86_400
 
     @classmethod
@@ -162,6 +382,7 @@ class Policy:
                 for token, limits in _mapping(spec.get("tokens", {}), f"{where}.tokens").items()
             }
             contracts = spec.get("eip712_contracts")
+            spenders = spec.get("spenders")
             chains[chain] = ChainRules(
                 networks=frozenset(_strings(spec.get("networks", [plugin.spec.default_network]), f"{where}.networks")),
                 recipients=Allowlist(chain, _strings(recipients, f"{where}.recipients"))
@@ -179,6 +400,10 @@ class Policy:
                     if contracts is not None
                     else None
                 ),
+                typed_data=_typed_data_rules(chain, spec.get("typed_data", []), f"{where}.typed_data"),
+                spenders=Allowlist(chain, _strings(spenders, f"{where}.spenders")) if spenders is not None else None,
+                calls=_call_rules(chain, spec.get("calls", []), plugin.spec.decimals, f"{where}.calls"),
+                authority=_authority_rules(chain, spec.get("authority", []), f"{where}.authority"),
             )
         return cls(chains)
 
@@ -244,5 +469,82 @@ def _token_limits(spec: Any, default_decimals: int, where: str) -> Limits:
     return _limits(spec, decimals, where)
 
 
+def _tables(value: Any, where: str) -> list[Mapping[str, Any]]:
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(f"policy {where} must be a list of tables ([[{where}]])")
+    return [_mapping(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+def _address_or_name(chain: str, text: str) -> str:
+    """A contract address in canonical form, or a name that is not an address (``create``, a TRON
+    contract type such as ``FreezeBalanceV2Contract``)."""
+    try:
+        return get_chain(chain).validate_address(text)
+    except InvalidAddress:
+        if text.isidentifier():
+            return text
+        raise
+
+
+def selector(signature: str) -> str:
+    """Return the 4-byte selector of a function signature, as hex (``transfer(address,uint256)`` -> a9059cbb).
+
+    >>> selector("transfer(address,uint256)")
+    'a9059cbb'
+    """
+    compact = signature.replace(" ", "")
+    if "(" not in compact or not compact.endswith(")"):
+        raise InvalidInput(f"a function signature looks like name(type,type), got {signature!r}")
+    return keccak256(compact.encode()).hex()[:8]
+
+
+def _call_rules(chain: str, value: Any, decimals: int, where: str) -> tuple[CallRule, ...]:
+    rules = []
+    for i, entry in enumerate(_tables(value, where)):
+        here = f"{where}[{i}]"
+        contract = entry.get("contract")
+        if not isinstance(contract, str):
+            raise InvalidInput(f"policy {here}.contract must be an address (or a contract type name)")
+        functions = entry.get("functions")
+        selectors = None
+        if functions is not None:
+            selectors = frozenset(
+                f[2:].lower() if f.startswith("0x") and len(f) == 10 else selector(f)
+                for f in _strings(functions, f"{here}.functions")
+            )
+        rules.append(
+            CallRule(_address_or_name(chain, contract), selectors, _amount(entry, "max_value", decimals, here) or 0)
+        )
+    return tuple(rules)
+
+
+def _authority_rules(chain: str, value: Any, where: str) -> tuple[AuthorityRule, ...]:
+    kinds = {"eip7702_delegation", "nonce_authority", "spl_authority", "spl_close_account", "system_assign"}
+    rules = []
+    for i, entry in enumerate(_tables(value, where)):
+        kind = entry.get("kind")
+        if kind not in kinds:
+            raise InvalidInput(f"policy {where}[{i}].kind must be one of {', '.join(sorted(kinds))}, not {kind!r}")
+        to = entry.get("to")
+        if to is not None and not isinstance(to, str):
+            raise InvalidInput(f"policy {where}[{i}].to must be an address")
+        rules.append(AuthorityRule(kind, get_chain(chain).validate_address(to) if to else None))
+    return tuple(rules)
+
+
+def _typed_data_rules(chain: str, value: Any, where: str) -> Mapping[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for i, entry in enumerate(_tables(value, where)):
+        contract = entry.get("contract")
+        if not isinstance(contract, str):
+            raise InvalidInput(f"policy {where}[{i}].contract must be the verifying contract's address")
+        types = frozenset(_strings(entry.get("primary_types"), f"{where}[{i}].primary_types"))
+        key = get_chain(chain).validate_address(contract)
+        out[key] = out.get(key, frozenset()) | types
+    return out
+
+
 def _key(chain: str, token: str) -> str:
-    return get_chain(chain).validate_address(token) if not token.isdigit() else token
+    """The canonical key of a token: its address in the chain's canonical form, or a TRC-10 id in decimal."""
+    text = token.strip()
+    return str(int(text)) if text.isdigit() else get_chain(chain).validate_address(text)

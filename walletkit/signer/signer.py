@@ -1,41 +1,51 @@
-"""The server-side signer: every transfer passes the policy, is recorded once, and is audited.
+"""The server-side signer: it judges what the signed bytes do, never what the request says.
 
-``Signer(policy, store)`` signs through the accounts it is handed (a wallet's or a
-keystore's). ``transfer(...)`` builds, checks and signs; ``send(...)`` also fills and
-broadcasts. With an idempotency key, the signed bytes are stored before they are
-broadcast: a retry (or a restarted worker) with the same key and request sends those
-same bytes again and never a second payment; the same key with another request is an
-:class:`IdempotencyConflict`. EVM nonces come from the store, so several processes
-sending from one account neither collide nor leave gaps.
+``Signer(policy, store)`` signs through the accounts it is handed (a wallet's, a keystore's,
+an HSM's). Every path (``transfer``, ``send``, ``sign_transaction``, ``send_transaction``)
+ends in one decision, under the store's write lock:
+
+1. the idempotency key is looked up (a key already taken returns its bytes as a replay);
+2. the exact transaction is built (EVM nonces and Bitcoin coins come from the store);
+3. the chain's plugin decodes it into effects (:mod:`walletkit.effects`); claims it cannot
+   check offline (lookup-table contents, legacy input values) are checked through the
+   client, or left for the policy to refuse;
+4. the policy judges the effects against the rolling windows of every asset they move;
+5. the transaction is signed and recorded (idempotency, spends, audit) in the same transaction.
+
+Trusted: the keys, the store, the policy. Not trusted: the request and its fields, and what a
+node says. With an idempotency key, the signed bytes are stored before they are broadcast: a
+retry (or a restarted worker, or a second worker holding the same key) sends those same bytes
+again and never a second payment. A key whose bytes may have reached the network is never
+forgotten.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from walletkit.account import Account
 from walletkit.chain import ChainClient, SignedTransaction
+from walletkit.effects import Approval, Effect, Transfer, Unverified, describe
 from walletkit.errors import BroadcastRejected, PolicyViolation
-from walletkit.signer.policy import Policy, Request
+from walletkit.signer.policy import Policy
 from walletkit.signer.store import PostgresStore, SQLiteStore
 
 Store = Union[SQLiteStore, PostgresStore]
+Build = Callable[[int | None, set[str]], object]  # (reserved EVM nonce, locked outpoints) -> transaction
 
-
-def fee_of(tx: object) -> int:
-    """The most a transaction can pay in fees, in the chain's base unit."""
-    if hasattr(tx, "max_fee_per_gas") and hasattr(tx, "gas"):
-        price = getattr(tx, "max_fee_per_gas", None) or getattr(tx, "gas_price", None) or 0
-        return int(tx.gas) * int(price)
-    if hasattr(tx, "fee") and isinstance(tx.fee, int):
-        return int(tx.fee)
-    if hasattr(tx, "fee_limit"):
-        return int(tx.fee_limit)
-    return 0
+# Node answers meaning "these exact bytes are already on the network" (replays tolerate them).
+_ALREADY = (
+    "already known",
+    "known transaction",
+    "nonce too low",
+    "already in",
+    "txn-already",
+    "dup",
+    "alreadyprocessed",
+)
 
 
 def _request_text(account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]) -> str:
@@ -53,13 +63,28 @@ def _request_text(account: Account, to: str, amount: int, token: str | None, fie
     )
 
 
+def _tx_request_text(account: Account, tx: object) -> str:
+    return json.dumps(
+        {"chain": account.chain, "network": account.network, "from": account.address, "tx": repr(tx)}, sort_keys=True
+    )
+
+
 class Signer:
-    """Policy-guarded signing with idempotency, shared nonces and an audit trail."""
+    """Policy-guarded signing of decoded effects, with idempotency, shared nonces and an audit trail.
+
+    Args:
+        policy: what may be signed (:class:`~walletkit.signer.Policy`).
+        store: shared state (:class:`SQLiteStore` by default, in memory).
+        utxo_lock_seconds: how long coins chosen for a signed, not yet broadcast Bitcoin spend
+            stay locked (seconds).
+    """
 
     def __init__(self, policy: Policy, store: Store | None = None, *, utxo_lock_seconds: float = 600.0) -> None:
         self.policy = policy
         self.store: Store = store or SQLiteStore()
         self.utxo_lock_seconds = utxo_lock_seconds
+
+    # --- signing --------------------------------------------------------------------------------
 
     def transfer(
         self,
@@ -69,77 +94,143 @@ class Signer:
         token: str | None = None,
         *,
         idempotency_key: str | None = None,
+        client: ChainClient | None = None,
         _request: str | None = None,
         _nonce_floor: Callable[[], int] | None = None,
         **fields: Any,
     ) -> SignedTransaction:
-        """Build, check against the policy, sign and record one transfer.
+        """Build a transfer, decode it, judge its effects, sign and record it.
+
+        ``fields`` go to the chain's builder (``account.transfer``); whatever they make the
+        transaction do is decoded and judged, so no field can move value the policy does not see.
+
+        Args:
+            account: the signing account.
+            to, amount, token: the transfer (amount in base units: sat, wei, sun, lamports).
+            idempotency_key: a retry with the same key and request returns the same bytes.
+            client: verifies claims the transaction rests on (lookup tables, input values).
 
         Raises:
-            PolicyViolation: a rule refused it (the refusal is audited too).
+            PolicyViolation: a rule refused an effect (the refusal is audited too).
             IdempotencyConflict: the key was used for another request.
         """
         request_text = _request or _request_text(account, to, amount, token, fields)
-        if idempotency_key is not None:
-            known = self.store.remembered(idempotency_key, request_text)
-            if known is not None:
-                raw, txid, _ = known
-                return SignedTransaction(account.chain, raw, txid, {"idempotent_replay": True})
         if _nonce_floor is not None:
-            fields.setdefault("nonce", 0)  # a placeholder to build and price; the real one comes from the store
-        tx = account.transfer(to, amount, token, **fields)
-        request = Request(account.chain, account.network, to, amount, token, fee_of(tx), bool(fields.get("approve")))
-        asset = token or "native"
-        event = {
-            "chain": account.chain,
-            "network": account.network,
-            "from": account.address,
-            "to": to,
-            "amount": str(amount),
-            "asset": asset,
-            "fee": str(request.fee),
-        }
-        window = self.policy.window_seconds(account.chain, token)
+            fields.setdefault("nonce", 0)  # a placeholder; the store reserves the real one
+
+        def build(nonce: int | None, locked: set[str]) -> object:
+            given = dict(fields)
+            if nonce is not None:
+                given["nonce"] = nonce
+            if locked and "utxos" in given:  # coins another request holds are not offered again
+                given["utxos"] = [u for u in given["utxos"] if f"{_get(u, 'txid')}:{_get(u, 'vout')}" not in locked]
+            return account.transfer(to, amount, token, **given)
+
+        return self._decide(account, build, request_text, idempotency_key, client, _nonce_floor, "utxos" in fields)
+
+    def sign_transaction(
+        self,
+        account: Account,
+        tx: object,
+        *,
+        idempotency_key: str | None = None,
+        client: ChainClient | None = None,
+    ) -> SignedTransaction:
+        """Sign a transaction the backend prepared (a swap, a mint, any contract call) through the policy.
+
+        ``tx`` is the chain's transaction value (an ``EvmTransaction``, ``TronTransaction``,
+        ``SolanaTransfer``, ``BitcoinTransfer`` or PSBT); it is decoded and judged exactly as a
+        transfer is, and signed unchanged (its own nonce, fees and inputs).
+
+        Raises:
+            PolicyViolation: a rule refused an effect; IdempotencyConflict: the key served another transaction.
+        """
+        return self._decide(
+            account, lambda _n, _l: tx, _tx_request_text(account, tx), idempotency_key, client, None, False
+        )
+
+    def _decide(
+        self,
+        account: Account,
+        build: Build,
+        request_text: str,
+        key: str | None,
+        client: ChainClient | None,
+        nonce_floor: Callable[[], int] | None,
+        locks_coins: bool,
+    ) -> SignedTransaction:
+        store, plugin = self.store, account.plugin
+        floor = nonce_floor() if nonce_floor is not None else None
         violation: PolicyViolation | None = None
-        with self.store.decision() as db:  # check, reserve, sign and record under one write lock
-            spent = self.store.spent_in(db, account.chain, asset, time.time() - window)
+        with store.decision() as db:  # look up, build, judge, reserve, sign and record under one write lock
+            if key is not None:
+                known = store.remembered_in(db, key, request_text)
+                if known is not None:
+                    raw, txid, _ = known
+                    store.handed_out_in(db, key)  # its bytes may now reach the network from this caller too
+                    return SignedTransaction(account.chain, raw, txid, {"idempotent_replay": True})
+            nonce = store.next_nonce_in(db, account.chain, account.address, floor) if floor is not None else None
+            locked = store.locked_outpoints_in(db, account.chain) if locks_coins else set()
+            tx = build(nonce, locked)
+            effects = self._verified(account, plugin.effects(account, tx), client)
+            event: dict[str, Any] = {
+                "chain": account.chain,
+                "network": account.network,
+                "from": account.address,
+                "request": _digest(request_text),
+                "effects": [describe(e) for e in effects],
+            }
+            spent = {
+                asset: store.spent_in(
+                    db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
+                )
+                for asset in _assets(effects)
+            }
             try:
-                self.policy.check(request, spent)
+                totals = self.policy.judge(account.chain, account.network, effects, spent)
             except PolicyViolation as e:
                 violation = e
-                self.store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
+                store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
             else:
-                if _nonce_floor is not None:
-                    nonce = self.store.reserve_nonce_in(db, account.chain, account.address, _nonce_floor())
-                    tx = account.transfer(to, amount, token, **{**fields, "nonce": nonce})
-                if "utxos" in fields:  # UTXO chains: coins another request holds are not offered again
-                    tx = self._with_unlocked_coins(db, account, to, amount, token, fields)
+                if floor is not None:
+                    store.reserve_nonce_in(db, account.chain, account.address, floor)
                 signed = account.sign(tx)
-                self.store.record_in(
+                if locks_coins:  # held until broadcast, then kept
+                    store.lock_outpoints_in(db, account.chain, _outpoints(account, signed.raw), self.utxo_lock_seconds)
+                store.record_in(
                     db,
-                    idempotency_key,
+                    key,
                     request_text,
                     account.chain,
-                    asset,
-                    amount,
+                    totals,
                     signed.raw,
                     signed.txid,
-                    {**event, "decision": "signed", "txid": signed.txid, "request": _digest(request_text)},
+                    {
+                        **event,
+                        "decision": "signed",
+                        "txid": signed.txid,
+                        "spends": {a: str(v) for a, v in totals.items()},
+                    },
                 )
         if violation is not None:
             raise violation
         return signed
 
-    def _with_unlocked_coins(
-        self, db: Any, account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]
-    ) -> Any:
-        locked = self.store.locked_outpoints_in(db, account.chain)
-        free = [u for u in fields["utxos"] if f"{_get(u, 'txid')}:{_get(u, 'vout')}" not in locked]
-        tx = account.transfer(to, amount, token, **{**fields, "utxos": free})
-        inputs = getattr(getattr(tx, "tx", None), "inputs", ())
-        chosen = [f"{i.prevout.txid}:{i.prevout.vout}" for i in inputs]  # held until broadcast, then kept
-        self.store.lock_outpoints_in(db, account.chain, chosen, self.utxo_lock_seconds)
-        return tx
+    @staticmethod
+    def _verified(account: Account, effects: list[Effect], client: ChainClient | None) -> list[Effect]:
+        """Drop the claims the client confirms; a claim the chain contradicts is refused at once."""
+        claims = [e for e in effects if isinstance(e, Unverified)]
+        verify = getattr(client, "verify_claim", None) if client is not None else None
+        if not claims or not callable(verify):
+            return effects  # the policy refuses what is left unverified
+        for claim in claims:
+            if not verify(claim):
+                raise PolicyViolation(
+                    "unverified", f"the {claim.kind} claim about {claim.subject} disagrees with the chain"
+                )
+        return [e for e in effects if not isinstance(e, Unverified)]
+
+    # --- broadcasting ---------------------------------------------------------------------------
 
     def send(
         self,
@@ -153,19 +244,23 @@ class Signer:
         wait: bool = True,
         **fields: Any,
     ) -> str:
-        """Fill with the client, sign through the policy, broadcast once, and wait until final."""
+        """Fill with the client, sign through the policy, broadcast once, and (``wait``) wait until final.
+
+        Returns:
+            The txid. A retry with the same ``idempotency_key`` returns the same txid and never
+            pays twice, even when two workers hold the key at once.
+
+        Raises:
+            PolicyViolation, IdempotencyConflict: as :meth:`transfer`.
+            BroadcastRejected: the network refused a fresh transaction (its key is forgotten,
+                its nonce resynchronised and its coins released, unless its bytes may have reached
+                the network another way).
+        """
         request_text = _request_text(account, to, amount, token, fields)
         if idempotency_key is not None:
             known = self.store.remembered(idempotency_key, request_text)
             if known is not None:
-                raw, txid, broadcast = known
-                if not broadcast:  # signed before a crash, maybe never sent: send the same bytes
-                    self._broadcast(client, SignedTransaction(account.chain, raw, txid), already_signed=True)
-                    self.store.mark_broadcast(idempotency_key)
-                    self.store.hold_outpoints(account.chain, _outpoints(account, raw))
-                if wait:
-                    client.wait(txid)
-                return txid
+                return self._replay(account, client, idempotency_key, known[0], known[1], wait)
         evm = hasattr(client, "nonces") and "nonce" not in fields
         pending = getattr(client, "_pending_count", None)
         filled = client.prepare_transfer(account, to, amount, token, {**fields, "nonce": 0} if evm else fields)
@@ -176,40 +271,98 @@ class Signer:
             amount,
             token,
             idempotency_key=idempotency_key,
+            client=client,
             _request=request_text,
             _nonce_floor=floor,
             **{k: v for k, v in filled.items() if not (evm and k == "nonce")},
         )
+        return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=evm)
+
+    def send_transaction(
+        self,
+        account: Account,
+        client: ChainClient,
+        tx: object,
+        *,
+        idempotency_key: str | None = None,
+        wait: bool = True,
+    ) -> str:
+        """:meth:`sign_transaction`, then broadcast once (as :meth:`send` does) and wait. Returns the txid."""
+        signed = self.sign_transaction(account, tx, idempotency_key=idempotency_key, client=client)
+        return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=False)
+
+    def _deliver(
+        self,
+        account: Account,
+        client: ChainClient,
+        signed: SignedTransaction,
+        key: str | None,
+        wait: bool,
+        *,
+        resync_nonce: bool,
+    ) -> str:
+        if signed.extra.get("idempotent_replay") and key is not None:
+            return self._replay(account, client, key, signed.raw, signed.txid, wait)
         spent = _outpoints(account, signed.raw)
         try:
-            txid = self._broadcast(client, signed)
+            txid = client.broadcast(signed)
         except BroadcastRejected:
-            if idempotency_key is not None:
-                self.store.forget(idempotency_key)
-            if evm:
+            if key is not None and not self.store.forget_if_unsent(key):
+                # Another caller holding the key was handed these bytes: they may be out there.
+                return self._replay(account, client, key, signed.raw, signed.txid, wait)
+            if resync_nonce:
                 self.store.resync_nonce(account.chain, account.address)
             if spent:  # the network refused the spend: its coins are free again
                 self.store.unlock_outpoints(account.chain, spent)
             raise
         if spent:  # the spend is out: its coins stay held past the lock's time limit
             self.store.hold_outpoints(account.chain, spent)
-        if idempotency_key is not None:
-            self.store.mark_broadcast(idempotency_key)
+        if key is not None:
+            self.store.mark_broadcast(key)
         if wait:
             client.wait(txid)
         return txid
 
+    def _replay(self, account: Account, client: ChainClient, key: str, raw: bytes, txid: str, wait: bool) -> str:
+        """Send stored bytes again: a node that already has them answers so, which is success here."""
+        signed = SignedTransaction(account.chain, raw, txid)
+        try:
+            client.broadcast(signed)
+        except BroadcastRejected as e:
+            if not any(s in str(e).lower() for s in _ALREADY):
+                raise
+        self.store.mark_broadcast(key)
+        self.store.hold_outpoints(account.chain, _outpoints(account, raw))
+        if wait:
+            client.wait(txid)
+        return txid
+
+    # --- typed data -----------------------------------------------------------------------------
+
     def sign_typed_data(self, account: Account, typed_data: dict[str, Any]) -> str:
-        """Sign EIP-712 typed data if the policy allows its domain (chain id pinned by the plugin); audited."""
+        """Sign EIP-712 (TIP-712 on TRON) typed data if the policy allows it; audited.
+
+        Allowed per verifying contract and primary type; the domain must name the chain id
+        (the plugin pins it to the account's network).
+
+        Raises:
+            PolicyViolation: rule ``eip712_domain`` (or a permit's approval or transfer rule).
+        """
         domain = typed_data.get("domain") if isinstance(typed_data, dict) else None
+        primary = typed_data.get("primaryType") if isinstance(typed_data, dict) else None
         event = {
             "chain": account.chain,
             "from": account.address,
             "typed_data": True,
             "contract": str((domain or {}).get("verifyingContract")),
+            "primary_type": str(primary),
         }
         try:
-            self.policy.check_typed_data(account.chain, account.network, domain or {})
+            if not isinstance(domain, dict) or "chainId" not in domain:
+                raise PolicyViolation(
+                    "eip712_domain", "a typed-data domain without chainId can be replayed on any chain"
+                )
+            self.policy.check_typed_data(account.chain, account.network, domain, str(primary))
         except PolicyViolation as e:
             with self.store.decision() as db:
                 self.store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
@@ -219,14 +372,9 @@ class Signer:
             self.store.append_in(db, {**event, "decision": "signed"})
         return signature
 
-    @staticmethod
-    def _broadcast(client: ChainClient, signed: SignedTransaction, already_signed: bool = False) -> str:
-        try:
-            return client.broadcast(signed)
-        except BroadcastRejected as e:
-            if already_signed and any(s in str(e).lower() for s in ("already known", "nonce too low", "dup")):
-                return signed.txid  # it reached the network before the crash
-            raise
+
+def _assets(effects: Sequence[Effect]) -> set[str]:
+    return {"native"} | {e.asset for e in effects if isinstance(e, (Transfer, Approval))}
 
 
 def _outpoints(account: Account, raw: bytes) -> list[str]:

@@ -95,6 +95,25 @@ class _SqlStore:
         with self._tx() as db:
             self._run(db, "UPDATE idempotency SET broadcast=1 WHERE key=?", (key,))
 
+    def handed_out_in(self, db: Any, key: str) -> None:
+        """Note, inside the caller's transaction, that a key's bytes were handed to a second caller
+        (a replay): from now on they may reach the network whatever the first caller's broadcast says."""
+        self._run(db, "UPDATE idempotency SET broadcast=2 WHERE key=? AND broadcast=0", (key,))
+
+    def forget_if_unsent(self, key: str) -> bool:
+        """Forget a key whose broadcast was refused, unless its bytes were handed out or broadcast.
+
+        Returns:
+            True if the key was forgotten (a retry signs anew); False if it is kept because its
+            bytes may have reached the network.
+        """
+        with self._tx() as db:
+            row = self._run(db, "SELECT broadcast FROM idempotency WHERE key=?", (key,)).fetchone()
+            if row is None or int(row[0]) != 0:
+                return row is None
+            self._run(db, "DELETE FROM idempotency WHERE key=?", (key,))
+            return True
+
     def forget(self, key: str) -> None:
         """Drop an idempotency record whose transaction was refused by the network."""
         with self._tx() as db:
@@ -138,6 +157,11 @@ class _SqlStore:
         """Sum of an asset spent since a time, inside the caller's transaction (rolling windows)."""
         rows = self._run(db, "SELECT amount FROM ledger WHERE chain=? AND asset=? AND at>=?", (chain, asset, since))
         return sum(int(r[0]) for r in rows.fetchall())
+
+    def next_nonce_in(self, db: Any, chain: str, address: str, floor: int) -> int:
+        """Return the nonce :meth:`reserve_nonce_in` would reserve, without reserving it."""
+        row = self._run(db, "SELECT next FROM nonces WHERE chain=? AND address=?", (chain, address)).fetchone()
+        return max(floor, int(row[0]) if row else 0)
 
     def reserve_nonce_in(self, db: Any, chain: str, address: str, floor: int) -> int:
         """Reserve the next EVM nonce of an address for every process sharing the store.
