@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from chains.bitcoin import address as addr
 from chains.bitcoin.transfer import Utxo
 from walletkit.chain import SignedTransaction
+from walletkit.effects import Unverified
 from walletkit.errors import BroadcastRejected, InvalidInput, NetworkError
 
 if TYPE_CHECKING:
@@ -162,6 +163,13 @@ class CoreRpc:
                 raise BroadcastRejected(f"Bitcoin Core rejected the transaction: {e}") from e
             raise
 
+    def output_value(self, txid: str, vout: int) -> int | None:
+        """Return the value in sat of an unspent output (``gettxout``, mempool included), or None."""
+        out = self.call("gettxout", txid, vout, True)
+        if not isinstance(out, dict):
+            return None
+        return int(Decimal(str(out["value"])) * 100_000_000)
+
     def tx_status(self, txid: str) -> TxStatus:
         """Return the status from ``getrawtransaction`` (needs the mempool, a wallet tx or -txindex)."""
         info = self.call("getrawtransaction", txid, True)
@@ -222,6 +230,12 @@ class Esplora:
             )
         return body.decode().strip()
 
+    def output_value(self, txid: str, vout: int) -> int | None:
+        """Return the value in sat of an output of a known transaction (``GET /tx/:txid``), or None."""
+        tx = self._get(f"/tx/{txid}")
+        outputs = tx.get("vout", []) if isinstance(tx, dict) else []
+        return int(outputs[vout]["value"]) if 0 <= vout < len(outputs) else None
+
     def tx_status(self, txid: str) -> TxStatus:
         """Return ``/tx/:txid/status``."""
         status = self._get(f"/tx/{txid}/status")
@@ -276,6 +290,19 @@ class BitcoinClient:
             if time.monotonic() >= deadline:
                 raise NetworkError(f"{txid} was not confirmed within {timeout:g} s")
             time.sleep(self._poll)
+
+    def verify_claim(self, claim: Unverified) -> bool:
+        """Return True if the node reports the value a transaction claims for an input (``input_value``).
+
+        Asks the backend's ``output_value(txid, vout)`` (Core ``gettxout``, Esplora ``/tx``); a backend
+        without it confirms nothing, and the signer refuses the claim.
+        """
+        lookup = getattr(self.backend, "output_value", None)
+        if claim.kind != "input_value" or not callable(lookup):
+            return False
+        txid, _, vout = claim.subject.partition(":")
+        value = lookup(txid, int(vout))
+        return value is not None and [str(value)] == list(claim.claim)
 
     def balance(self, address: str, token: str | None = None) -> int:
         """Return the sum of the address's UTXOs, in satoshis."""

@@ -30,6 +30,7 @@ from chains.bitcoin import kernel
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut, varint
 from walletkit.chain import SignedTransaction
 from walletkit.crypto.hashes import double_sha256
+from walletkit.effects import Unverified
 from walletkit.errors import BroadcastRejected, EngineError, InsufficientFunds
 
 if TYPE_CHECKING:
@@ -237,6 +238,12 @@ class RegtestChain:
     def balance(self, address: str, token: str | None = None) -> int:
         """Return the confirmed balance of an address in satoshis (immature coinbase included)."""
         return sum(c.output.value for c in self.utxos(address, mature_only=False))
+
+    def verify_claim(self, claim: Unverified) -> bool:
+        """Return True if an unspent output holds the value a transaction claims for it (``input_value``)."""
+        txid, _, vout = claim.subject.partition(":")
+        coin = self.coins.get(OutPoint(txid, int(vout)))
+        return claim.kind == "input_value" and coin is not None and [str(coin.output.value)] == list(claim.claim)
 
     # --- ChainClient -----------------------------------------------------------------------
 

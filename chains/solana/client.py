@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from chains.solana import programs
 from chains.solana.transfer import pubkey
 from walletkit.chain import SignedTransaction
+from walletkit.effects import Unverified
 from walletkit.errors import BroadcastRejected, InsufficientFunds, InvalidAddress, InvalidTransaction, NetworkError
 
 if TYPE_CHECKING:
@@ -65,6 +66,18 @@ class SolanaClient:
         if value is None:
             return None
         return {"owner": value["owner"], "lamports": int(value["lamports"]), "data": base64.b64decode(value["data"][0])}
+
+    def verify_claim(self, claim: Unverified) -> bool:
+        """Return True if the node confirms a claim a transaction rests on (lookup-table contents).
+
+        The node is not trusted for value: a table it misreports can only make the signer refuse.
+        """
+        from chains.solana.effects import lookup_table_holds
+
+        info = self.account_info(claim.subject)
+        if info is None:
+            return False
+        return lookup_table_holds(claim, str(info["owner"]), bytes(info["data"]))
 
     def balance(self, address: str, token: str | None = None) -> int:
         """Return lamports, or the amount of ``token`` in the owner's associated account."""

@@ -230,3 +230,24 @@ def _token(program: str, accounts: list[str], data: bytes, owners: dict[str, str
     if tag == 5:  # Revoke  [source, owner]: takes a delegate's rights away
         return []
     return [ContractCall(program, f"spl:{tag}")]
+
+
+LOOKUP_TABLE_PROGRAM = "AddressLookupTab1e1111111111111111111111111"
+LOOKUP_TABLE_META = 56  # bytes of LookupTableMeta before the addresses
+
+
+def lookup_table_holds(claim: Unverified, owner: str | None, data: bytes | None) -> bool:
+    """Return True if the on-chain table account (``owner`` program and ``data``) holds what ``claim`` says.
+
+    ``claim.claim`` entries are ``"<index>=<address>"``; a table not owned by the
+    address-lookup-table program, or too short, holds nothing.
+    """
+    if claim.kind != "lookup_table" or owner != LOOKUP_TABLE_PROGRAM or data is None:
+        return False
+    held = data[LOOKUP_TABLE_META:]
+    for entry in claim.claim:
+        index_text, _, address = entry.partition("=")
+        index = int(index_text)
+        if len(held) < 32 * (index + 1) or str(Pubkey(held[32 * index : 32 * index + 32])) != address:
+            return False
+    return True

@@ -23,6 +23,7 @@ from solders.transaction_metadata import FailedTransactionMetadata
 from chains.solana import programs
 from chains.solana.transfer import pubkey
 from walletkit.chain import SignedTransaction
+from walletkit.effects import Unverified
 from walletkit.errors import BroadcastRejected, InsufficientFunds, InvalidAddress, InvalidTransaction
 
 if TYPE_CHECKING:
@@ -121,6 +122,15 @@ class SolanaSvm:
     def latest_blockhash(self) -> str:
         """Return the current blockhash (base58)."""
         return str(self.svm.latest_blockhash())
+
+    def verify_claim(self, claim: Unverified) -> bool:
+        """Return True if the chain confirms a claim a transaction rests on (lookup-table contents)."""
+        from chains.solana.effects import lookup_table_holds
+
+        account = self.svm.get_account(pubkey(claim.subject))
+        if account is None:
+            return False
+        return lookup_table_holds(claim, str(account.owner), bytes(account.data))
 
     # --- ChainClient ------------------------------------------------------------------------
 
