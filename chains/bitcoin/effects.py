@@ -4,8 +4,9 @@ Read from the unsigned transaction about to be signed (a :class:`BitcoinTransfer
 
 - Each output is a native :class:`Transfer` to its address (``script:<hex>`` when the script has
   no address form; ``op_return`` when an OP_RETURN output carries value), except outputs proven
-  to be the account's own: the account's script or one of its first 20 receive or change
-  siblings (BIP44 gap limit), derived here from the account's keys, not taken from the request.
+  to be the account's own: the account's script or one of its first 20 change addresses
+  (m/.../1/0..19, the BIP44 gap limit), derived here from the account's keys, not taken from the
+  request. Another receive address of the same wallet is another account, and is judged.
 - A zero-value OP_RETURN is a :class:`DataCarrier`.
 - The fee bound is inputs minus outputs (sat). An input's value is proven when the signature
   commits to it (segwit v0 by BIP143, taproot by BIP341) or when the previous transaction is
@@ -60,7 +61,7 @@ def _is_committed(spk: bytes) -> bool:
 
 
 class OwnScripts:
-    """The scripts an account is proven to own: its own and its first receive and change siblings."""
+    """The scripts an account is proven to own: its own and its first 20 change addresses."""
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -72,10 +73,9 @@ class OwnScripts:
             return True
         if not self._derived:
             self._derived = True
-            for change in (0, 1):
-                for index in range(GAP_LIMIT):
-                    sibling = self.account.sibling(change=change, index=index)
-                    self.known.add(script.script_pubkey(sibling.public_key.data, self.account.kind))
+            for index in range(GAP_LIMIT):
+                sibling = self.account.sibling(change=1, index=index)
+                self.known.add(script.script_pubkey(sibling.public_key.data, self.account.kind))
         return spk in self.known
 
 
