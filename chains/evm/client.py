@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Any
 from chains.evm import erc20
 from chains.evm.address import checksum_encode, parse_address
 from chains.evm.nonces import NonceManager
+from chains.evm.transaction import EvmTransaction
 from walletkit.chain import SignedTransaction
 from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, NetworkError
 
 if TYPE_CHECKING:
     from chains.evm.plugin import EvmChain
     from walletkit.account import Account
+
+
+TRANSFER_TOPIC = (
+    "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"  # Transfer(address,address,uint256)
+)
+NATIVE_TRANSFER_ADDRESS = "0x" + "ee" * 20  # ERC-7528: eth_simulateV1 reports native transfers as its logs
 
 
 class EvmClient:
@@ -125,6 +132,46 @@ class EvmClient:
         call = {"from": account.address, "to": checksum_encode(tx.to or b""), "data": tx.data, "value": tx.value}  # type: ignore[attr-defined]
         estimate = int(self._call("eth_estimateGas", self.w3.eth.estimate_gas, call))
         return estimate * 6 // 5  # 20% headroom, as wallets do
+
+    def simulate_outflows(self, account: Account, signed: SignedTransaction) -> dict[str, int]:
+        """Simulate the transaction (``eth_simulateV1`` with ``traceTransfers``) and return what leaves
+        ``account``: native wei moved (``"native"``; gas is not included) and, per token contract, the
+        amounts of ERC-20 ``Transfer`` events from it (one per ERC-721 token).
+
+        Raises:
+            BroadcastRejected: the simulated call reverts.
+            NetworkError: the node cannot simulate (the signer then refuses rather than guess).
+        """
+        tx = signed.extra.get("tx")
+        if not isinstance(tx, EvmTransaction):
+            raise NetworkError("only transactions signed here (with their EvmTransaction) can be simulated")
+        call: dict[str, object] = {
+            "from": account.address,
+            "value": hex(tx.value),
+            "input": "0x" + tx.data.hex(),
+            "gas": hex(tx.gas),
+            "nonce": hex(tx.nonce),
+        }
+        if tx.to is not None:
+            call["to"] = checksum_encode(tx.to)
+        payload = [{"blockStateCalls": [{"calls": [call]}], "traceTransfers": True, "validation": False}, "latest"]
+        answer = self._call("eth_simulateV1", self.w3.provider.make_request, "eth_simulateV1", payload)
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise NetworkError(f"{self.chain} node cannot simulate: {str(answer)[:200]}")
+        result = answer["result"][0]["calls"][0]
+        if int(result.get("status", "0x0"), 16) != 1:
+            raise BroadcastRejected(f"the simulated transaction reverts: {str(result.get('error', ''))[:200]}")
+        me = "0x" + "0" * 24 + account.address[2:].lower()
+        out: dict[str, int] = {}
+        for log in result.get("logs", []):
+            topics = [str(t).lower() for t in log.get("topics", [])]
+            if len(topics) < 3 or topics[0] != TRANSFER_TOPIC or topics[1] != me:
+                continue
+            emitter = str(log["address"]).lower()
+            asset = "native" if emitter == NATIVE_TRANSFER_ADDRESS else checksum_encode(bytes.fromhex(emitter[2:]))
+            amount = 1 if len(topics) == 4 else int(str(log.get("data") or "0x0"), 16)
+            out[asset] = out.get(asset, 0) + amount
+        return out
 
     def broadcast(self, signed: SignedTransaction) -> str:
         """Send a raw transaction; on refusal release or re-sync its nonce and raise BroadcastRejected."""

@@ -181,6 +181,32 @@ class SolanaSvm:
             raise InsufficientFunds(amount, held, "token units")
         return filled
 
+    def simulate_outflows(self, account: Account, signed: SignedTransaction) -> dict[str, int]:
+        """Simulate ``signed`` and return what leaves ``account`` per asset: lamports (fees included) as
+        ``"native"``, and token base units per mint from the token accounts the account owns.
+
+        Raises:
+            BroadcastRejected: the runtime would refuse the transaction.
+        """
+        tx = VersionedTransaction.from_bytes(signed.raw)
+        result = self.svm.simulate_transaction(tx)
+        if isinstance(result, FailedTransactionMetadata):
+            raise BroadcastRejected(f"the Solana runtime would refuse {signed.txid}: {result.err()}")
+        owner = pubkey(account.address)
+        out: dict[str, int] = {}
+        for address, after in result.post_accounts():
+            before = self.svm.get_account(address)
+            if address == owner:
+                lost = (before.lamports if before is not None else 0) - after.lamports
+                out["native"] = out.get("native", 0) + max(lost, 0)
+            elif after.owner in programs.TOKEN_PROGRAMS and bytes(after.data)[32:64] == bytes(owner):
+                was = int.from_bytes(bytes(before.data)[64:72], "little") if before is not None else 0
+                now = int.from_bytes(bytes(after.data)[64:72], "little")
+                mint = str(Pubkey(bytes(after.data)[:32]))
+                if was > now:
+                    out[mint] = out.get(mint, 0) + was - now
+        return out
+
     def broadcast(self, signed: SignedTransaction) -> str:
         """Execute the transaction; raise BroadcastRejected with the runtime's error if it failed."""
         tx = VersionedTransaction.from_bytes(signed.raw)

@@ -28,8 +28,8 @@ from typing import Any, Union
 
 from walletkit.account import Account
 from walletkit.chain import ChainClient, SignedTransaction
-from walletkit.effects import Approval, Effect, Transfer, Unverified, describe
-from walletkit.errors import BroadcastRejected, PolicyViolation
+from walletkit.effects import Approval, Effect, Transfer, Unverified, describe, outflows
+from walletkit.errors import BroadcastRejected, NetworkError, PolicyViolation
 from walletkit.signer.policy import Policy
 from walletkit.signer.store import PostgresStore, SQLiteStore
 
@@ -77,12 +77,18 @@ class Signer:
         store: shared state (:class:`SQLiteStore` by default, in memory).
         utxo_lock_seconds: how long coins chosen for a signed, not yet broadcast Bitcoin spend
             stay locked (seconds).
+        simulate: where the client given can simulate (anvil's ``eth_simulateV1``, LiteSVM), compare
+            what the simulation moves out of the account with the decoded effects, and refuse on a
+            mismatch or a simulated failure (rule ``simulation``). Offline, effects alone decide.
     """
 
-    def __init__(self, policy: Policy, store: Store | None = None, *, utxo_lock_seconds: float = 600.0) -> None:
+    def __init__(
+        self, policy: Policy, store: Store | None = None, *, utxo_lock_seconds: float = 600.0, simulate: bool = True
+    ) -> None:
         self.policy = policy
         self.store: Store = store or SQLiteStore()
         self.utxo_lock_seconds = utxo_lock_seconds
+        self.simulate = simulate
 
     # --- signing --------------------------------------------------------------------------------
 
@@ -188,13 +194,14 @@ class Signer:
             }
             try:
                 totals = self.policy.judge(account.chain, account.network, effects, spent)
+                signed = account.sign(tx)
+                self._simulated(account, client, signed, effects)
             except PolicyViolation as e:
                 violation = e
                 store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
             else:
                 if floor is not None:
                     store.reserve_nonce_in(db, account.chain, account.address, floor)
-                signed = account.sign(tx)
                 if locks_coins:  # held until broadcast, then kept
                     store.lock_outpoints_in(db, account.chain, _outpoints(account, signed.raw), self.utxo_lock_seconds)
                 store.record_in(
@@ -229,6 +236,26 @@ class Signer:
                     "unverified", f"the {claim.kind} claim about {claim.subject} disagrees with the chain"
                 )
         return [e for e in effects if not isinstance(e, Unverified)]
+
+    def _simulated(
+        self, account: Account, client: ChainClient | None, signed: SignedTransaction, effects: list[Effect]
+    ) -> None:
+        """Where the client can simulate (anvil, LiteSVM), refuse when more leaves than the effects say."""
+        simulate = getattr(client, "simulate_outflows", None) if self.simulate and client is not None else None
+        if not callable(simulate):
+            return
+        try:
+            seen: dict[str, int] = simulate(account, signed)
+        except (BroadcastRejected, NetworkError) as e:
+            raise PolicyViolation("simulation", f"the transaction could not be simulated as harmless: {e}") from e
+        decoded = outflows(effects)
+        for asset, amount in sorted(seen.items()):
+            if amount > decoded.get(asset, 0):
+                raise PolicyViolation(
+                    "simulation",
+                    f"simulation moves {amount} of {asset} out of {account.address}; the decoded effects say "
+                    f"{decoded.get(asset, 0)}",
+                )
 
     # --- broadcasting ---------------------------------------------------------------------------
 
