@@ -165,3 +165,25 @@ class PolicyViolation(WalletKitError):
 
 class IdempotencyConflict(WalletKitError):
     """An idempotency key already used for a different request."""
+
+
+class AccountFrozen(PolicyViolation):
+    """Signing is frozen for this account (or for every account) until a quorum of approvers lifts it.
+
+    ``scope`` is ``"<chain>:<address>"`` or ``"*"``; ``reason`` says what froze it.
+    """
+
+    def __init__(self, scope: str, reason: str) -> None:
+        self.scope = scope
+        self.reason = reason
+        super().__init__("frozen", f"{scope} is frozen ({reason}); a quorum of approvers must lift the freeze")
+
+
+class ApprovalRefused(WalletKitError):
+    """An approval was not accepted; ``reason`` is one of ``expired``, ``replayed``, ``self_approval``,
+    ``wrong_request``, ``unknown_approver``, ``not_an_approver``, ``bad_signature``, ``bad_code``,
+    ``not_pending``."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(f"approval refused ({reason}): {detail}")
