@@ -42,6 +42,7 @@ _ALREADY = (
     "known transaction",
     "nonce too low",
     "already in",
+    "already imported",  # anvil, when the same bytes arrive twice at once
     "txn-already",
     "dup",
     "alreadyprocessed",
