@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ from walletkit.effects import (
 from walletkit.errors import InvalidAddress, InvalidInput, PolicyViolation
 from walletkit.registry import get_chain
 from walletkit.signer.allowlist import Allowlist
+from walletkit.signer.approvals import ApprovalRule, Approver, parse_approvers, parse_rules
 from walletkit.units import parse_units
 
 
@@ -72,6 +73,7 @@ class Limits:
     max_per_tx: int | None = None
     window_amount: int | None = None
     window_seconds: int = 86_400
+    decimals: int | None = None  # a token's decimals, as the policy lists them
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,29 @@ class AuthorityRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Velocity:
+    """Velocity rules of one chain: (count, seconds) windows and a cooldown per recipient (seconds)."""
+
+    transactions: tuple[int, int] | None = None
+    new_recipients: tuple[int, int] | None = None
+    cooldown: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GuardRules:
+    """When the guard freezes, and who lifts a freeze (``unfreeze_required`` of ``unfreeze_approvers``)."""
+
+    refusal_burst: tuple[int, int] | None = None  # (refusals, seconds) that freeze the account
+    freeze_on_foreign_spend: bool = True
+    freeze_on_unknown_nonce: bool = True
+    freeze_on_unknown_spender: bool = True
+    freeze_on_drain: bool = True
+    unfreeze_approvers: tuple[str, ...] = ()
+    unfreeze_required: int = 1
+    scope: str = "account"  # "account" or "all": what a trigger freezes
+
+
+@dataclass(frozen=True, slots=True)
 class ChainRules:
     """What one chain may do."""
 
@@ -107,6 +132,8 @@ class ChainRules:
     spenders: Allowlist | None = None  # who may be approved (None: the recipients allowlist)
     calls: tuple[CallRule, ...] = ()
     authority: tuple[AuthorityRule, ...] = ()
+    approvals: tuple[ApprovalRule, ...] = ()
+    velocity: Velocity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +165,8 @@ class Policy:
     """Default deny: a chain not named here may not sign at all."""
 
     chains: Mapping[str, ChainRules]
+    approvers: Mapping[str, Approver] = field(default_factory=dict)
+    guard: GuardRules = GuardRules()
 
     def check(self, request: Request, spent_in_window: int = 0) -> None:
         """Judge a plain request (see :meth:`judge`); ``spent_in_window`` is of the request's asset."""
@@ -371,6 +400,7 @@ class Policy:
             UnknownChain: a chain no plugin provides.
         """
         chains: dict[str, ChainRules] = {}
+        approvers = parse_approvers(_mapping(data, "policy").get("approvers"))
         for name, spec in _mapping(_mapping(data, "policy").get("chains", {}), "chains").items():
             plugin = get_chain(str(name))
             chain = plugin.spec.name
@@ -404,8 +434,18 @@ class Policy:
                 spenders=Allowlist(chain, _strings(spenders, f"{where}.spenders")) if spenders is not None else None,
                 calls=_call_rules(chain, spec.get("calls", []), plugin.spec.decimals, f"{where}.calls"),
                 authority=_authority_rules(chain, spec.get("authority", []), f"{where}.authority"),
+                approvals=parse_rules(
+                    spec.get("approvals"),
+                    f"{where}.approvals",
+                    approvers,
+                    lambda asset, c=chain: NATIVE if asset == NATIVE else _key(c, asset),
+                    lambda asset, value, here, c=chain, d=plugin.spec.decimals, t=tokens: _asset_amount(
+                        c, d, t, asset, value, here
+                    ),
+                ),
+                velocity=_velocity(spec.get("velocity"), f"{where}.velocity"),
             )
-        return cls(chains)
+        return cls(chains, approvers, _guard(data.get("guard"), approvers))
 
 
 # A policy arrives from a file someone edited: every field is checked for its type here, so a
@@ -466,7 +506,7 @@ def _limits(spec: Mapping[str, Any], decimals: int, where: str) -> Limits:
 def _token_limits(spec: Any, default_decimals: int, where: str) -> Limits:
     spec = _mapping(spec, where)
     decimals = _int(spec.get("decimals", default_decimals), f"{where}.decimals", high=77)
-    return _limits(spec, decimals, where)
+    return replace(_limits(spec, decimals, where), decimals=decimals)
 
 
 def _tables(value: Any, where: str) -> list[Mapping[str, Any]]:
@@ -542,6 +582,64 @@ def _typed_data_rules(chain: str, value: Any, where: str) -> Mapping[str, frozen
         key = get_chain(chain).validate_address(contract)
         out[key] = out.get(key, frozenset()) | types
     return out
+
+
+def _pair(value: Any, where: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    table = _mapping(value, where)
+    return (_int(table.get("count"), f"{where}.count", low=1), _int(table.get("seconds"), f"{where}.seconds", low=1))
+
+
+def _velocity(value: Any, where: str) -> Velocity | None:
+    if value is None:
+        return None
+    table = _mapping(value, where)
+    return Velocity(
+        transactions=_pair(table.get("transactions"), f"{where}.transactions"),
+        new_recipients=_pair(table.get("new_recipients"), f"{where}.new_recipients"),
+        cooldown=_int(table.get("cooldown", 0), f"{where}.cooldown"),
+    )
+
+
+def _guard(value: Any, approvers: Mapping[str, Approver]) -> GuardRules:
+    if value is None:
+        return GuardRules()
+    table = _mapping(value, "guard")
+    unfreeze = _mapping(table.get("unfreeze", {}), "guard.unfreeze")
+    names = tuple(_strings(unfreeze.get("approvers", []), "guard.unfreeze.approvers"))
+    unknown = [n for n in names if n not in approvers]
+    if unknown:
+        raise InvalidInput(f"policy guard.unfreeze.approvers names unknown approvers: {', '.join(unknown)}")
+    required = _int(unfreeze.get("required", 1 if names else 0), "guard.unfreeze.required", high=max(len(names), 1))
+    scope = table.get("scope", "account")
+    if scope not in ("account", "all"):
+        raise InvalidInput(f'policy guard.scope must be "account" or "all", not {scope!r}')
+    return GuardRules(
+        refusal_burst=_pair(table.get("refusal_burst"), "guard.refusal_burst"),
+        freeze_on_foreign_spend=_bool(table.get("freeze_on_foreign_spend", True), "guard.freeze_on_foreign_spend"),
+        freeze_on_unknown_nonce=_bool(table.get("freeze_on_unknown_nonce", True), "guard.freeze_on_unknown_nonce"),
+        freeze_on_unknown_spender=_bool(
+            table.get("freeze_on_unknown_spender", True), "guard.freeze_on_unknown_spender"
+        ),
+        freeze_on_drain=_bool(table.get("freeze_on_drain", True), "guard.freeze_on_drain"),
+        unfreeze_approvers=names,
+        unfreeze_required=required,
+        scope=str(scope),
+    )
+
+
+def _asset_amount(chain: str, decimals: int, tokens: Mapping[str, Limits], asset: str, value: Any, where: str) -> int:
+    """An amount in whole coins of the native coin or of a listed token (its policy decimals)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidInput(f'policy {where}.{asset} must be an amount in whole coins, as a string ("0.5")')
+    if asset != NATIVE:
+        key = _key(chain, asset)
+        if key not in tokens:
+            raise InvalidInput(f"policy {where}.{asset}: list the token under tokens first (its decimals)")
+        listed = tokens[key].decimals
+        decimals = listed if listed is not None else decimals
+    return parse_units(str(value), decimals)
 
 
 def _key(chain: str, token: str) -> str:

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 from walletkit.account import Account
 from walletkit.chain import ChainClient, SignedTransaction
 from walletkit.effects import Approval, Effect, Transfer, Unverified, describe, outflows
-from walletkit.errors import BroadcastRejected, NetworkError, PolicyViolation
+from walletkit.errors import AccountFrozen, BroadcastRejected, NetworkError, PolicyViolation
+from walletkit.signer.approvals import PendingRequest, triggered_rules
+from walletkit.signer.guard import Freeze, GuardState
 from walletkit.signer.policy import Policy
+from walletkit.signer.requests import ApprovalFlow, Ask, _builder, _same_effects
 from walletkit.signer.store import PostgresStore, SQLiteStore
 
 Store = Union[SQLiteStore, PostgresStore]
@@ -70,7 +73,7 @@ def _tx_request_text(account: Account, tx: object) -> str:
     )
 
 
-class Signer:
+class Signer(ApprovalFlow):
     """Policy-guarded signing of decoded effects, with idempotency, shared nonces and an audit trail.
 
     Args:
@@ -81,15 +84,31 @@ class Signer:
         simulate: where the client given can simulate (anvil's ``eth_simulateV1``, LiteSVM), compare
             what the simulation moves out of the account with the decoded effects, and refuse on a
             mismatch or a simulated failure (rule ``simulation``). Offline, effects alone decide.
+        totp_secrets: base32 TOTP secrets of the approvers registered with ``totp = true``.
+        on_freeze: callbacks told of every new freeze (a watcher sink, a pager).
     """
 
     def __init__(
-        self, policy: Policy, store: Store | None = None, *, utxo_lock_seconds: float = 600.0, simulate: bool = True
+        self,
+        policy: Policy,
+        store: Store | None = None,
+        *,
+        utxo_lock_seconds: float = 600.0,
+        simulate: bool = True,
+        totp_secrets: Mapping[str, str] | None = None,
+        on_freeze: Sequence[Callable[[Freeze], None]] = (),
     ) -> None:
         self.policy = policy
         self.store: Store = store or SQLiteStore()
         self.utxo_lock_seconds = utxo_lock_seconds
         self.simulate = simulate
+        self.guard = GuardState(self.store)
+        self.totp_secrets: Mapping[str, str] = dict(totp_secrets or {})
+        self.on_freeze: list[Callable[[Freeze], None]] = list(on_freeze)
+        self._kept: dict[str, tuple[Any, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"Signer({len(self.policy.chains)} chain(s), {type(self.store).__name__})"
 
     # --- signing --------------------------------------------------------------------------------
 
@@ -124,16 +143,9 @@ class Signer:
         request_text = _request or _request_text(account, to, amount, token, fields)
         if _nonce_floor is not None:
             fields.setdefault("nonce", 0)  # a placeholder; the store reserves the real one
-
-        def build(nonce: int | None, locked: set[str]) -> object:
-            given = dict(fields)
-            if nonce is not None:
-                given["nonce"] = nonce
-            if locked and "utxos" in given:  # coins another request holds are not offered again
-                given["utxos"] = [u for u in given["utxos"] if f"{_get(u, 'txid')}:{_get(u, 'vout')}" not in locked]
-            return account.transfer(to, amount, token, **given)
-
-        return self._decide(account, build, request_text, idempotency_key, client, _nonce_floor, "utxos" in fields)
+        build = _builder(account, to, amount, token, fields)
+        result = self._decide(account, build, request_text, idempotency_key, client, _nonce_floor, "utxos" in fields)
+        return _signed(result)
 
     def sign_transaction(
         self,
@@ -152,9 +164,10 @@ class Signer:
         Raises:
             PolicyViolation: a rule refused an effect; IdempotencyConflict: the key served another transaction.
         """
-        return self._decide(
+        result = self._decide(
             account, lambda _n, _l: tx, _tx_request_text(account, tx), idempotency_key, client, None, False
         )
+        return _signed(result)
 
     def _decide(
         self,
@@ -165,42 +178,75 @@ class Signer:
         client: ChainClient | None,
         nonce_floor: Callable[[], int] | None,
         locks_coins: bool,
-    ) -> SignedTransaction:
-        store, plugin = self.store, account.plugin
+        ask: Ask | None = None,
+    ) -> SignedTransaction | PendingRequest:
+        store, plugin, guard = self.store, account.plugin, self.guard
         floor = nonce_floor() if nonce_floor is not None else None
         violation: PolicyViolation | None = None
+        frozen: Freeze | None = None
+        pending: PendingRequest | None = None
         with store.decision() as db:  # look up, build, judge, reserve, sign and record under one write lock
-            if key is not None:
-                known = store.remembered_in(db, key, request_text)
-                if known is not None:
-                    raw, txid, _ = known
-                    store.handed_out_in(db, key)  # its bytes may now reach the network from this caller too
-                    return SignedTransaction(account.chain, raw, txid, {"idempotent_replay": True})
-            nonce = store.next_nonce_in(db, account.chain, account.address, floor) if floor is not None else None
-            locked = store.locked_outpoints_in(db, account.chain) if locks_coins else set()
-            tx = build(nonce, locked)
-            effects = self._verified(account, plugin.effects(account, tx), client)
             event: dict[str, Any] = {
                 "chain": account.chain,
                 "network": account.network,
                 "from": account.address,
                 "request": _digest(request_text),
-                "effects": [describe(e) for e in effects],
-            }
-            spent = {
-                asset: store.spent_in(
-                    db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
-                )
-                for asset in _assets(effects)
             }
             try:
+                guard.check_frozen_in(db, account.chain, account.address)
+                if key is not None:
+                    known = store.remembered_in(db, key, request_text)
+                    if known is not None:
+                        raw, txid, _ = known
+                        store.handed_out_in(db, key)  # its bytes may now reach the network from this caller too
+                        return SignedTransaction(account.chain, raw, txid, {"idempotent_replay": True})
+                executing = self._executing_in(db, ask, account) if ask is not None and ask.executing else None
+                nonce = store.next_nonce_in(db, account.chain, account.address, floor) if floor is not None else None
+                locked = store.locked_outpoints_in(db, account.chain) if locks_coins else set()
+                tx = build(nonce, locked)
+                effects = self._verified(account, plugin.effects(account, tx), client)
+                event["effects"] = [describe(e) for e in effects]
+                spent = {
+                    asset: store.spent_in(
+                        db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
+                    )
+                    for asset in _assets(effects)
+                }
                 totals = self.policy.judge(account.chain, account.network, effects, spent)
-                signed = account.sign(tx)
-                self._simulated(account, client, signed, effects)
+                rules = self.policy.chains[account.chain]
+                guard.check_velocity_in(db, account.chain, account.address, effects, rules.velocity)
+                if executing is not None:
+                    _same_effects(executing, effects)
+                else:
+                    triggered = triggered_rules(rules.approvals, effects, *guard.known_in(db, account.chain))
+                    if triggered:
+                        if ask is None or ask.requester is None:
+                            names = ", ".join(r.name for r in triggered)
+                            raise PolicyViolation(
+                                "approval_required", f"approval rule(s) {names} apply: ask through Signer.request"
+                            )
+                        pending = self._pending_in(db, account, effects, request_text, ask, triggered)
+                        store.append_in(db, {**event, "decision": "pending", "request_id": pending.id})
+                if pending is None:
+                    signed = account.sign(tx)
+                    self._simulated(account, client, signed, effects)
             except PolicyViolation as e:
                 violation = e
                 store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
+                burst = self.policy.guard.refusal_burst
+                if not isinstance(e, AccountFrozen) and guard.refused_in(
+                    db, account.chain, account.address, e.rule, burst
+                ):
+                    frozen = self._freeze_in(
+                        db,
+                        account.chain,
+                        account.address,
+                        f"{burst[0] if burst else 0} policy refusals in the burst window",
+                        "refusal_burst",
+                    )
             else:
+                if pending is not None:
+                    return pending
                 if floor is not None:
                     store.reserve_nonce_in(db, account.chain, account.address, floor)
                 if locks_coins:  # held until broadcast, then kept
@@ -218,8 +264,14 @@ class Signer:
                         "decision": "signed",
                         "txid": signed.txid,
                         "spends": {a: str(v) for a, v in totals.items()},
+                        **({"request_id": executing["id"]} if executing is not None else {}),
                     },
                 )
+                guard.record_in(db, account.chain, account.address, effects, signed.txid)
+                if executing is not None:
+                    guard.finish_request_in(db, executing["id"], "executed", signed.txid)
+        if frozen is not None:
+            self._notify(frozen)
         if violation is not None:
             raise violation
         return signed
@@ -289,10 +341,8 @@ class Signer:
             known = self.store.remembered(idempotency_key, request_text)
             if known is not None:
                 return self._replay(account, client, idempotency_key, known[0], known[1], wait)
-        evm = hasattr(client, "nonces") and "nonce" not in fields
-        pending = getattr(client, "_pending_count", None)
-        filled = client.prepare_transfer(account, to, amount, token, {**fields, "nonce": 0} if evm else fields)
-        floor = (lambda: int(pending(account.address))) if evm and callable(pending) else None
+        filled, floor, _ = self._prepared(account, client, to, amount, token, fields)
+        evm = floor is not None
         signed = self.transfer(
             account,
             to,
@@ -302,9 +352,31 @@ class Signer:
             client=client,
             _request=request_text,
             _nonce_floor=floor,
-            **{k: v for k, v in filled.items() if not (evm and k == "nonce")},
+            **filled,
         )
         return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=evm)
+
+    def _prepared(
+        self,
+        account: Account,
+        client: ChainClient | None,
+        to: str,
+        amount: int,
+        token: str | None,
+        fields: dict[str, Any],
+    ) -> tuple[dict[str, Any], Callable[[], int] | None, bool]:
+        """Fill the network fields through the client; return them, the EVM nonce floor (the store
+        reserves nonces) and whether coins are chosen (and locked) here."""
+        if client is None:
+            return dict(fields), None, "utxos" in fields
+        evm = hasattr(client, "nonces") and "nonce" not in fields
+        pending = getattr(client, "_pending_count", None)
+        filled = client.prepare_transfer(account, to, amount, token, {**fields, "nonce": 0} if evm else fields)
+        floor = (lambda: int(pending(account.address))) if evm and callable(pending) else None
+        given = {k: v for k, v in filled.items() if not (evm and k == "nonce")}
+        if floor is not None:
+            given["nonce"] = 0  # a placeholder; the store reserves the real one
+        return given, floor, "utxos" in given
 
     def send_transaction(
         self,
@@ -399,6 +471,12 @@ class Signer:
         with self.store.decision() as db:
             self.store.append_in(db, {**event, "decision": "signed"})
         return signature
+
+
+def _signed(result: SignedTransaction | PendingRequest) -> SignedTransaction:
+    if isinstance(result, PendingRequest):  # only request() asks; plain signing refuses instead
+        raise PolicyViolation("approval_required", f"request {result.id} waits for approvals")
+    return result
 
 
 def _assets(effects: Sequence[Effect]) -> set[str]:
