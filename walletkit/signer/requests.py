@@ -114,13 +114,15 @@ class ApprovalFlow:
         *,
         requester: str,
         client: ChainClient | None = None,
+        wait: bool = True,
         **fields: Any,
-    ) -> PendingRequest | SignedTransaction:
+    ) -> PendingRequest | SignedTransaction | str:
         """Ask to sign a transfer: signed at once when no approval rule triggers, else a PendingRequest.
 
         Args:
             requester: who asks (an approver may not approve their own request).
-            client: fills the network fields now (and at execute) and broadcasts at execute.
+            client: fills the network fields now (and at execute); when no approval is needed the
+                transfer is broadcast at once and its txid returned, as :meth:`send` does.
 
         Raises:
             PolicyViolation, AccountFrozen: the policy refuses it outright.
@@ -142,6 +144,9 @@ class ApprovalFlow:
         )
         if isinstance(result, PendingRequest):
             self._kept[result.id] = (to, amount, token, fields)
+            return result
+        if client is not None:
+            return self._deliver(account, client, result, None, wait, resync_nonce=floor is not None)
         return result  # type: ignore[no-any-return]
 
     def request_transaction(
