@@ -2,6 +2,11 @@
 
 Both are immutable and checked when built, so code past construction trusts them.
 secp256k1 goes through libsecp256k1 (coincurve), ed25519 through libsodium (PyNaCl).
+
+Each key keeps its expanded form once computed: an ed25519 private key its libsodium
+signing key (expanded from the secret alone, so the public key it signs with is always
+the secret's own), a secp256k1 public key its parsed libsecp256k1 point. The expanded
+forms show nowhere: not in a repr, a pickle, a copy or an inspector.
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ class PrivateKey:
     '0279be66'
     """
 
-    __slots__ = ("_curve", "_public", "_secret")
+    __slots__ = ("_curve", "_expanded", "_public", "_secret")
 
     _curve: Curve
     _secret: bytes
     _public: PublicKey | None
+    _expanded: ed25519.SigningKey | None
 
     def __init__(self, curve: Curve, secret: bytes, *, _public: PublicKey | None = None) -> None:
         if curve not in CURVES:
@@ -42,6 +48,7 @@ class PrivateKey:
         object.__setattr__(self, "_curve", curve)
         object.__setattr__(self, "_secret", bytes(secret))
         object.__setattr__(self, "_public", _public)
+        object.__setattr__(self, "_expanded", None)
 
     @classmethod
     def trusted(cls, curve: Curve, secret: bytes, public: PublicKey) -> PrivateKey:
@@ -51,6 +58,7 @@ class PrivateKey:
         _set(key, "_curve", curve)
         _set(key, "_secret", secret)
         _set(key, "_public", public)
+        _set(key, "_expanded", None)
         return key
 
     @classmethod
@@ -97,9 +105,38 @@ class PrivateKey:
                 compressed, uncompressed = secp256k1.public_pair_from_secret(self._secret)
                 public = PublicKey("secp256k1", compressed, _trusted=True, _uncompressed=uncompressed)
             else:
-                public = PublicKey("ed25519", ed25519.public_from_seed(self._secret), _trusted=True)
+                # The public key comes from the expanded key, which is kept for signing.
+                public = PublicKey("ed25519", self._signing_key().public, _trusted=True)
             object.__setattr__(self, "_public", public)
         return public
+
+    def _signing_key(self) -> ed25519.SigningKey:
+        expanded = self._expanded
+        if expanded is None:
+            if self._curve != "ed25519":
+                raise InvalidKey(f"an ed25519 signature needs an ed25519 key; this key is {self._curve}")
+            expanded = ed25519.SigningKey(self._secret)
+            object.__setattr__(self, "_expanded", expanded)
+        return expanded
+
+    def sign_ed25519(self, message: bytes) -> bytes:
+        """Return the 64-byte ed25519 (RFC 8032) signature of ``message`` bytes.
+
+        The key is expanded once, from the secret alone, and kept: later signatures skip
+        the expansion. Signing is deterministic; nothing else (no public key, no nonce)
+        can be passed in.
+
+        >>> key = PrivateKey("ed25519", bytes(32))
+        >>> key.sign_ed25519(b"m") == ed25519.sign(bytes(32), b"m")
+        True
+
+        Raises:
+            InvalidKey: the key is not an ed25519 key.
+        """
+        expanded = self._expanded
+        if expanded is None:
+            expanded = self._signing_key()
+        return expanded.sign(message)
 
     def __repr__(self) -> str:
         return f"PrivateKey({self._curve}, <redacted>)"
@@ -122,6 +159,11 @@ class PrivateKey:
     def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("a PrivateKey cannot be pickled; export it explicitly")
 
+    def __dir__(self) -> list[str]:
+        # Inspectors (rich.inspect, debuggers, IDEs) list what dir() names: the slots holding the
+        # secret and its expanded form are left out, even when private attributes are asked for.
+        return [name for name in object.__dir__(self) if name not in PrivateKey.__slots__]
+
 
 class PublicKey:
     """A public key: 33-byte compressed SEC1 (secp256k1) or 32 bytes (ed25519).
@@ -130,15 +172,17 @@ class PublicKey:
     'ed25519'
     """
 
-    __slots__ = ("_uncompressed", "curve", "data")
+    __slots__ = ("_parsed", "_uncompressed", "curve", "data")
 
     curve: Curve
     data: bytes
     _uncompressed: bytes | None
+    _parsed: object | None
 
     def __init__(
         self, curve: Curve, data: bytes, *, _trusted: bool = False, _uncompressed: bytes | None = None
     ) -> None:
+        parsed = None
         if not _trusted:
             if curve not in CURVES:
                 raise InvalidKey(f"unknown curve {curve!r}; expected one of {', '.join(CURVES)}")
@@ -146,24 +190,40 @@ class PublicKey:
                 raise InvalidKey(f"a public key is bytes, got {type(data).__name__}")
             data = bytes(data)
             if curve == "secp256k1":
-                data = secp256k1.compress(data)
+                parsed = secp256k1.parse_public(data)
+                data = secp256k1.serialize_public(parsed, True)
             elif len(data) != 32:
                 raise InvalidKey(f"an ed25519 public key is 32 bytes, got {len(data)}")
         _set = object.__setattr__
         _set(self, "curve", curve)
         _set(self, "data", data)
         _set(self, "_uncompressed", _uncompressed)
+        _set(self, "_parsed", parsed)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("PublicKey is immutable")
 
+    def _point(self) -> object:
+        # The parsed libsecp256k1 point (secp256k1_pubkey *), parsed once and kept.
+        parsed = self._parsed
+        if parsed is None:
+            if self.curve != "secp256k1":
+                raise InvalidKey("only secp256k1 keys have a libsecp256k1 point")
+            parsed = secp256k1.parse_public(self.data)
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed
+
     def uncompressed(self) -> bytes:
-        """Return the 65-byte uncompressed SEC1 form (secp256k1 only)."""
+        """Return the 65-byte uncompressed SEC1 form (secp256k1 only).
+
+        Raises:
+            InvalidKey: an ed25519 key.
+        """
         unc = self._uncompressed
         if unc is None:
             if self.curve != "secp256k1":
                 raise InvalidKey("only secp256k1 keys have an uncompressed form")
-            unc = secp256k1.uncompress(self.data)
+            unc = secp256k1.serialize_public(self._point(), False)
             object.__setattr__(self, "_uncompressed", unc)
         return unc
 
@@ -181,3 +241,7 @@ class PublicKey:
 
     def __hash__(self) -> int:
         return hash((self.curve, self.data))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The kept libsecp256k1 point is a C buffer: a copy or pickle rebuilds it from the bytes.
+        return (PublicKey, (self.curve, self.data))

@@ -48,7 +48,7 @@ def serialize(message: str | bytes) -> bytes:
 
 def sign(account: Account, message: str | bytes) -> str:
     """Sign an off-chain message; return the base58 signature."""
-    return b58encode(ed25519.sign(account.signing_key().secret_bytes(), serialize(message)))
+    return b58encode(account.signing_key().sign_ed25519(serialize(message)))
 
 
 def verify(address: str, message: str | bytes, signature: str) -> bool:

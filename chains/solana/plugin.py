@@ -92,7 +92,7 @@ class SolanaChain:
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign the raw message bytes with ed25519 (the dApp "sign this text" flow); base58 signature."""
-        return b58encode(ed25519.sign(account.signing_key().secret_bytes(), message_bytes(message)))
+        return b58encode(account.signing_key().sign_ed25519(message_bytes(message)))
 
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if the base58 ed25519 signature verifies under the address."""

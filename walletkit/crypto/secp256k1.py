@@ -47,29 +47,69 @@ def public_from_secret_uncompressed(secret: bytes) -> bytes:
     return out
 
 
+def parse_public(data: bytes) -> object:
+    """Return the parsed libsecp256k1 point (``secp256k1_pubkey *``) of a 33- or 65-byte SEC1 key.
+
+    Parsing a compressed key costs a square root; keep the result to serialize or tweak it again.
+
+    Raises:
+        InvalidKey: not 33 or 65 bytes, or not a point on secp256k1.
+    """
+    if type(data) is not bytes:
+        data = bytes(data)
+    n = len(data)
+    if n != 33 and n != 65:
+        raise InvalidKey(f"a secp256k1 public key is 33 or 65 bytes, got {n}")
+    point = _ffi.new("secp256k1_pubkey *")
+    if not _lib.secp256k1_ec_pubkey_parse(_CTX, point, data, n):
+        raise InvalidKey("not a point on secp256k1")
+    return point
+
+
+def serialize_public(point: object, compressed: bool = True) -> bytes:
+    """Return the SEC1 bytes (33 compressed, 65 uncompressed) of a parsed point."""
+    size = 33 if compressed else 65
+    out, length = _ffi.new("unsigned char[65]"), _ffi.new("size_t *", 65)
+    flag = _lib.SECP256K1_EC_COMPRESSED if compressed else _lib.SECP256K1_EC_UNCOMPRESSED
+    _lib.secp256k1_ec_pubkey_serialize(_CTX, out, length, point, flag)
+    serialized: bytes = _ffi.buffer(out, size)[:]
+    return serialized
+
+
 def compress(data: bytes) -> bytes:
     """Return the compressed form of a 33- or 65-byte SEC1 public key, validated."""
-    if len(data) not in (33, 65):
-        raise InvalidKey(f"a secp256k1 public key is 33 or 65 bytes, got {len(data)}")
-    try:
-        return _Pub(data).format(True)
-    except ValueError as e:
-        raise InvalidKey("not a point on secp256k1") from e
+    return serialize_public(parse_public(data), True)
 
 
 def uncompress(data: bytes) -> bytes:
     """Return the 65-byte uncompressed form of a valid public key."""
-    out: bytes = _Pub(data).format(False)
-    return out
+    return serialize_public(parse_public(data), False)
+
+
+# BIP32 public derivation tweaks one parent key for every child: parents' parsed points are
+# kept (a bounded map; public keys are not secret), so each child skips the parse's square root.
+_points: dict[bytes, object] = {}
+
+
+def _cached_point(public: bytes) -> object:
+    point = _points.get(public)
+    if point is None:
+        point = parse_public(public)
+        if len(_points) >= 256:
+            _points.clear()  # one atomic step: safe beside other threads, unlike popping the oldest
+        _points[public] = point
+    return point
 
 
 def add_tweak(public: bytes, tweak: bytes) -> bytes:
-    """Return compressed(P + tweak*G); raise InvalidKey if the result is infinity."""
-    try:
-        out: bytes = _Pub(public).add(tweak).format(True)
-        return out
-    except ValueError as e:
-        raise InvalidKey("tweak gives an invalid public key") from e
+    """Return compressed(P + tweak*G); raise InvalidKey if the result is infinity or tweak >= n."""
+    if len(tweak) != 32:
+        raise InvalidKey(f"a tweak is 32 bytes, got {len(tweak)}")
+    point = _ffi.new("secp256k1_pubkey *")
+    _ffi.memmove(point, _cached_point(public), 64)
+    if not _lib.secp256k1_ec_pubkey_tweak_add(_CTX, point, tweak):
+        raise InvalidKey("tweak gives an invalid public key")
+    return serialize_public(point, True)
 
 
 @lru_cache(maxsize=1024)
@@ -133,7 +173,7 @@ def _keypair(secret: bytes) -> object:
         if not _lib.secp256k1_keypair_create(_CTX, keypair, secret):
             raise InvalidKey("not a valid secp256k1 secret")
         if len(_keypairs) >= 64:
-            _keypairs.pop(next(iter(_keypairs)))
+            _keypairs.clear()  # one atomic step: safe beside other threads, unlike popping the oldest
         _keypairs[secret] = keypair
     return keypair
 
