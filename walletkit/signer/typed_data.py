@@ -39,10 +39,11 @@ from walletkit.effects import UNLIMITED_THRESHOLD, Approval, Effect, Transfer, T
 from walletkit.errors import ChainMismatch, InvalidAddress, InvalidMessage, PolicyViolation
 from walletkit.units import integer_from_json
 
-__all__ = ["MAX_FIELDS", "MAX_TEXT", "PERMIT2_UNLIMITED", "PERMIT_TYPES", "typed_data_effects"]
+__all__ = ["MAX_DEPTH", "MAX_FIELDS", "MAX_TEXT", "PERMIT2_UNLIMITED", "PERMIT_TYPES", "typed_data_effects"]
 
 MAX_FIELDS = 64  # flat fields kept for the audit; the rest are counted, not shown
 MAX_TEXT = 256  # characters kept of one field's text
+MAX_DEPTH = 32  # nested structs and arrays read; a deeper document is refused
 PERMIT2_UNLIMITED = (1 << 160) - 1  # Permit2 never decreases an allowance of type(uint160).max
 
 Field = tuple[str, str]  # (name, type) as the type string writes "type name"
@@ -283,14 +284,11 @@ def typed_data_effects(
     if not isinstance(primary, str) or primary not in types or primary == "EIP712Domain":
         raise InvalidMessage(f"primaryType must name one of the message's struct types, got {primary!r}")
     reader = _Reader(types, canonical)
-    try:
-        domain = _domain(reader, typed_data.get("domain"), chain_id)
-        kind = _permit_kind(primary, types)
-        message = reader.struct(primary, typed_data.get("message"), "message")
-        fields: dict[str, str] = {}
-        hidden = _flatten(domain, "domain", fields) + _flatten(message, "message", fields)
-    except RecursionError:
-        raise InvalidMessage("typed data nests structs or arrays too deeply") from None
+    domain = _domain(reader, typed_data.get("domain"), chain_id)
+    kind = _permit_kind(primary, types)
+    message = reader.struct(primary, typed_data.get("message"), "message", 0)
+    fields: dict[str, str] = {}
+    hidden = _flatten(domain, "domain", fields) + _flatten(message, "message", fields)
     if hidden:
         fields["truncated"] = f"{hidden} more fields not shown"
     contract = domain.get("verifyingContract")
@@ -364,7 +362,7 @@ def _domain(reader: _Reader, raw: object, chain_id: int) -> dict[str, Value]:
             f"types.EIP712Domain must declare exactly the domain's fields in EIP-712's order, "
             f"{_struct_string('EIP712Domain', standard)}; got {_struct_string('EIP712Domain', declared)}"
         )
-    domain = {n: reader.value(t, raw[n], f"domain.{n}") for n, t in standard}
+    domain = {n: reader.value(t, raw[n], f"domain.{n}", 0) for n, t in standard}
     given = domain["chainId"]
     if given != chain_id:
         raise ChainMismatch(f"typed data is for chain id {given}, but this account is on chain id {chain_id}")
@@ -378,17 +376,19 @@ class _Reader:
         self.types = types
         self.canonical = canonical
 
-    def struct(self, name: str, value: object, where: str) -> dict[str, Value]:
+    def struct(self, name: str, value: object, where: str, depth: int) -> dict[str, Value]:
         if not isinstance(value, Mapping):
             raise InvalidMessage(f"{where} is a {name} struct, so a mapping, got {type(value).__name__}")
         out: dict[str, Value] = {}
         for field_name, field_type in self.types[name]:
             if value.get(field_name) is None:
                 raise InvalidMessage(f"{where} has no {field_name!r} ({field_type})")
-            out[field_name] = self.value(field_type, value[field_name], f"{where}.{field_name}")
+            out[field_name] = self.value(field_type, value[field_name], f"{where}.{field_name}", depth + 1)
         return out
 
-    def value(self, type_name: str, value: object, where: str) -> Value:
+    def value(self, type_name: str, value: object, where: str, depth: int) -> Value:
+        if depth > MAX_DEPTH:
+            raise InvalidMessage(f"typed data nests structs or arrays more than {MAX_DEPTH} deep, at {where:.200}")
         array = _ARRAY.fullmatch(type_name)
         if array:
             size = int(array[2]) if array[2] else None
@@ -396,9 +396,9 @@ class _Reader:
                 raise InvalidMessage(
                     f"{where} is a {type_name}, so a list{f' of {size}' if size else ''}, got {value!r:.80}"
                 )
-            return [self.value(array[1], v, f"{where}[{i}]") for i, v in enumerate(value)]
+            return [self.value(array[1], v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
         if type_name in self.types and type_name != "EIP712Domain":
-            return self.struct(type_name, value, where)
+            return self.struct(type_name, value, where, depth)
         if type_name == "address":
             if not isinstance(value, str):
                 raise InvalidMessage(f"{where} is an address, so text, got {type(value).__name__}")
