@@ -101,6 +101,18 @@ class EvmChain:
         digest = typed_data_hash(self, account, typed_data)
         return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), digest).hex()
 
+    def typed_data_hash(self, account: Account, typed_data: Mapping[str, object]) -> bytes:
+        """Return the EIP-712 hash the account would sign (``keccak256(0x1901 || domainSeparator || hashStruct)``).
+
+        Raises:
+            ChainMismatch: the domain names another chain id than the account's.
+        """
+        return typed_data_hash(self, account, typed_data)
+
+    def typed_data_chain_id(self, network: str) -> int:
+        """Return the chain id an EIP-712 domain must name on ``network``."""
+        return self.chain_id(network)
+
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by EIP-191 ``personal_sign``; return 0x-hex r || s || v."""
         digest = messages.personal_hash(message)

@@ -103,6 +103,21 @@ class TronChain:
 
         return tip712.sign(account.signing_key().secret_bytes(), typed_data, account.network)
 
+    def typed_data_hash(self, account: Account, typed_data: Mapping[str, object]) -> bytes:
+        """Return the TIP-712 hash the account would sign (the EIP-712 rules over TRON's types).
+
+        The domain's chainId is checked when signing (and by the signer's decoder), not here.
+        """
+        from chains.tron import typed_data as tip712
+
+        return tip712.digest(typed_data)
+
+    def typed_data_chain_id(self, network: str) -> int:
+        """Return the chain id a TIP-712 domain must name on ``network`` (the genesis block id's low 32 bits)."""
+        from chains.tron import typed_data as tip712
+
+        return tip712.CHAIN_IDS[network]
+
     def verify_typed_data(self, address: str, typed_data: Mapping[str, object], signature: str) -> bool:
         """Return True if the TIP-712 signature recovers to ``address``."""
         from chains.tron import typed_data as tip712

@@ -29,7 +29,7 @@ from typing import Any, Union
 from walletkit.account import Account
 from walletkit.chain import ChainClient, SignedTransaction
 from walletkit.effects import Approval, Effect, Transfer, Unverified, describe, outflows
-from walletkit.errors import AccountFrozen, BroadcastRejected, NetworkError, PolicyViolation
+from walletkit.errors import AccountFrozen, BroadcastRejected, NetworkError, PolicyViolation, UnsupportedOperation
 from walletkit.signer.approvals import PendingRequest, triggered_rules
 from walletkit.signer.guard import Freeze, GuardState
 from walletkit.signer.policy import Policy
@@ -440,36 +440,68 @@ class Signer(ApprovalFlow):
     # --- typed data -----------------------------------------------------------------------------
 
     def sign_typed_data(self, account: Account, typed_data: dict[str, Any]) -> str:
-        """Sign EIP-712 (TIP-712 on TRON) typed data if the policy allows it; audited.
+        """Sign EIP-712 (TIP-712 on TRON) typed data if the policy allows what it does; audited.
 
-        Allowed per verifying contract and primary type; the domain must name the chain id
-        (the plugin pins it to the account's network).
+        The document is decoded into effects (:func:`walletkit.signer.typed_data.typed_data_effects`):
+        a typed-data signature, allowed per verifying contract and primary type, plus the approvals
+        and transfers a permit allows (EIP-2612, DAI, Permit2, EIP-3009), judged by the same rules
+        as transactions (token listed, spender allowed, not unlimited, within the windows, which
+        they count against). The domain must name the account's chain id. The audit records the
+        EIP-712 hash and the decoded fields.
+
+        Returns:
+            The 0x-hex signature r || s || v.
 
         Raises:
-            PolicyViolation: rule ``eip712_domain`` (or a permit's approval or transfer rule).
+            PolicyViolation: a rule refused an effect (``eip712_domain`` for the domain itself).
+            AccountFrozen: the account is frozen.
+            InvalidMessage, ChainMismatch: a malformed document, or one for another chain.
+            UnsupportedOperation: the chain has no typed data.
         """
-        domain = typed_data.get("domain") if isinstance(typed_data, dict) else None
-        primary = typed_data.get("primaryType") if isinstance(typed_data, dict) else None
-        event = {
-            "chain": account.chain,
-            "from": account.address,
-            "typed_data": True,
-            "contract": str((domain or {}).get("verifyingContract")),
-            "primary_type": str(primary),
-        }
-        try:
-            if not isinstance(domain, dict) or "chainId" not in domain:
-                raise PolicyViolation(
-                    "eip712_domain", "a typed-data domain without chainId can be replayed on any chain"
+        from walletkit.signer.typed_data import typed_data_effects
+
+        plugin: Any = account.plugin
+        if not callable(getattr(plugin, "typed_data_hash", None)):
+            raise UnsupportedOperation(f"{account.chain} has no typed-data signing")
+        event: dict[str, Any] = {"chain": account.chain, "network": account.network, "from": account.address}
+        violation: PolicyViolation | None = None
+        store = self.store
+        with store.decision() as db:
+            try:
+                self.guard.check_frozen_in(db, account.chain, account.address)
+                effects = typed_data_effects(
+                    typed_data, plugin.validate_address, plugin.typed_data_chain_id(account.network)
                 )
-            self.policy.check_typed_data(account.chain, account.network, domain, str(primary))
-        except PolicyViolation as e:
-            with self.store.decision() as db:
-                self.store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
-            raise
-        signature = str(account.plugin.sign_typed_data(account, typed_data))  # type: ignore[attr-defined]
-        with self.store.decision() as db:
-            self.store.append_in(db, {**event, "decision": "signed"})
+                digest = plugin.typed_data_hash(account, typed_data).hex()
+                event.update({"typed_data": digest, "effects": [describe(e) for e in effects]})
+                spent = {
+                    asset: store.spent_in(
+                        db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
+                    )
+                    for asset in _assets(effects)
+                }
+                totals = self.policy.judge(account.chain, account.network, effects, spent)
+                rules = self.policy.chains[account.chain]
+                if triggered_rules(rules.approvals, effects, *self.guard.known_in(db, account.chain)):
+                    raise PolicyViolation("approval_required", "typed data that an approval rule covers is not signed")
+                signature = str(plugin.sign_typed_data(account, typed_data))
+            except PolicyViolation as e:
+                violation = e
+                store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
+            else:
+                store.record_in(
+                    db,
+                    None,
+                    digest,
+                    account.chain,
+                    totals,
+                    b"",
+                    "typed:" + digest,
+                    {**event, "decision": "signed", "spends": {a: str(v) for a, v in totals.items()}},
+                )
+                self.guard.record_in(db, account.chain, account.address, effects, "typed:" + digest)
+        if violation is not None:
+            raise violation
         return signature
 
 
