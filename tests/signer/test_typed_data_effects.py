@@ -20,7 +20,10 @@ from typing import Any
 import pytest
 from eth_abi.abi import encode as abi_encode
 from eth_account.messages import encode_typed_data
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import walletkit as wk
 from chains.evm.typed_data import typed_data_hash
@@ -887,3 +890,54 @@ def test_the_published_type_strings_are_the_definitions_read() -> None:
     }
     for name, text in strings.items():
         assert keccak(text.encode()).hex().removeprefix("0x") == TYPEHASH[name], name
+
+
+# --- random permits: decoded values are the values given, and the digest is the contract's -------
+
+_addresses = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
+_uint48 = st.integers(0, 2**48 - 1)
+_details_entries = st.lists(
+    st.tuples(_addresses, st.one_of(st.just(2**160 - 1), st.integers(0, 2**160 - 1)), _uint48, _uint48),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries=_details_entries, spender=_addresses, sig_deadline=st.integers(0, 2**256 - 1), as_text=st.booleans())
+def test_random_permit2_batches(
+    entries: list[tuple[str, int, int, int]], spender: str, sig_deadline: int, as_text: bool
+) -> None:
+    number = str if as_text else int
+    document = _permit2(
+        "PermitBatch",
+        {
+            "PermitBatch": _fields(("details", "PermitDetails[]"), ("spender", "address"), ("sigDeadline", "uint256")),
+            "PermitDetails": DETAILS_TYPE,
+        },
+        {
+            "details": [
+                {"token": t, "amount": number(a), "expiration": number(e), "nonce": number(n)} for t, a, e, n in entries
+            ],
+            "spender": spender,
+            "sigDeadline": number(sig_deadline),
+        },
+    )
+    effects = typed_data_effects(document, EVM, 1)
+    assert effects[1:] == [
+        Approval(
+            to_checksum_address(t),
+            to_checksum_address(spender),
+            None if a == 2**160 - 1 else a,
+            deadline=e if e else sig_deadline,
+        )
+        for t, a, e, _ in entries
+    ]
+    struct_hash = _struct(
+        _h("PermitBatch"),
+        ["bytes32", ADDR, U256],
+        [_batch([_details(t, a, e, n) for t, a, e, n in entries]), spender, sig_deadline],
+    )
+    expected = bytes(keccak(b"\x19\x01" + bytes.fromhex(DOMAIN_SEPARATOR[PERMIT2]) + struct_hash))
+    assert _eth_account_digest(document) == expected
+    assert _walletkit_digest(document) == expected

@@ -23,7 +23,7 @@ which fields are signed. A document that uses a permit's name with another defin
 
 Values are read more strictly than eth-account reads them, so that the decoded fields are
 exactly what is hashed: integers are JSON ints or decimal / 0x-hex text (never floats or bools),
-a ``bool`` is a JSON bool (eth-account hashes the text ``"false"`` as true), bytes are 0x-hex of
+a ``bool`` is a JSON bool (eth-account hashes the text ``"no"`` as true), bytes are 0x-hex of
 the exact size, every field is present and not null, and the domain's fields are the ones its
 ``EIP712Domain`` type declares (TIP-712 hashes only those, so a ``chainId`` left out of the type
 would be shown but not signed).
@@ -240,7 +240,11 @@ def typed_data_effects(
     - EIP-3009 ``TransferWithAuthorization`` / ``ReceiveWithAuthorization``:
       ``Transfer(verifyingContract, to, value)``.
 
-    Any other primary type gives the TypedDataSignature alone (allowed per contract and type).
+    Permit2 kinds are decoded whatever the verifying contract (another deployment, or a contract
+    that reuses Permit2's types, is judged the same way). The owner (``owner``, ``holder``,
+    ``from``; Permit2: the signer) is not compared with the account: it is in ``fields``, and a
+    permit signed by someone else is invalid on chain. Any other primary type gives the
+    TypedDataSignature alone (allowed per contract and type).
     For the deadlines of EIP-2612 and DAI permits: they bound when the permit can be submitted;
     the allowance it sets does not expire.
 
