@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 
 from walletkit.errors import InvalidAmount
 
@@ -62,14 +62,26 @@ def parse_units(text: str | Decimal | int, unit: str | int) -> int:
         raise InvalidAmount(f'expected a decimal number such as "1.25", got {text!r}') from e
     if not value.is_finite() or value < 0:
         raise InvalidAmount(f"expected a finite, non-negative amount, got {text!r}")
-    if value and not -100 < value.adjusted() < 80:  # found by fuzzing: 1e40688682 would not fit any chain
-        raise InvalidAmount(f"{str(text)[:40]!r} is out of range for an amount (below 10^80 of whole coins)")
-    with localcontext() as ctx:
-        ctx.prec = 200  # the default 28 digits would round large wei amounts
-        scaled = value.scaleb(decimals)
-        if scaled != scaled.to_integral_value():
-            raise InvalidAmount(f"{text!r} has more than {decimals} decimal places")
-        return int(scaled)
+    # Exact integer arithmetic on the digits: no Decimal context, so nothing can round
+    # (a 200-digit precision once turned "0." + "9" * 205 BTC into exactly 1 BTC).
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):  # only NaN and infinities have a letter here; refused above
+        raise InvalidAmount(f"expected a finite, non-negative amount, got {text!r}")
+    significant = len(digits)
+    while significant > 1 and digits[significant - 1] == 0:  # trailing zeros carry no precision
+        significant -= 1
+    exponent += len(digits) - significant
+    if not any(digits[:significant]):
+        return 0
+    shown = str(text) if len(str(text)) <= 40 else str(text)[:37] + "..."
+    if exponent + decimals < 0:
+        raise InvalidAmount(
+            f"{shown!r} has more than {decimals} decimal places; the unit has {decimals}, and amounts are never rounded"
+        )
+    if exponent + significant > 80:  # found by fuzzing: 1e40688682 would not fit any chain
+        raise InvalidAmount(f"{shown!r} is out of range for an amount (below 10^80 of whole coins)")
+    scale: int = 10 ** (exponent + decimals)  # exponent + decimals >= 0 here
+    return int("".join(map(str, digits[:significant]))) * scale
 
 
 def format_units(amount: int, unit: str | int) -> str:
