@@ -374,7 +374,10 @@ class Policy:
             return 86_400
         if asset is None or asset == NATIVE:
             return rules.native.window_seconds
-        limits = rules.tokens.get(asset) or rules.tokens.get(_key(chain, asset))
+        try:
+            limits = rules.tokens.get(asset) or rules.tokens.get(_key(chain, asset))
+        except InvalidAddress:  # an asset no policy can list (an SPL "token-account:..."): judge() refuses it
+            return 86_400
         return limits.window_seconds if limits else 86_400
 
     @classmethod
