@@ -29,16 +29,36 @@ class InvalidMnemonic(InvalidInput):
 class UnknownWord(InvalidMnemonic):
     """A word of a phrase is not in the word list.
 
-    Carries the 1-based ``position`` and up to three ``suggestions``; never the word
-    itself or the rest of the phrase.
+    Carries the 1-based ``position`` and the ``language``; never the word, the rest of
+    the phrase, or the closest valid words (in a log, those give the real word away:
+    ``walletkit.bip39.close_words`` is there for an interactive prompt).
     """
 
-    def __init__(self, position: int, suggestions: Sequence[str], language: str) -> None:
+    def __init__(self, position: int, language: str) -> None:
         self.position = position
-        self.suggestions = tuple(suggestions)
         self.language = language
-        hint = f"; closest valid words: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"word {position} is not in the BIP39 {language} word list{hint}")
+        super().__init__(f"word {position} is not in the BIP39 {language} word list")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.position, self.language))
+
+
+class AmbiguousMnemonic(InvalidMnemonic):
+    """A phrase that is valid BIP39 in more than one language, each reading other entropy.
+
+    Carries the ``languages``; pass one of them as ``language=`` to say which is meant.
+    """
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        self.languages = tuple(languages)
+        names = ", ".join(self.languages[:-1]) + " and " + self.languages[-1]
+        super().__init__(
+            f"this phrase is a valid BIP39 mnemonic in {names}, each giving other entropy; "
+            f"pass language= (one of {', '.join(self.languages)}) to say which is meant"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.languages,))
 
 
 class ChecksumMismatch(InvalidMnemonic):

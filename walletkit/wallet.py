@@ -55,6 +55,9 @@ def _counting_level(
 class Wallet:
     """A hierarchical deterministic wallet over all installed chains.
 
+    It holds a seed, so it is a secret: its repr is redacted, ``dir()`` (so ``rich.inspect``)
+    leaves the seed and derived nodes out, and pickling and copying are refused.
+
     >>> w = Wallet.from_mnemonic("abandon " * 11 + "about")
     >>> w.account("eth").address
     '0x9858EfFD232B4033E47d90003D41EC34EcaEda94'
@@ -86,10 +89,11 @@ class Wallet:
 
     @classmethod
     def from_mnemonic(cls, phrase: str, passphrase: str = "", language: str | None = None) -> Wallet:
-        """Make a wallet from a BIP39 phrase (checked) and optional passphrase.
+        """Make a wallet from a BIP39 phrase (checked, as :meth:`Mnemonic.parse`) and optional passphrase.
 
         Raises:
             InvalidMnemonic, UnknownWord, ChecksumMismatch: the phrase is not valid BIP39.
+            AmbiguousMnemonic: the phrase is valid in two languages and ``language`` is not given.
         """
         return cls(Mnemonic.parse(phrase, language).to_seed(passphrase))
 
@@ -362,5 +366,18 @@ class Wallet:
             return f"Wallet(watch-only {self._watch_chain.spec.name}, {self._watch.to_xpub()})"
         return "Wallet(<redacted>)"
 
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
     def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("a Wallet cannot be pickled; keep the mnemonic in a keystore")
+        raise TypeError("a Wallet cannot be pickled or copied; keep the mnemonic in a keystore")
+
+    def __getstate__(self) -> object:
+        raise TypeError("a Wallet has no state to export; keep the mnemonic in a keystore")
+
+    def __dir__(self) -> list[str]:
+        # Inspectors (rich.inspect, debuggers, IDEs) list what dir() names, private names
+        # included when asked: the seed and the nodes derived from it are left out.
+        return [name for name in object.__dir__(self) if name not in ("_seed", "_roots", "_cache")]
