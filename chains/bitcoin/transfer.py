@@ -180,6 +180,25 @@ def _kind_of(spk: bytes) -> str:
     return "p2pkh"
 
 
+def _extra_outputs(value: object) -> list[tuple[str, int]]:
+    """The ``outputs`` field: (address, amount in sat) pairs; a float, a text or a bool amount is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        raise InvalidInput(f"outputs is a list of (address, amount in sat) pairs, got {type(value).__name__}")
+    out = []
+    for item in value:
+        if not isinstance(item, Sequence) or isinstance(item, (str, bytes)) or len(item) != 2:
+            raise InvalidInput(f"outputs holds (address, amount in sat) pairs, got {item!r}")
+        address, sats = item
+        if not isinstance(address, str):
+            raise InvalidInput(f"an output's address is text, got {type(address).__name__}")
+        if isinstance(sats, bool) or not isinstance(sats, int) or not 0 <= sats <= MAX_MONEY:
+            raise InvalidAmount(f"an output's amount is an integer of sat from 0 to {MAX_MONEY}, got {sats!r}")
+        out.append((address, sats))
+    return out
+
+
 def _int(fields: Mapping[str, object], name: str, default: int) -> int:
     value = fields.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -220,7 +239,7 @@ def build_transfer(
         raise InvalidTransaction("utxos (a list of Utxo or dicts) is required offline; connect a client to fill it")
     utxos = [Utxo.coerce(u) for u in raw_utxos]
     own = script.script_pubkey(account.public_key.data, account.kind)
-    recipients = [(to, amount)] + [(str(a), int(v)) for a, v in fields.get("outputs", ()) or ()]  # type: ignore[attr-defined]
+    recipients = [(to, amount), *_extra_outputs(fields.get("outputs"))]
     outputs = []
     for address, value in recipients:
         dest = addr.decode(address, account.network)
