@@ -10,29 +10,83 @@ recipient and pay another.
 - TriggerSmartContract: calldata decoded as TRC-20 / TRC-721 calls by
   :func:`walletkit.effects_abi.decode_call`; ``call_value`` is native value sent to the contract.
   ``call_token_value`` (TRC-10 sent with the call) is a TRC-10 transfer to the contract.
-- Anything else (staking, votes, permission updates): a :class:`ContractCall` named by the
-  contract type (``FreezeBalanceV2Contract``...), refused unless the policy names it.
+- CreateSmartContract: a :class:`ContractCall` (contract ``CreateSmartContract``) carrying the
+  new contract's ``call_value``; ``call_token_value`` is a TRC-10 transfer to the new contract.
+- AccountPermissionUpdateContract: an :class:`AuthorityChange` (``tron_permission``) of the owner.
+- Anything else (staking, votes): a :class:`ContractCall` named by the contract type
+  (``FreezeBalanceV2Contract``...), refused unless the policy names it. The name comes from the
+  type number java-tron acts on (Tron.proto ``ContractType``), never from the name the
+  transaction carries: a transaction whose type_url names another type is refused.
 - Fee bound (sun): ``fee_limit`` (energy), plus bandwidth burnt at 1,000 sun a byte for the
-  signed transaction and the 64-byte result java-tron reserves, plus 1 TRX when a memo is set
-  (the memo fee, proposal 68), plus 1.1 TRX for a transfer that may create the recipient's
-  account (1 TRX creation fee and 0.1 TRX of creation bandwidth). Offline, whether the account
-  exists is unknown, so the bound assumes it does not.
+  signed ``Transaction`` message (raw_data and signature, with their protobuf framing, as
+  java-tron's BandwidthProcessor counts it) and the 64-byte result java-tron reserves, plus 1 TRX
+  when a memo is set (the memo fee, proposal 68), plus 1.1 TRX for a contract that may create an
+  account (1 TRX creation fee and 0.1 TRX of creation bandwidth; offline, whether the recipient
+  exists is unknown, so the bound assumes it does not), plus the fixed fee of the system contracts
+  that burn one (witness creation 9,999 TRX, asset issue and exchange creation 1,024 TRX each,
+  permission update 100 TRX: mainnet's chain parameters, which the committee may change).
 """
 
 from __future__ import annotations
 
 from chains.tron.address import to_base58
 from chains.tron.transaction import TronTransaction
-from walletkit.effects import ContractCall, Effect, FeeBound, Transfer
+from walletkit.effects import AuthorityChange, ContractCall, Effect, FeeBound, Transfer
 from walletkit.effects_abi import decode_call
 from walletkit.errors import InvalidTransaction
 
 BANDWIDTH_SUN_PER_BYTE = 1_000
 RESULT_BYTES = 64  # java-tron's MAX_RESULT_SIZE_IN_TX, charged with every transaction
-SIGNATURE_BYTES = 67  # a 65-byte signature and its protobuf framing
+SIGNATURE_BYTES = 67  # a 65-byte signature and its protobuf framing (tag, length)
 MEMO_FEE = 1_000_000
 ACCOUNT_CREATION = 1_100_000
-_NAMES = {1: "TransferContract", 2: "TransferAssetContract", 31: "TriggerSmartContract"}
+# Tron.proto Transaction.Contract.ContractType: the number java-tron dispatches on.
+_NAMES = {
+    0: "AccountCreateContract",
+    1: "TransferContract",
+    2: "TransferAssetContract",
+    3: "VoteAssetContract",
+    4: "VoteWitnessContract",
+    5: "WitnessCreateContract",
+    6: "AssetIssueContract",
+    8: "WitnessUpdateContract",
+    9: "ParticipateAssetIssueContract",
+    10: "AccountUpdateContract",
+    11: "FreezeBalanceContract",
+    12: "UnfreezeBalanceContract",
+    13: "WithdrawBalanceContract",
+    14: "UnfreezeAssetContract",
+    15: "UpdateAssetContract",
+    16: "ProposalCreateContract",
+    17: "ProposalApproveContract",
+    18: "ProposalDeleteContract",
+    19: "SetAccountIdContract",
+    20: "CustomContract",
+    30: "CreateSmartContract",
+    31: "TriggerSmartContract",
+    32: "GetContract",
+    33: "UpdateSettingContract",
+    41: "ExchangeCreateContract",
+    42: "ExchangeInjectContract",
+    43: "ExchangeWithdrawContract",
+    44: "ExchangeTransactionContract",
+    45: "UpdateEnergyLimitContract",
+    46: "AccountPermissionUpdateContract",
+    48: "ClearABIContract",
+    49: "UpdateBrokerageContract",
+    51: "ShieldedTransferContract",
+    52: "MarketSellAssetContract",
+    53: "MarketCancelOrderContract",
+    54: "FreezeBalanceV2Contract",
+    55: "UnfreezeBalanceV2Contract",
+    56: "WithdrawExpireUnfreezeContract",
+    57: "DelegateResourceContract",
+    58: "UnDelegateResourceContract",
+    59: "CancelAllUnfreezeV2Contract",
+}
+# Fees burnt by system contracts (sun), at mainnet's chain parameters: AccountUpgradeCost,
+# AssetIssueFee, ExchangeCreateFee, UpdateAccountPermissionFee.
+_CONTRACT_FEES = {5: 9_999_000_000, 6: 1_024_000_000, 41: 1_024_000_000, 46: 100_000_000}
 
 
 def _fields(data: bytes) -> dict[int, list[int | bytes]]:
@@ -92,10 +146,16 @@ def _address(value: object) -> str:
     return to_base58(value)
 
 
+def _varint_size(value: int) -> int:
+    return max(1, (value.bit_length() + 6) // 7)
+
+
 def fee_bound(tx: TronTransaction, *, may_create_account: bool) -> int:
     """Return the most ``tx`` can burn, in sun (see the module docstring)."""
-    size = len(tx.raw_data()) + SIGNATURE_BYTES + RESULT_BYTES
-    bound = tx.fee_limit + size * BANDWIDTH_SUN_PER_BYTE
+    raw = len(tx.raw_data())
+    # Transaction { raw_data = 1; signature = 2 }: each field is a tag, a length and the bytes.
+    size = 1 + _varint_size(raw) + raw + SIGNATURE_BYTES + RESULT_BYTES
+    bound = tx.fee_limit + size * BANDWIDTH_SUN_PER_BYTE + _CONTRACT_FEES.get(tx.contract.type_number, 0)
     if tx.memo:
         bound += MEMO_FEE
     if may_create_account:
@@ -113,7 +173,9 @@ def effects(account_address: str, tx: object) -> list[Effect]:
         raise InvalidTransaction(f"expected a TronTransaction, got {type(tx).__name__}")
     contract = tx.contract
     expected_name = _NAMES.get(contract.type_number)
-    if expected_name is not None and contract.type_name != expected_name:
+    if expected_name is None:
+        raise InvalidTransaction(f"contract type {contract.type_number} is not a TRON contract type")
+    if contract.type_name != expected_name:
         raise InvalidTransaction(
             f"contract type {contract.type_number} is {expected_name}, but the transaction names {contract.type_name}"
         )
@@ -148,8 +210,21 @@ def effects(account_address: str, tx: object) -> list[Effect]:
             out.append(Transfer(str(token_id), target, token_value))
         out.append(FeeBound(fee_bound(tx, may_create_account=False), contract.type_name))
         return out
-    out.append(ContractCall(contract.type_name, None, 0, f"TRON contract type {contract.type_number}"))
-    out.append(FeeBound(fee_bound(tx, may_create_account=False), contract.type_name))
+    if contract.type_number == 30:
+        # CreateSmartContract { owner_address = 1; new_contract = 2; call_token_value = 3; token_id = 4 }
+        new_contract = _one(fields, 2, bytes, b"")
+        assert isinstance(new_contract, bytes)  # _one checked the type
+        call_value = int(_one(_fields(new_contract), 5, int, 0))  # type: ignore[call-overload]  # SmartContract.call_value
+        out.append(ContractCall(expected_name, None, call_value, "contract creation"))
+        token_value = int(_one(fields, 3, int, 0))  # type: ignore[call-overload]
+        if token_value:
+            out.append(Transfer(str(int(_one(fields, 4, int, 0))), "create", token_value))  # type: ignore[call-overload]
+    elif contract.type_number == 46:
+        # AccountPermissionUpdateContract { owner_address = 1; owner = 2; witness = 3; actives = 4 }
+        out.append(AuthorityChange("tron_permission", _address(_one(fields, 1, bytes)), None))
+    else:
+        out.append(ContractCall(expected_name, None, 0, f"TRON contract type {contract.type_number}"))
+    out.append(FeeBound(fee_bound(tx, may_create_account=contract.type_number == 0), expected_name))
     return out
 
 
