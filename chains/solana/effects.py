@@ -18,9 +18,11 @@ Instructions decoded (anything else is a :class:`ContractCall` naming the progra
   ImmutableOwner extension; mints whose extensions need larger accounts cost more).
 - Memo: :class:`DataCarrier`. Compute Budget: read for the fee.
 
-Fee bound (lamports): 5,000 per required signature plus ``ceil(price x limit / 10^6)``;
-without a SetComputeUnitLimit the runtime's default limit is 200,000 per instruction that is
-not a compute-budget one (at most 1,400,000).
+Fee bound (lamports): 5,000 per signature plus ``ceil(price x limit / 10^6)``. Signatures are
+the message's required signatures and those the signature-verification precompiles (Ed25519,
+Secp256k1, Secp256r1) check, which the runtime charges alike (each such instruction's first data
+byte is its signature count). Without a SetComputeUnitLimit the runtime's default limit is 200,000
+per instruction that is not a compute-budget one (at most 1,400,000).
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ from walletkit.effects import (
 from walletkit.errors import InvalidTransaction
 
 COMPUTE_BUDGET_PROGRAM = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
+# Signature-verification precompiles: the runtime charges each signature they verify as a transaction signature.
+PRECOMPILES = frozenset(
+    {
+        "Ed25519SigVerify111111111111111111111111111",
+        "KeccakSecp256k11111111111111111111111111111",
+        "Secp256r1SigVerify1111111111111111111111111",
+    }
+)
 LAMPORTS_PER_SIGNATURE = 5_000
 DEFAULT_UNITS_PER_INSTRUCTION = 200_000
 MAX_COMPUTE_UNITS = 1_400_000
@@ -115,7 +125,10 @@ def effects(account_address: str, tx: object) -> list[Effect]:
     price = 0
     limit: int | None = None
     counted = 0
+    signatures = msg.signers
     for program, accounts, data in msg.instructions:
+        if program in PRECOMPILES:
+            signatures += data[0] if data else 0
         if program == str(COMPUTE_BUDGET_PROGRAM):
             if data[:1] == b"\x02" and len(data) == 5:
                 limit = int.from_bytes(data[1:5], "little")
@@ -127,8 +140,8 @@ def effects(account_address: str, tx: object) -> list[Effect]:
         counted += 1
         out += _instruction(program, accounts, data, account_address, owners)
     units = limit if limit is not None else min(DEFAULT_UNITS_PER_INSTRUCTION * counted, MAX_COMPUTE_UNITS)
-    fee = LAMPORTS_PER_SIGNATURE * msg.signers + (price * units + 999_999) // 1_000_000
-    out.append(FeeBound(fee, f"{msg.signers} signature(s), {units} CU at {price} micro-lamports"))
+    fee = LAMPORTS_PER_SIGNATURE * signatures + (price * units + 999_999) // 1_000_000
+    out.append(FeeBound(fee, f"{signatures} signature(s), {units} CU at {price} micro-lamports"))
     return out
 
 
