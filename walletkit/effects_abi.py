@@ -90,7 +90,10 @@ def decode_call(contract: str, data: bytes, value: int, owner: bytes, render: Re
     """
     selector = data[:4].hex()
     effects = _decode(contract, selector, data, owner, render)
-    if effects is None:
+    if not effects:
+        # Not a token call, or one that moves nothing (an empty ERC-1155 batch): decoded to no
+        # effect, nothing would name the contract, and a call of any contract with that selector
+        # would pass unjudged. It stays an undecoded call.
         return [ContractCall(contract, selector or None, value)]
     if value:
         effects.append(Transfer("native", contract, value))
