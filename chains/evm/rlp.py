@@ -22,6 +22,34 @@ def _length_prefix(length: int, offset: int) -> bytes:
     return bytes([offset + 55 + len(encoded)]) + encoded
 
 
+def encode_uint(value: int) -> bytes:
+    """Encode a non-negative int: big-endian, no leading zeros (the fast path of :func:`encode`).
+
+    >>> encode_uint(0), encode_uint(127), encode_uint(1024).hex()
+    (b'\\x80', b'\\x7f', '820400')
+    """
+    if value < 0x80:
+        if value > 0:
+            return _SINGLE[value]
+        if value == 0:
+            return b"\x80"
+        raise ValueError("RLP cannot encode a negative integer")
+    n = (value.bit_length() + 7) >> 3
+    return _SHORT[n] + value.to_bytes(n, "big") if n < 56 else _length_prefix(n, 0x80) + value.to_bytes(n, "big")
+
+
+def encode_bytes(value: bytes) -> bytes:
+    """Encode a byte string (``bytes`` exactly).
+
+    >>> encode_bytes(b""), encode_bytes(b"\\x01"), encode_bytes(b"\\x80").hex()
+    (b'\\x80', b'\\x01', '8180')
+    """
+    n = len(value)
+    if n == 1 and value[0] < 0x80:
+        return value
+    return _SHORT[n] + value if n < 56 else _length_prefix(n, 0x80) + value
+
+
 def list_prefix(payload_length: int) -> bytes:
     """Return the RLP header of a list whose items encode to ``payload_length`` bytes."""
     return _length_prefix(payload_length, 0xC0)

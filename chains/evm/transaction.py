@@ -4,6 +4,13 @@ legacy  rlp([nonce, gasPrice, gas, to, value, data, v, r, s]),  v = recid + 35 +
 typed   type || rlp([chainId, nonce, ..., accessList, (authorizationList,) yParity, r, s])
 signing hash = keccak256(payload without the signature; legacy adds [chainId, 0, 0])
 7702 authorization: keccak256(0x05 || rlp([chainId, address, nonce]))
+
+Integer bounds, checked when a value is built (each refused with the rule it breaks):
+nonce < 2^64 - 1 (EIP-2681); gas < 2^64 (a uint64 in EIP-4844/7702 payloads, as in every
+client); chain id, value, gas price and both EIP-1559 fees < 2^256 (EIP-1559's asserts).
+An EIP-7702 authorization: chain id < 2^256, nonce < 2^64 - 1 (a tuple at 2^64 - 1 is
+skipped by the chain), y_parity 0 or 1, 0 < r < n and 0 < s <= n/2 (EIP-2): an authorization
+outside them could never take effect, so walletkit neither signs nor carries one.
 """
 
 from __future__ import annotations
@@ -19,8 +26,33 @@ from walletkit.errors import InvalidTransaction
 
 LEGACY, ACCESS_LIST, DYNAMIC_FEE, SET_CODE = 0, 1, 2, 4
 TX_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE, SET_CODE)
+_TYPE_BYTE = {ACCESS_LIST: b"\x01", DYNAMIC_FEE: b"\x02", SET_CODE: b"\x04"}
+
+U64_MAX = (1 << 64) - 1
+U256_MAX = (1 << 256) - 1
+NONCE_MAX = (1 << 64) - 2  # EIP-2681: a nonce of 2^64 - 1 or more makes a transaction invalid
 
 AccessList = tuple[tuple[bytes, tuple[bytes, ...]], ...]
+
+_uint, _bytes = rlp.encode_uint, rlp.encode_bytes
+_SINGLE_BYTES = (b"\x80", b"\x01", b"\x02", b"\x03")  # RLP of a recovery id 0..3
+
+
+def check_uint(name: str, value: object, top: int, rule: str) -> int:
+    """Return ``value`` if it is an int (not a bool) in 0..``top``; raise naming the field and the rule.
+
+    >>> check_uint("nonce", 7, NONCE_MAX, "EIP-2681")
+    7
+
+    Raises:
+        InvalidTransaction: not an int, or out of range.
+    """
+    if type(value) is not int:
+        raise InvalidTransaction(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if not 0 <= value <= top:
+        bound = {U64_MAX: "2^64-1", NONCE_MAX: "2^64-2", U256_MAX: "2^256-1"}.get(top, str(top))
+        raise InvalidTransaction(f"{name} must be from 0 to {bound} ({rule}), got {value}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +66,41 @@ class Authorization:
     r: int
     s: int
 
+    def __post_init__(self) -> None:
+        check_uint("authorization chain_id", self.chain_id, U256_MAX, "EIP-7702")
+        if type(self.address) is not bytes or len(self.address) != 20:
+            raise InvalidTransaction(f"an authorization's address is 20 bytes, got {self.address!r}")
+        check_uint("authorization nonce", self.nonce, NONCE_MAX, "EIP-7702 skips a tuple at 2^64-1")
+        if type(self.y_parity) is not int or self.y_parity not in (0, 1):
+            raise InvalidTransaction(f"an authorization's y_parity is 0 or 1 (EIP-7702), got {self.y_parity!r}")
+        if type(self.r) is not int or not 0 < self.r < secp256k1.N:
+            raise InvalidTransaction(f"an authorization's r must be in 1..n-1 (EIP-7702 ecrecover), got {self.r!r}")
+        if type(self.s) is not int or not 0 < self.s <= secp256k1.HALF_N:
+            raise InvalidTransaction(
+                f"an authorization's s must be in 1..n/2 (EIP-7702 refuses a high s, EIP-2), got {self.s!r}"
+            )
+
     def rlp_item(self) -> list[rlp.Item]:
         """Return the authorization as an RLP list."""
         return [self.chain_id, self.address, self.nonce, self.y_parity, self.r, self.s]
 
 
 def sign_authorization(secret: bytes, chain_id: int, address: bytes, nonce: int) -> Authorization:
-    """Sign an EIP-7702 authorization (chain id 0 means any chain)."""
+    """Sign an EIP-7702 authorization (chain id 0 means any chain): ``address``'s code for this account.
+
+    Args:
+        secret: the authority's 32-byte secp256k1 key.
+        chain_id: 0..2^256-1; 0 lets the authorization act on every chain.
+        address: the 20-byte delegate contract.
+        nonce: the authority's account nonce when the authorization is processed, 0..2^64-2.
+
+    Raises:
+        InvalidTransaction: a field out of its EIP-7702 bounds (checked before anything is signed).
+    """
+    check_uint("authorization chain_id", chain_id, U256_MAX, "EIP-7702")
+    check_uint("authorization nonce", nonce, NONCE_MAX, "EIP-7702 skips a tuple at 2^64-1")
+    if type(address) is not bytes or len(address) != 20:
+        raise InvalidTransaction(f"an authorization's address is 20 bytes, got {address!r}")
     digest = keccak256(b"\x05" + rlp.encode([chain_id, address, nonce]))
     r, s, rec = secp256k1.sign_recoverable(secret, digest)
     return Authorization(chain_id, address, nonce, rec, r, s)
@@ -64,32 +124,85 @@ class EvmTransaction:
     authorization_list: tuple[Authorization, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if self.tx_type not in TX_TYPES:
-            raise InvalidTransaction(f"tx_type must be one of 0, 1, 2, 4, got {self.tx_type!r}")
-        for name, value in (
-            ("chain_id", self.chain_id),
-            ("nonce", self.nonce),
-            ("gas", self.gas),
-            ("value", self.value),
+        tx_type = self.tx_type
+        if type(tx_type) is not int or tx_type not in TX_TYPES:
+            raise InvalidTransaction(f"tx_type must be one of 0, 1, 2, 4, got {tx_type!r}")
+        chain_id, nonce, gas, value = self.chain_id, self.nonce, self.gas, self.value
+        if not (  # the usual case at once; the checks below name what is wrong
+            type(chain_id) is int
+            and type(nonce) is int
+            and type(gas) is int
+            and type(value) is int
+            and 0 <= chain_id <= U256_MAX
+            and 0 <= nonce <= NONCE_MAX
+            and 0 <= gas <= U64_MAX
+            and 0 <= value <= U256_MAX
         ):
-            if type(value) is not int or not 0 <= value < 1 << 256:  # bool and other int subclasses too
-                raise InvalidTransaction(f"{name} must be an integer in 0..2^256-1, got {value!r}")
-        if self.tx_type in (LEGACY, ACCESS_LIST):
+            check_uint("chain_id", chain_id, U256_MAX, "a 256-bit integer")
+            check_uint("nonce", nonce, NONCE_MAX, "EIP-2681")
+            check_uint("gas", gas, U64_MAX, "a 64-bit integer")
+            check_uint("value", value, U256_MAX, "a 256-bit integer")
+        if tx_type == LEGACY or tx_type == ACCESS_LIST:
             if self.gas_price is None:
-                raise InvalidTransaction(f"a type {self.tx_type} transaction needs gas_price")
+                raise InvalidTransaction(f"a type {tx_type} transaction needs gas_price")
+            check_uint("gas_price", self.gas_price, U256_MAX, "a 256-bit integer")
         else:
-            if self.max_fee_per_gas is None or self.max_priority_fee_per_gas is None:
+            max_fee, priority = self.max_fee_per_gas, self.max_priority_fee_per_gas
+            if max_fee is None or priority is None:
                 raise InvalidTransaction(
-                    f"a type {self.tx_type} transaction needs max_fee_per_gas and max_priority_fee_per_gas"
+                    f"a type {tx_type} transaction needs max_fee_per_gas and max_priority_fee_per_gas"
                 )
-            if self.max_priority_fee_per_gas > self.max_fee_per_gas:
+            if not (type(max_fee) is int and type(priority) is int and 0 <= priority <= max_fee <= U256_MAX):
+                check_uint("max_fee_per_gas", max_fee, U256_MAX, "EIP-1559")
+                check_uint("max_priority_fee_per_gas", priority, U256_MAX, "EIP-1559")
                 raise InvalidTransaction("max_priority_fee_per_gas must not exceed max_fee_per_gas")
-        if self.to is not None and len(self.to) != 20:
-            raise InvalidTransaction(f"to must be 20 bytes, got {len(self.to)}")
-        if self.tx_type == SET_CODE and (self.to is None or not self.authorization_list):
+        if type(self.data) is not bytes:
+            raise InvalidTransaction(f"data must be bytes, got {type(self.data).__name__}")
+        if self.to is not None and (type(self.to) is not bytes or len(self.to) != 20):
+            raise InvalidTransaction(f"to must be 20 bytes, got {self.to!r}")
+        if tx_type == SET_CODE and (self.to is None or not self.authorization_list):
             raise InvalidTransaction("an EIP-7702 transaction needs a destination and at least one authorization")
-        if self.tx_type == LEGACY and self.access_list:
+        if tx_type == LEGACY and self.access_list:
             raise InvalidTransaction("a legacy transaction cannot carry an access list; use tx_type=1")
+        if self.authorization_list and tx_type != SET_CODE:
+            raise InvalidTransaction("only an EIP-7702 (type 4) transaction carries authorizations")
+
+    @classmethod
+    def checked(
+        cls,
+        chain_id: int,
+        nonce: int,
+        gas: int,
+        to: bytes | None,
+        value: int,
+        data: bytes,
+        tx_type: int,
+        gas_price: int | None,
+        max_fee_per_gas: int | None,
+        max_priority_fee_per_gas: int | None,
+        access_list: AccessList,
+        authorization_list: tuple[Authorization, ...],
+    ) -> EvmTransaction:
+        """Build a transaction from every field in order, with the constructor's checks (the builders' fast path).
+
+        Raises:
+            InvalidTransaction: as the constructor.
+        """
+        tx = object.__new__(cls)
+        _set_chain_id(tx, chain_id)
+        _set_nonce(tx, nonce)
+        _set_gas(tx, gas)
+        _set_to(tx, to)
+        _set_value(tx, value)
+        _set_data(tx, data)
+        _set_tx_type(tx, tx_type)
+        _set_gas_price(tx, gas_price)
+        _set_max_fee(tx, max_fee_per_gas)
+        _set_max_priority(tx, max_priority_fee_per_gas)
+        _set_access_list(tx, access_list)
+        _set_authorization_list(tx, authorization_list)
+        tx.__post_init__()
+        return tx
 
     def _fields(self) -> list[rlp.Item]:
         to: bytes = self.to or b""
@@ -114,16 +227,44 @@ class EvmTransaction:
         return base
 
     def _body(self) -> bytes:
-        # The encoded fields, shared by the signing payload and the signed transaction.
+        # The encoded fields, shared by the signing payload and the signed transaction. Fields are
+        # validated ints and bytes, so each is encoded by its own fast path (rlp.encode is the reference).
+        tx_type = self.tx_type
+        to = b"\x94" + self.to if self.to is not None else b"\x80"
+        if tx_type == DYNAMIC_FEE and not self.access_list:
+            return b"".join(
+                (
+                    _uint(self.chain_id),
+                    _uint(self.nonce),
+                    _uint(self.max_priority_fee_per_gas or 0),
+                    _uint(self.max_fee_per_gas or 0),
+                    _uint(self.gas),
+                    to,
+                    _uint(self.value),
+                    _bytes(self.data),
+                    b"\xc0",
+                )
+            )
+        if tx_type == LEGACY:
+            return b"".join(
+                (
+                    _uint(self.nonce),
+                    _uint(self.gas_price or 0),
+                    _uint(self.gas),
+                    to,
+                    _uint(self.value),
+                    _bytes(self.data),
+                )
+            )
         return b"".join([rlp.encode(x) for x in self._fields()])
 
     def signing_hash(self, body: bytes | None = None) -> bytes:
         """Return the hash the sender signs."""
         body = self._body() if body is None else body
         if self.tx_type == LEGACY:
-            tail = rlp.encode(self.chain_id) + b"\x80\x80"
+            tail = _uint(self.chain_id) + b"\x80\x80"
             return keccak256(rlp.list_prefix(len(body) + len(tail)) + body + tail)
-        return keccak256(bytes([self.tx_type]) + rlp.list_prefix(len(body)) + body)
+        return keccak256(_TYPE_BYTE[self.tx_type] + rlp.list_prefix(len(body)) + body)
 
     def encode_signed(self, recovery_id: int, r: int | bytes, s: int | bytes, body: bytes | None = None) -> bytes:
         """Return the network serialization with a signature (legacy v = recid + 35 + 2*chainId).
@@ -132,19 +273,49 @@ class EvmTransaction:
         """
         body = self._body() if body is None else body
         v = recovery_id + 35 + 2 * self.chain_id if self.tx_type == LEGACY else recovery_id
-        tail = rlp.encode(v) + rlp.encode(r) + rlp.encode(s)
+        tail = (
+            _uint(v)
+            + (_bytes(r) if type(r) is bytes else rlp.encode(r))
+            + (_bytes(s) if type(s) is bytes else rlp.encode(s))
+        )
         encoded = rlp.list_prefix(len(body) + len(tail)) + body + tail
-        return encoded if self.tx_type == LEGACY else bytes([self.tx_type]) + encoded
+        return encoded if self.tx_type == LEGACY else _TYPE_BYTE[self.tx_type] + encoded
 
     def sign(self, secret: bytes, chain: str, extra: Mapping[str, object] | None = None) -> SignedTransaction:
-        """Sign with a private key; return the raw transaction and its hash (``extra`` adds views)."""
+        """Sign with a private key; return the raw transaction and its hash (``extra`` adds views).
+
+        Raises:
+            InvalidKey: not a valid 32-byte secp256k1 secret.
+        """
         body = self._body()
-        sig = secp256k1.sign_recoverable_compact(secret, self.signing_hash(body))
-        raw = self.encode_signed(sig[64], sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), body)
+        tx_type = self.tx_type
+        if tx_type == LEGACY:
+            digest = self.signing_hash(body)
+            sig = secp256k1.sign_recoverable_compact(secret, digest)
+            raw = self.encode_signed(sig[64], sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), body)
+        else:  # typed: the signing payload and the signed transaction share type || list prefix || body
+            type_byte = _TYPE_BYTE[tx_type]
+            sig = secp256k1.sign_recoverable_compact(secret, keccak256(type_byte + rlp.list_prefix(len(body)) + body))
+            r, s = sig[:32], sig[32:64]
+            # y_parity, then r and s as RLP strings without leading zeros (32 bytes: 0xa0 prefix).
+            tail = _SINGLE_BYTES[sig[64]] + (b"\xa0" + r if r[0] else _bytes(r.lstrip(b"\0")))
+            tail += b"\xa0" + s if s[0] else _bytes(s.lstrip(b"\0"))
+            raw = type_byte + rlp.list_prefix(len(body) + len(tail)) + body + tail
         views: dict[str, object] = {"tx": self}
         if extra:
             views.update(extra)
         return SignedTransaction(chain, raw, "0x" + keccak256(raw).hex(), views)
+
+
+# The slots' own setters: a frozen dataclass refuses setattr, and its generated __init__ takes
+# keywords one object.__setattr__ at a time; EvmTransaction.checked sets each slot directly.
+_slot = EvmTransaction.__dict__
+_set_chain_id, _set_nonce, _set_gas = (_slot[n].__set__ for n in ("chain_id", "nonce", "gas"))
+_set_to, _set_value, _set_data, _set_tx_type = (_slot[n].__set__ for n in ("to", "value", "data", "tx_type"))
+_set_gas_price, _set_max_fee, _set_max_priority = (
+    _slot[n].__set__ for n in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
+)
+_set_access_list, _set_authorization_list = (_slot[n].__set__ for n in ("access_list", "authorization_list"))
 
 
 def _storage_key(key: object) -> bytes:

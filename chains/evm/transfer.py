@@ -15,9 +15,13 @@ from chains.evm.transaction import (
     ACCESS_LIST,
     DYNAMIC_FEE,
     LEGACY,
+    NONCE_MAX,
     SET_CODE,
+    U64_MAX,
+    U256_MAX,
     Authorization,
     EvmTransaction,
+    check_uint,
     parse_access_list,
 )
 from walletkit.chain import SignedTransaction
@@ -28,38 +32,39 @@ if TYPE_CHECKING:
     from walletkit.account import Account
 
 NATIVE_GAS = 21_000
-_KNOWN = {
-    "nonce",
-    "gas",
-    "gas_price",
-    "max_fee_per_gas",
-    "max_priority_fee_per_gas",
-    "data",
-    "access_list",
-    "tx_type",
-    "chain_id",
-    "authorization_list",
-    "approve",
-    "allow_unlimited",
+_KNOWN = frozenset(
+    {
+        "nonce",
+        "gas",
+        "gas_price",
+        "max_fee_per_gas",
+        "max_priority_fee_per_gas",
+        "data",
+        "access_list",
+        "tx_type",
+        "chain_id",
+        "authorization_list",
+        "approve",
+        "allow_unlimited",
+    }
+)
+
+
+# Upper bounds of the integer fields, with the rule each comes from.
+_BOUNDS = {
+    "nonce": (NONCE_MAX, "EIP-2681"),
+    "gas": (U64_MAX, "a 64-bit integer"),
+    "tx_type": (255, "EIP-2718"),
 }
-
-
-# Upper bounds of the integer fields: nonce and gas are 64-bit (EIP-2681), fees and ids 256-bit.
-_BITS = {"nonce": 64, "gas": 64, "tx_type": 8}
+_U256 = (U256_MAX, "a 256-bit integer")
 
 
 def _int_field(fields: Mapping[str, object], name: str) -> int | None:
     value = fields.get(name)
     if value is None:
         return None
-    if type(value) is int and 0 <= value < 1 << 64:  # the usual case, checked at once
-        return value
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTransaction(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    bits = _BITS.get(name, 256)
-    if not 0 <= value < 1 << bits:
-        raise InvalidTransaction(f"{name} must be from 0 to 2^{bits}-1, got {value}")
-    return value
+    top, rule = _BOUNDS.get(name, _U256)
+    return check_uint(name, value, top, rule)
 
 
 def _data(value: object) -> bytes:
@@ -90,27 +95,31 @@ def build_transfer(
     Raises:
         InvalidAddress: a bad recipient or token address.
         ChainMismatch: a ``chain_id`` field other than the account's chain id.
-        InvalidTransaction: a missing or inconsistent fee or nonce field.
+        InvalidTransaction: a missing or inconsistent fee or nonce field, or an integer field out
+            of its range (nonce 0..2^64-2 per EIP-2681, gas 0..2^64-1, fees 0..2^256-1).
     """
     if not _KNOWN.issuperset(fields):
         unknown = set(fields) - _KNOWN
         raise InvalidInput(
             f"unknown EVM transfer field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_KNOWN))}"
         )
+    get = fields.get
     chain_id = plugin.chain_id(account.network)
-    given_chain_id = _int_field(fields, "chain_id")
-    if given_chain_id is not None and given_chain_id != chain_id:
-        raise ChainMismatch(
-            f"chain id {given_chain_id} does not match {plugin.spec.name} {account.network} (chain id {chain_id})"
-        )
+    if get("chain_id") is not None:
+        given_chain_id = _int_field(fields, "chain_id")
+        if given_chain_id != chain_id:
+            raise ChainMismatch(
+                f"chain id {given_chain_id} does not match {plugin.spec.name} {account.network} (chain id {chain_id})"
+            )
     recipient = parse_address(to)
-    data = _data(fields.get("data"))
+    data = get("data")
+    data = b"" if data is None else _data(data)
     if token is not None:
         if data:
             raise InvalidTransaction("a token transfer builds its own data; do not pass data")
         token_address = parse_address(token)
-        if fields.get("approve"):
-            if amount == erc20.MAX_UINT256 and not fields.get("allow_unlimited"):
+        if get("approve"):
+            if amount == erc20.MAX_UINT256 and not get("allow_unlimited"):
                 raise InvalidTransaction("an unlimited approval (2^256-1) needs allow_unlimited=True")
             data = erc20.approve_data(recipient, amount)
         else:
@@ -118,48 +127,51 @@ def build_transfer(
         destination, value = token_address, 0
     else:
         destination, value = recipient, amount
-    nonce = _int_field(fields, "nonce")
+    # Integer fields are checked (type and bounds) by EvmTransaction; only their presence here.
+    nonce, gas, gas_price = get("nonce"), get("gas"), get("gas_price")
+    max_fee, max_priority = get("max_fee_per_gas"), get("max_priority_fee_per_gas")
     if nonce is None:
         raise InvalidTransaction("nonce is required offline; connect a client to fill it")
-    gas = _int_field(fields, "gas")
     if gas is None:
         if token is not None or data:
             raise InvalidTransaction("gas is required for a contract call offline; connect a client to estimate it")
         gas = NATIVE_GAS
-    gas_price = _int_field(fields, "gas_price")
-    max_fee = _int_field(fields, "max_fee_per_gas")
-    max_priority = _int_field(fields, "max_priority_fee_per_gas")
-    access_list = parse_access_list(fields.get("access_list"))
-    authorizations = fields.get("authorization_list") or ()
-    tx_type = _int_field(fields, "tx_type")
+    access = get("access_list")
+    access_list = () if access is None else parse_access_list(access)
+    authorizations = get("authorization_list") or ()
+    tx_type = get("tx_type")
     if tx_type is None:
         if authorizations:
             tx_type = SET_CODE
         elif max_fee is not None or max_priority is not None:
             tx_type = DYNAMIC_FEE
+            if gas_price is not None:  # not carried by a type 2 transaction, but a bad value is still refused
+                _int_field(fields, "gas_price")
         elif gas_price is not None:
             tx_type = ACCESS_LIST if access_list else LEGACY
         else:
             raise InvalidTransaction(
                 "fees are required offline: gas_price (legacy) or max_fee_per_gas and max_priority_fee_per_gas"
             )
+    else:
+        _int_field(fields, "tx_type")
     if not isinstance(authorizations, (list, tuple)) or (
         authorizations and not all(isinstance(a, Authorization) for a in authorizations)
     ):
         raise InvalidTransaction("authorization_list holds Authorization values (from sign_authorization)")
-    return EvmTransaction(
-        chain_id=chain_id,
-        nonce=nonce,
-        gas=gas,
-        to=destination,
-        value=value,
-        data=data,
-        tx_type=tx_type,
-        gas_price=gas_price,
-        max_fee_per_gas=max_fee,
-        max_priority_fee_per_gas=max_priority,
-        access_list=access_list,
-        authorization_list=tuple(authorizations),
+    return EvmTransaction.checked(
+        chain_id,
+        nonce,  # type: ignore[arg-type]
+        gas,  # type: ignore[arg-type]
+        destination,
+        value,
+        data,
+        tx_type,  # type: ignore[arg-type]
+        gas_price,  # type: ignore[arg-type]
+        max_fee,  # type: ignore[arg-type]
+        max_priority,  # type: ignore[arg-type]
+        access_list,
+        tuple(authorizations),
     )
 
 
@@ -172,9 +184,10 @@ def sign_transaction(plugin: EvmChain, account: Account, tx: object) -> SignedTr
     """
     if not isinstance(tx, EvmTransaction):
         raise InvalidTransaction(f"expected an EvmTransaction (from account.transfer), got {type(tx).__name__}")
-    expected = plugin.chain_id(account.network)
+    network = account.network
+    expected = plugin.chain_id(network)
     if tx.chain_id != expected:
         raise ChainMismatch(
-            f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {account.network} (chain id {expected})"
+            f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {network} (chain id {expected})"
         )
     return tx.sign(account.signing_key().secret_bytes(), plugin.spec.name, {"from": account.address})
