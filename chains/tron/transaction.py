@@ -33,6 +33,16 @@ def _hex_bytes(name: str, value: object, size: int) -> bytes:
     return raw
 
 
+MAX_TRANSACTION_SIZE = 500 * 1024  # java-tron Constant.TRANSACTION_MAX_BYTE_SIZE
+_RESULTS = 2 * 64  # java-tron counts room for two results (MAX_RESULT_SIZE_IN_TX) in validateCommon
+_SMALL = 400 * 1024
+
+
+def _signed_size(raw_data_size: int) -> int:
+    """Bytes java-tron weighs: Transaction{raw_data=1, signature=2 (65 bytes)} plus two results."""
+    return 1 + len(pb.varint(raw_data_size)) + raw_data_size + 2 + 65 + _RESULTS
+
+
 def _ms(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT64_MAX:
         raise InvalidTransaction(f"{name} is a time in milliseconds (an integer), got {value!r}")
@@ -65,7 +75,15 @@ class TronTransaction:
     ) -> TronTransaction:
         """Check the header fields (hex strings and milliseconds, as in raw_data) and build.
 
-        ``expiration`` defaults to ``timestamp`` + 60 s, as tronweb does.
+        ``expiration`` defaults to ``timestamp`` + 60 s, as tronweb does. Each integer is an
+        int64 of the protocol: ``timestamp`` and ``expiration`` in 1..2^63-1 ms, ``fee_limit``
+        in 0..2^63-1 sun (0 is valid; the network's own ceiling, maxFeeLimit, is a chain
+        parameter). java-tron judges ``expiration`` against its head block time (no later than
+        24 h after it), which an offline builder cannot know; ``timestamp`` it does not judge.
+
+        Raises:
+            InvalidTransaction: a field of the wrong type, size or range, or a signed transaction
+                larger than java-tron's 500 KiB.
         """
         ts = _ms("timestamp", timestamp)
         exp = _ms("expiration", expiration if expiration is not None else ts + 60_000)
@@ -75,7 +93,7 @@ class TronTransaction:
             memo = memo.encode("utf-8")
         if not isinstance(memo, (bytes, bytearray)):
             raise InvalidTransaction(f"memo is text or bytes, got {type(memo).__name__}")
-        return cls(
+        tx = cls(
             contract,
             _hex_bytes("ref_block_bytes", ref_block_bytes, 2),
             _hex_bytes("ref_block_hash", ref_block_hash, 8),
@@ -84,6 +102,14 @@ class TronTransaction:
             fee_limit,
             bytes(memo),
         )
+        if len(memo) + len(contract.parameter) > _SMALL:  # only a large memo or call can come near the limit
+            size = _signed_size(len(tx.raw_data()))
+            if size > MAX_TRANSACTION_SIZE:
+                raise InvalidTransaction(
+                    f"the signed transaction would be {size} bytes with its results; java-tron refuses more "
+                    f"than {MAX_TRANSACTION_SIZE} ('Too big transaction'): shorten the memo or the call data"
+                )
+        return tx
 
     def raw_data(self) -> bytes:
         """Return the protobuf raw_data bytes (what the txID hashes)."""

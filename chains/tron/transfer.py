@@ -56,13 +56,20 @@ def build_transfer(
     """Return an unsigned transfer: TRX (no token), TRC-10 (token = its numeric id) or TRC-20 (token = contract).
 
     ``41...``, ``0x...`` and ``T...`` forms of an address give identical bytes.
+
+    Raises:
+        InvalidAmount: a TRX or TRC-10 amount of 0 (java-tron refuses it).
+        InvalidTransaction: TRX or a TRC-10 token sent to the account itself (java-tron refuses
+            it), a TRC-10 id that names no token, or a bad header field.
+        InvalidAddress: ``to`` or a TRC-20 contract that is not a TRON address.
     """
     owner = parse_address(account.address)
     recipient = parse_address(to)
     if token is None:
         return build(contracts.transfer(owner, recipient, amount), fields)
-    if token.isdigit() and len(token) <= 19:  # a TRC-10 id is an int64; a 41... hex address is 42 digits
-        return build(contracts.transfer_asset(owner, recipient, token.encode("ascii"), amount), fields)
+    if token.isascii() and token.isdigit() and len(token) <= 19:  # a TRC-10 id is an int64; a 41... address has 42
+        asset_name = str(contracts.trc10_id(token)).encode("ascii")  # "0001002000" is token 1002000
+        return build(contracts.transfer_asset(owner, recipient, asset_name, amount), fields)
     contract = parse_address(token)
     call = contracts.trigger_smart_contract(owner, contract, trc20_transfer_data(recipient, amount))
     return build(call, fields, DEFAULT_FEE_LIMIT)

@@ -58,6 +58,8 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
         params["contract"] = draw(ADDRESSES)
         params["amount"] = draw(st.integers(1, 2**256 - 1))
         params["fee_limit"] = draw(st.integers(1, 15_000_000_000))
+    if kind in ("freeze", "delegate"):  # java-tron stakes and lends 1 TRX (10^6 sun) at least
+        params["amount"] = draw(st.integers(1_000_000, 2**53 - 1))
     if kind in ("freeze", "unfreeze", "delegate", "undelegate"):
         params["resource"] = draw(st.sampled_from(["BANDWIDTH", "ENERGY"]))
     if kind == "delegate":
