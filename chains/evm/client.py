@@ -133,6 +133,14 @@ class EvmClient:
         estimate = int(self._call("eth_estimateGas", self.w3.eth.estimate_gas, call))
         return estimate * 6 // 5  # 20% headroom, as wallets do
 
+    def has_transaction(self, txid: str) -> bool:
+        """Return True if the node knows ``txid`` (in its mempool or in a block)."""
+        try:
+            self.w3.eth.get_transaction(txid)  # type: ignore[arg-type]
+        except Exception:  # web3's TransactionNotFound and friends: not known here
+            return False
+        return True
+
     def simulate_outflows(self, account: Account, signed: SignedTransaction) -> dict[str, int]:
         """Simulate the transaction (``eth_simulateV1`` with ``traceTransfers``) and return what leaves
         ``account``: native wei moved (``"native"``; gas is not included) and, per token contract, the
@@ -152,8 +160,16 @@ class EvmClient:
             "gas": hex(tx.gas),
             "nonce": hex(tx.nonce),
         }
-        if tx.to is not None:
-            call["to"] = checksum_encode(tx.to)
+        if tx.to is None:
+            # eth_simulateV1 (anvil's, at least) builds no call without "to": a creation is run through
+            # eth_call, which shows whether it reverts but not what its constructor moves, so only the
+            # value it carries is reported.
+            try:
+                self.w3.eth.call({k: v for k, v in call.items() if k != "nonce"})  # type: ignore[arg-type]
+            except Exception as e:  # web3 raises many types for a revert; all mean "would fail"
+                raise BroadcastRejected(f"the simulated contract creation reverts: {str(e)[:200]}") from e
+            return {"native": tx.value} if tx.value else {}
+        call["to"] = checksum_encode(tx.to)
         payload = [{"blockStateCalls": [{"calls": [call]}], "traceTransfers": True, "validation": False}, "latest"]
         answer = self._call("eth_simulateV1", self.w3.provider.make_request, "eth_simulateV1", payload)
         if not isinstance(answer, dict) or "result" not in answer:

@@ -71,10 +71,9 @@ def _deploy(anvil: Any, signer: Signer, account: wk.Account, shop: CompiledContr
         data=shop.bytecode + abi_encode(["uint256"], [PRICE]),
         **anvil.suggest_fees(2),
     )
-    # Signed offline (no client): anvil's eth_simulateV1 cannot simulate a creation (it asks for "to"),
-    # so send_transaction with the engine as client refuses it under rule "simulation".
-    signed = signer.sign_transaction(account, tx)
-    receipt: Any = anvil.wait(anvil.broadcast(signed))
+    # Through the engine: a creation is simulated with eth_call (eth_simulateV1 needs a "to"), then sent.
+    txid = signer.send_transaction(account, anvil, tx)
+    receipt: Any = anvil.wait(txid)
     return str(receipt["contractAddress"])
 
 
@@ -212,3 +211,18 @@ def test_contract_creation_is_refused_by_the_backend_policy(dapp: Dapp) -> None:
 def test_a_source_that_does_not_compile_names_solc_error() -> None:
     with pytest.raises(wk.errors.InvalidInput, match=r"do not compile.*Undeclared identifier"):
         compile_solidity({"Bad.sol": "pragma solidity ^0.8.0; contract Bad { function f() external { x = 1; } }"})
+
+
+def test_a_creation_that_would_revert_is_refused_by_simulation(dapp: Dapp) -> None:
+    deployer = Signer(
+        Policy.from_toml('[chains.eth]\nrecipients = []\nmax_fee = "0.05"\n[[chains.eth.calls]]\ncontract = "create"'),
+        SQLiteStore(),
+    )
+    nonce = int(dapp.anvil.w3.eth.get_transaction_count(dapp.owner.address, "pending"))
+    reverting = EvmTransaction(  # init code: PUSH1 0 PUSH1 0 REVERT
+        chain_id=1, nonce=nonce, gas=100_000, to=None, data=bytes.fromhex("60006000fd"), **dapp.anvil.suggest_fees(2)
+    )
+    with pytest.raises(wk.errors.PolicyViolation) as refused:
+        deployer.send_transaction(dapp.owner, dapp.anvil, reverting)
+    assert refused.value.rule == "simulation"
+    assert int(dapp.anvil.w3.eth.get_transaction_count(dapp.owner.address, "pending")) == nonce  # nothing sent

@@ -23,6 +23,7 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS guard_signed (chain TEXT NOT NULL, account TEXT NOT NULL, counterparty TEXT NOT NULL,"
     " kind TEXT NOT NULL, txid TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
     "CREATE INDEX IF NOT EXISTS guard_signed_by ON guard_signed (chain, account, at)",
+    "CREATE INDEX IF NOT EXISTS guard_signed_to ON guard_signed (chain, counterparty, at)",
     "CREATE TABLE IF NOT EXISTS guard_refusals (chain TEXT NOT NULL, account TEXT NOT NULL, rule TEXT NOT NULL,"
     " at DOUBLE PRECISION NOT NULL)",
     "CREATE TABLE IF NOT EXISTS guard_requests (id TEXT PRIMARY KEY, kind TEXT NOT NULL, chain TEXT NOT NULL,"
@@ -99,14 +100,27 @@ class GuardState:
 
     # --- history and velocity -----------------------------------------------------------------
 
-    def known_in(self, db: Any, chain: str) -> tuple[frozenset[str], frozenset[str]]:
-        """Return the recipients paid and the ``contract:selector`` calls signed on a chain, ever."""
-        rows = self.store.run(db, "SELECT DISTINCT counterparty, kind FROM guard_signed WHERE chain=?", (chain,))
-        paid: set[str] = set()
-        called: set[str] = set()
-        for counterparty, kind in rows.fetchall():
-            (called if kind == "call" else paid).add(str(counterparty))
-        return frozenset(paid), frozenset(called)
+    def known_in(
+        self, db: Any, chain: str, effects: Sequence[Effect] | None = None
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """Return which recipients were paid and which ``contract:selector`` calls were signed on a
+        chain before: among the counterparties of ``effects`` (an index look-up each), or all of them."""
+        if effects is None:
+            rows = self.store.run(db, "SELECT DISTINCT counterparty, kind FROM guard_signed WHERE chain=?", (chain,))
+            found = [(str(c), str(k)) for c, k in rows.fetchall()]
+        else:
+            wanted = [(c, "pay") for c in sorted(counterparties(effects)[0])]
+            wanted += [(c, "call") for c in sorted(counterparties(effects)[1])]
+            found = [
+                (c, k)
+                for c, k in wanted
+                if self.store.run(
+                    db, "SELECT 1 FROM guard_signed WHERE chain=? AND counterparty=? AND kind=? LIMIT 1", (chain, c, k)
+                ).fetchone()
+            ]
+        paid = frozenset(c for c, k in found if k != "call")
+        called = frozenset(c for c, k in found if k == "call")
+        return paid, called
 
     def record_in(self, db: Any, chain: str, account: str, effects: Sequence[Effect], txid: str) -> None:
         """Remember what a signed transaction paid and called (one row at least, for the velocity count)."""
@@ -139,7 +153,7 @@ class GuardState:
         paid, _ = counterparties(effects)
         if velocity.new_recipients is not None and paid:
             count, seconds = velocity.new_recipients
-            known, _ = self.known_in(db, chain)
+            known, _ = self.known_in(db, chain, effects)
             new = paid - known
             if new:
                 rows = self.store.run(

@@ -218,7 +218,11 @@ class Signer(ApprovalFlow):
                 if executing is not None:
                     _same_effects(executing, effects)
                 else:
-                    triggered = triggered_rules(rules.approvals, effects, *guard.known_in(db, account.chain))
+                    triggered = (
+                        triggered_rules(rules.approvals, effects, *guard.known_in(db, account.chain, effects))
+                        if rules.approvals
+                        else []
+                    )
                     if triggered:
                         if ask is None or ask.requester is None:
                             names = ", ".join(r.name for r in triggered)
@@ -431,6 +435,9 @@ class Signer(ApprovalFlow):
         except BroadcastRejected as e:
             if not any(s in str(e).lower() for s in _ALREADY):
                 raise
+            known = getattr(client, "has_transaction", None)
+            if callable(known) and not known(txid):  # "nonce too low" from another transaction at that nonce
+                raise BroadcastRejected(f"{txid} is not on the network, and its nonce is taken: {e}") from e
         self.store.mark_broadcast(key)
         self.store.hold_outpoints(account.chain, _outpoints(account, raw))
         if wait:
@@ -482,7 +489,9 @@ class Signer(ApprovalFlow):
                 }
                 totals = self.policy.judge(account.chain, account.network, effects, spent)
                 rules = self.policy.chains[account.chain]
-                if triggered_rules(rules.approvals, effects, *self.guard.known_in(db, account.chain)):
+                if rules.approvals and triggered_rules(
+                    rules.approvals, effects, *self.guard.known_in(db, account.chain, effects)
+                ):
                     raise PolicyViolation("approval_required", "typed data that an approval rule covers is not signed")
                 signature = str(plugin.sign_typed_data(account, typed_data))
             except PolicyViolation as e:
