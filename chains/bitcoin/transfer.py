@@ -3,8 +3,10 @@
 Fields (offline): ``utxos`` (``Utxo`` values or dicts with ``txid``, ``vout``, ``value`` and,
 when not the account's own output, ``script_pubkey``), ``fee_rate`` (sat/vB), ``outputs``
 (more recipients: ``[(address, amount), ...]``), ``data`` (an OP_RETURN payload),
-``rbf`` (default True), ``locktime``, ``change_index`` (default 0: change goes to
-m/.../1/change_index of the same kind), ``max_fee`` (default 0.1 BTC) and
+``rbf`` (default True: nSequence 0xfffffffd; False: 0xfffffffe with a ``locktime``, so that it
+binds, else 0xffffffff), ``locktime`` (nLockTime: a height below 500,000,000 or a Unix time),
+``change_index`` (default 0: change goes to m/.../1/change_index of the same kind),
+``max_fee`` (default 0.1 BTC) and
 ``max_fee_rate`` (default 0.1 BTC/kvB = 10,000 sat/vB), as Bitcoin Core caps them. A UTXO
 may carry ``prev_tx`` (the raw transaction that made it): it is checked, and PSBTs carry it.
 
@@ -23,7 +25,17 @@ from typing import TYPE_CHECKING
 from chains.bitcoin import address as addr
 from chains.bitcoin import coinselect, script, signer
 from chains.bitcoin.psbt import Psbt
-from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
+from chains.bitcoin.tx import (
+    LOCKTIME_THRESHOLD,
+    MAX_BIP125_RBF_SEQUENCE,
+    MAX_SEQUENCE_NONFINAL,
+    SEQUENCE_FINAL,
+    UINT32_MAX,
+    OutPoint,
+    Transaction,
+    TxIn,
+    TxOut,
+)
 from walletkit.chain import SignedTransaction
 from walletkit.errors import DustOutput, FeeTooHigh, InvalidAmount, InvalidInput, InvalidTransaction
 
@@ -206,6 +218,17 @@ def _int(fields: Mapping[str, object], name: str, default: int) -> int:
     return value
 
 
+def _locktime(fields: Mapping[str, object]) -> int:
+    """nLockTime: 0, a block height below 500,000,000, or a Unix time from it on (4 bytes)."""
+    value = fields.get("locktime", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT32_MAX:
+        raise InvalidTransaction(
+            f"locktime is nLockTime, a 4-byte unsigned integer: a block height below {LOCKTIME_THRESHOLD} "
+            f"or a Unix time from it up to {UINT32_MAX}; got {value!r}"
+        )
+    return value
+
+
 def build_transfer(
     account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
 ) -> BitcoinTransfer:
@@ -216,6 +239,7 @@ def build_transfer(
         DustOutput: an output below Core's dust threshold for its kind.
         InsufficientFunds: the UTXOs cannot pay amount plus fee (needed and available named).
         FeeTooHigh: the fee or rate is above the caps; nothing is built.
+        InvalidTransaction: a missing or malformed field, such as a ``locktime`` past 4 bytes.
     """
     if token is not None:
         raise InvalidInput("Bitcoin has no tokens; leave token=None")
@@ -272,14 +296,19 @@ def build_transfer(
     )
     if chosen.fee > max_fee:
         raise FeeTooHigh(f"fee {chosen.fee} sat is above the cap of {max_fee} sat")
-    sequence = 0xFFFFFFFD if fields.get("rbf", True) else 0xFFFFFFFF
+    locktime, rbf = _locktime(fields), fields.get("rbf", True)
+    if not isinstance(rbf, bool):
+        raise InvalidTransaction(f"rbf is True or False, got {rbf!r}")
+    # As Core's wallet (ConstructTransaction): BIP125 signal, else a non-final sequence when a
+    # locktime is set (with every input final, nLockTime would not bind), else final.
+    sequence = MAX_BIP125_RBF_SEQUENCE if rbf else MAX_SEQUENCE_NONFINAL if locktime else SEQUENCE_FINAL
     inputs = tuple(TxIn(OutPoint(utxos[k].txid, utxos[k].vout), sequence=sequence) for k in chosen.chosen)
     spent = tuple(TxOut(utxos[k].value, utxos[k].script_pubkey or own) for k in chosen.chosen)
     change_output = None
     if chosen.change:
         change_output = len(outputs)
         outputs.append(TxOut(chosen.change, change_script))
-    tx = Transaction(inputs, tuple(outputs), 2, _int(fields, "locktime", 0))
+    tx = Transaction(inputs, tuple(outputs), 2, locktime)
     prev_txs = tuple(utxos[k].prev_tx for k in chosen.chosen)
     return BitcoinTransfer(tx, spent, chosen.fee, change_output, prev_txs if any(prev_txs) else ())
 

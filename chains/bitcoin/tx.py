@@ -1,6 +1,10 @@
 """Bitcoin transactions: the model and its serialization (legacy and BIP144 segwit).
 
 tx = version(4) || [0x00 0x01] || vin || vout || [witnesses] || locktime(4)
+txin = prevout(32 + 4) || scriptSig || nSequence(4)
+
+Every 4-byte field (version, vout, nSequence, nLockTime) is checked when the value is built:
+a number that does not fit is refused there, not found when serializing.
 txid = SHA256d(serialization without witnesses), shown byte-reversed
 vsize = ceil((3 * base_size + total_size) / 4)
 """
@@ -46,6 +50,19 @@ def _read(stream: io.BytesIO, n: int) -> bytes:
     return data
 
 
+UINT32_MAX = 0xFFFFFFFF
+SEQUENCE_FINAL = 0xFFFFFFFF  # CTxIn::SEQUENCE_FINAL: the input opts out of nLockTime (and of RBF)
+MAX_SEQUENCE_NONFINAL = 0xFFFFFFFE  # CTxIn::MAX_SEQUENCE_NONFINAL: nLockTime binds, no RBF signal
+MAX_BIP125_RBF_SEQUENCE = 0xFFFFFFFD  # BIP125: at most this on one input signals replaceability
+LOCKTIME_THRESHOLD = 500_000_000  # nLockTime below it is a block height, from it on a Unix time
+
+
+def _uint32(owner: str, name: str, value: object) -> None:
+    # Core serializes each of these as a 4-byte unsigned integer: a value past it cannot be written.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT32_MAX:
+        raise InvalidTransaction(f"{owner} {name} is a 4-byte unsigned integer (0..{UINT32_MAX}), got {value!r}")
+
+
 def read_varbytes(stream: io.BytesIO) -> bytes:
     """Read bytes with a CompactSize length prefix."""
     n = read_varint(stream)
@@ -54,12 +71,20 @@ def read_varbytes(stream: io.BytesIO) -> bytes:
     return _read(stream, n)
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
 @dataclass(frozen=True, slots=True)
 class OutPoint:
     """A reference to an output: txid (display order, hex) and index."""
 
     txid: str
     vout: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.txid, str) or len(self.txid) != 64 or not _HEX.issuperset(self.txid):
+            raise InvalidTransaction(f"an outpoint's txid is 64 hex digits, got {self.txid!r}")
+        _uint32("an outpoint's", "vout", self.vout)
 
     def serialize(self) -> bytes:
         """Return the 36-byte outpoint (txid in internal byte order)."""
@@ -72,8 +97,11 @@ class TxIn:
 
     prevout: OutPoint
     script_sig: bytes = b""
-    sequence: int = 0xFFFFFFFD  # RBF signalled (BIP125) by default
+    sequence: int = MAX_BIP125_RBF_SEQUENCE  # RBF signalled (BIP125) by default
     witness: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        _uint32("an input's", "nSequence", self.sequence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +125,10 @@ class Transaction:
     version: int = 2
     locktime: int = 0
     _cache: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _uint32("a transaction's", "version", self.version)
+        _uint32("a transaction's", "nLockTime", self.locktime)
 
     @property
     def has_witness(self) -> bool:
