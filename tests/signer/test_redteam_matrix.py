@@ -78,6 +78,7 @@ from walletkit.effects import (
     Effect,
     FeeBound,
     Transfer,
+    Unverified,
 )
 from walletkit.errors import (
     ChainMismatch,
@@ -2637,3 +2638,495 @@ def test_matrix_size() -> None:
         "network",
     } <= set(kinds)
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+# --- on the engines: what the decoded effects said is what the chain shows --------------------------
+#
+# The money-moving cases again, on anvil (eth, bsc), the kernel regtest chain and LiteSVM, through the
+# signer with the engine as its client (claims verified, simulation compared where the engine can).
+# Each case names the effects the signed transaction must decode to; after it is mined, every
+# recipient holds exactly what its transfers say, the sender lost exactly the transfers plus the fee
+# the engine charged, and that fee is at most the decoded FeeBound. A refused case moves nothing.
+
+
+@dataclass
+class Engine:
+    """One chain's engine, its funded accounts and how to read balances and fees there."""
+
+    chain: str
+    client: Any
+    sender: wk.Account
+    ok: str
+    bad: str
+    spender: str
+    token: str | None = None
+    third: wk.Account | None = None  # someone who approved the sender
+    more_tokens: list[str] = field(default_factory=list)
+    kinds: dict[str, wk.Account] = field(default_factory=dict)  # Bitcoin: a funded sender per address kind
+    holders: dict[str, list[str]] = field(default_factory=dict)  # address -> its other accounts (change, ATAs)
+
+    def balance(self, address: str, asset: str) -> int:
+        if self.chain == "btc":
+            return sum(self.client.balance(a) for a in [address, *self.holders.get(address, [])])
+        if self.chain == "sol" and asset == NATIVE:  # an owner's lamports include its token accounts' rent
+            return sum(self.client.balance(a) for a in [address, *self.holders.get(address, [])])
+        return int(self.client.balance(address, None if asset == NATIVE else asset))
+
+    def fee_paid(self, signed: Any) -> int:
+        if self.chain in ("eth", "bsc"):
+            receipt = self.client.w3.eth.get_transaction_receipt(signed.txid)
+            return int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
+        if self.chain == "sol":
+            return int(self.client.fee_of(signed.txid))
+        tx = Transaction.parse(signed.raw)
+        spent = {(c.outpoint.txid, c.outpoint.vout): c.output.value for c in self._spent}
+        return sum(spent[(i.prevout.txid, i.prevout.vout)] for i in tx.inputs) - sum(o.value for o in tx.outputs)
+
+    _spent: list[Any] = field(default_factory=list)
+
+
+def _engine_policy(e: Engine, **extra: Any) -> Policy:
+    spec: dict[str, Any] = {"recipients": [e.ok], "spenders": [e.spender], "max_per_tx": "1", **extra}
+    if e.chain == "btc":
+        spec["networks"] = ["regtest"]
+    if e.chain in ("eth", "bsc"):
+        spec["networks"] = ["mainnet"]
+        spec["authority"] = [{"kind": "eip7702_delegation", "to": DELEGATE}]
+    if e.token is not None:
+        spec["tokens"] = {t: {"decimals": 6, "max_per_tx": "1000"} for t in [e.token, *e.more_tokens]}
+    return Policy.from_dict({"chains": {e.chain: spec}})
+
+
+def settle(e: Engine, attempt: Attempt, expect: str | Expected, **policy: Any) -> None:
+    """Sign ``attempt`` through the signer with the engine as client; check the chain against the effects."""
+    signer = Signer(_engine_policy(e, **policy), SQLiteStore())
+    if attempt.account is None:
+        attempt = replace(attempt, account=e.sender)
+    account = _account(attempt)
+    watched = list(dict.fromkeys([account.address, e.ok, e.bad, e.spender] + ([e.third.address] if e.third else [])))
+    assets = [NATIVE] + ([e.token] if e.token else []) + e.more_tokens
+    before = {(a, s): e.balance(a, s) for a in watched for s in assets}
+    if e.chain == "btc":
+        e._spent = list(e.client.coins.values())
+    if isinstance(expect, str):
+        with pytest.raises(PolicyViolation) as refused:
+            if isinstance(attempt, Req):
+                signer.send(account, e.client, attempt.to, attempt.amount, attempt.token, **attempt.fields)
+            else:
+                signer.send_transaction(account, e.client, attempt.tx)
+        assert refused.value.rule == expect, str(refused.value)
+        assert {(a, s): e.balance(a, s) for a in watched for s in assets} == before  # nothing moved
+        return
+    if isinstance(attempt, Req):
+        signed = signer.transfer(account, attempt.to, attempt.amount, attempt.token, client=e.client, **attempt.fields)
+    else:
+        signed = signer.sign_transaction(account, attempt.tx, client=e.client)
+    tx = _built(attempt)
+    decoded = account.plugin.effects(account, tx)
+    assert account.sign(tx).txid == signed.txid
+    # Claims the engine confirms (a lookup table's contents, a legacy coin's value) were checked, not trusted.
+    decoded = [x for x in decoded if not (isinstance(x, Unverified) and e.client.verify_claim(x))]
+    assert _normal(decoded) == _normal(expect(signed))
+    e.client.wait(e.client.broadcast(signed))
+    paid = e.fee_paid(signed)
+    bound = sum(x.amount for x in decoded if isinstance(x, FeeBound))
+    assert paid <= bound, f"paid {paid}, bound {bound}"
+    moved: Counter[tuple[str, str]] = Counter()
+    for x in decoded:
+        if isinstance(x, Transfer):
+            moved[(x.to, x.asset)] += x.amount
+            moved[(x.source or account.address, x.asset)] -= x.amount
+    moved[(account.address, NATIVE)] -= paid
+    after = {(a, s): e.balance(a, s) for a in watched for s in assets}
+    assert {k: after[k] - before[k] for k in before} == {k: moved.get(k, 0) for k in before}
+
+
+@pytest.fixture(scope="module", params=["eth", "bsc"])
+def evm(request: pytest.FixtureRequest, wk_engine: Any) -> Engine:
+    chain = request.param
+    client = wk_engine(chain, chain_id=CHAIN_IDS[chain])
+    accounts = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).accounts(chain, count=5)
+    for a in (accounts[0], accounts[4]):
+        client.fund(a.address, 10 * ETH)
+    token = client.deploy_test_token(accounts[0], 10**12)
+    return Engine(
+        chain, client, accounts[0], accounts[1].address, accounts[2].address, accounts[3].address, token, accounts[4]
+    )
+
+
+def evm_fields(e: Engine, tx_type: int = 2, gas: int = 21_000, account: wk.Account | None = None) -> dict[str, Any]:
+    address = (account or e.sender).address
+    return {
+        "nonce": e.client.w3.eth.get_transaction_count(address, "pending"),
+        "gas": gas,
+        "tx_type": tx_type,
+        **e.client.suggest_fees(tx_type if tx_type in (0, 1) else 2),
+    }
+
+
+def _evm_prepared(e: Engine, to: str, data: bytes, gas: int = 100_000) -> Tx:
+    f = evm_fields(e, 2, gas)
+    return Tx(
+        e.chain,
+        EvmTransaction(
+            chain_id=CHAIN_IDS[e.chain],
+            nonce=f["nonce"],
+            gas=gas,
+            to=b20(to),
+            data=data,
+            max_fee_per_gas=f["max_fee_per_gas"],
+            max_priority_fee_per_gas=f["max_priority_fee_per_gas"],
+        ),
+    )
+
+
+def _fee_of(fields: dict[str, Any]) -> FeeBound:
+    return FeeBound(fields["gas"] * (fields.get("gas_price") or fields["max_fee_per_gas"]))
+
+
+EVM_ENGINE: list[tuple[str, str, Callable[[Engine], None]]] = []
+
+
+def evm_engine(id: str, kind: str) -> Callable[[Callable[[Engine], None]], Callable[[Engine], None]]:
+    def add(run: Callable[[Engine], None]) -> Callable[[Engine], None]:
+        EVM_ENGINE.append((id, kind, run))
+        return run
+
+    return add
+
+
+for _type in (0, 1, 2):
+
+    @evm_engine(f"native-type{_type}", "native")
+    def _native(e: Engine, tx_type: int = _type) -> None:
+        f = evm_fields(e, tx_type, 30_000)
+        if tx_type == 1:
+            f["access_list"] = [{"address": e.token, "storageKeys": []}]
+        settle(
+            e,
+            Req(e.chain, e.ok, 10**15 + tx_type, fields=f),
+            effects_are(Transfer(NATIVE, e.ok, 10**15 + tx_type), _fee_of(f)),
+        )
+
+
+@evm_engine("token-transfer", "token")
+def _token(e: Engine) -> None:
+    f = evm_fields(e, 2, 80_000)
+    assert e.token is not None
+    settle(e, Req(e.chain, e.ok, 7 * 10**6, e.token, f), effects_are(Transfer(e.token, e.ok, 7 * 10**6), _fee_of(f)))
+
+
+@evm_engine("token-approve", "approval")
+def _approve(e: Engine) -> None:
+    f = evm_fields(e, 2, 80_000)
+    assert e.token is not None
+    settle(
+        e,
+        Req(e.chain, e.spender, 9 * 10**6, e.token, {**f, "approve": True}),
+        effects_are(Approval(e.token, e.spender, 9 * 10**6), _fee_of(f)),
+    )
+    allowance = e.client.w3.eth.call(
+        {"to": e.token, "data": calldata("allowance(address,address)", e.sender.address, e.spender)}
+    )
+    assert int.from_bytes(bytes(allowance), "big") == 9 * 10**6  # what the chain grants is what was judged
+
+
+@evm_engine("token-transfer-from-third", "token")
+def _transfer_from(e: Engine) -> None:
+    assert e.token is not None and e.third is not None
+    third = e.third
+    # Outside the signer: the sender gives the third party tokens, and the third party approves the sender.
+    for who, data in (
+        (e.sender, calldata("transfer(address,uint256)", third.address, 50)),
+        (third, calldata("approve(address,uint256)", e.sender.address, 20)),
+    ):
+        f = evm_fields(e, 2, 80_000, who)
+        tx = EvmTransaction(
+            chain_id=CHAIN_IDS[e.chain],
+            nonce=f["nonce"],
+            gas=80_000,
+            to=b20(e.token),
+            data=data,
+            max_fee_per_gas=f["max_fee_per_gas"],
+            max_priority_fee_per_gas=f["max_priority_fee_per_gas"],
+        )
+        e.client.wait(e.client.broadcast(who.sign(tx)))
+    settle(
+        e,
+        _evm_prepared(e, e.token, calldata("transferFrom(address,address,uint256)", third.address, e.ok, 3)),
+        lambda s: [Transfer(str(e.token), e.ok, 3, source=third.address), FeeBound(100_000 * _max_fee(s))],
+    )
+
+
+def _max_fee(signed: Any) -> int:
+    return int(signed.extra["tx"].max_fee_per_gas)
+
+
+@evm_engine("7702-delegation", "delegation")
+def _delegation(e: Engine) -> None:
+    f = evm_fields(e, 4, 100_000)
+    f.update(e.client.suggest_fees(2))
+    auth = sign_authorization(e.sender.signing_key().secret_bytes(), CHAIN_IDS[e.chain], b20(DELEGATE), f["nonce"] + 1)
+    settle(
+        e,
+        Req(e.chain, e.ok, 10**15, fields={**f, "authorization_list": [auth]}),
+        effects_are(
+            Transfer(NATIVE, e.ok, 10**15),
+            AuthorityChange("eip7702_delegation", e.sender.address, DELEGATE),
+            _fee_of(f),
+        ),
+    )
+    assert bytes(e.client.w3.eth.get_code(e.sender.address)) == b"\xef\x01\x00" + b20(DELEGATE)
+
+
+@evm_engine("refused-stranger", "native")
+def _stranger(e: Engine) -> None:
+    settle(e, Req(e.chain, e.bad, 10**15), "recipient_allowlist")
+
+
+@evm_engine("refused-legacy-fee", "fee")
+def _legacy_fee(e: Engine) -> None:
+    settle(
+        e,
+        Req(e.chain, e.ok, 10**15, fields={"tx_type": 0, "gas_price": 10**15, "max_fee_per_gas": 1}),
+        "max_fee",
+        max_fee="0.01",
+    )
+
+
+@evm_engine("refused-data-to-stranger", "token")
+def _data_stranger(e: Engine) -> None:
+    settle(
+        e,
+        Req(e.chain, str(e.token), 0, fields={"data": calldata("transfer(address,uint256)", e.bad, 5), "gas": 80_000}),
+        "recipient_allowlist",
+    )
+
+
+@evm_engine("refused-unlimited-approval", "approval")
+def _unlimited(e: Engine) -> None:
+    settle(
+        e, Req(e.chain, e.spender, MAX, e.token, {"approve": True, "allow_unlimited": True}), "no_unlimited_approvals"
+    )
+
+
+@pytest.mark.parametrize("run", [r for _, _, r in EVM_ENGINE], ids=[i for i, _, _ in EVM_ENGINE])
+def test_evm_engine(evm: Engine, run: Callable[[Engine], None]) -> None:
+    run(evm)
+
+
+@pytest.fixture(scope="module")
+def btc(wk_engine: Any) -> Engine:
+    chain = wk_engine("btc")
+    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
+    senders = {k: wallet.account("btc", kind=k, network="regtest") for k in ("p2wpkh", "p2tr", "p2sh-p2wpkh", "p2pkh")}
+    others = (wallet.account("btc", index=i, network="regtest").address for i in (1, 2, 3))
+    e = Engine("btc", chain, senders["p2wpkh"], *others, kinds=senders)
+    for sender in senders.values():
+        chain.mine(2, to=sender.address)
+        e.holders[sender.address] = [sender.sibling(change=1, index=i).address for i in range(20)]
+    chain.mine(100)
+    return e
+
+
+def btc_engine_fields(e: Engine, kind: str = "p2wpkh", **extra: Any) -> dict[str, Any]:
+    """Coins and fee rate as the engine fills them (the request's other fields beside)."""
+    return dict(e.client.prepare_transfer(e.kinds[kind], e.ok, 0, None, extra))
+
+
+def with_fee(e: Engine, *effects: Effect) -> Expected:
+    """These effects and the fee the engine's coins say the signed transaction pays (inputs - outputs)."""
+    return lambda signed: [*effects, FeeBound(e.fee_paid(signed))]
+
+
+BTC_ENGINE: list[tuple[str, str, Callable[[Engine], None]]] = []
+
+
+def btc_engine(id: str, kind: str) -> Callable[[Callable[[Engine], None]], Callable[[Engine], None]]:
+    def add(run: Callable[[Engine], None]) -> Callable[[Engine], None]:
+        BTC_ENGINE.append((id, kind, run))
+        return run
+
+    return add
+
+
+for _kind in ("p2wpkh", "p2tr", "p2sh-p2wpkh", "p2pkh"):
+
+    @btc_engine(f"pay-{_kind}", "native")
+    def _pay(e: Engine, kind: str = _kind) -> None:
+        # p2pkh: the coins' values are claims the signer checks through the engine (gettxout's answer).
+        settle(
+            e,
+            Req("btc", e.ok, BTC // 100, fields=btc_engine_fields(e, kind), account=e.kinds[kind]),
+            with_fee(e, Transfer(NATIVE, e.ok, BTC // 100)),
+        )
+
+
+@btc_engine("outputs-own-and-ok", "native")
+def _outputs(e: Engine) -> None:
+    fields = btc_engine_fields(e, outputs=[(e.sender.address, BTC // 5), (e.ok, BTC // 50)])
+    settle(
+        e,
+        Req("btc", e.ok, BTC // 100, fields=fields),
+        with_fee(e, Transfer(NATIVE, e.ok, BTC // 100), Transfer(NATIVE, e.ok, BTC // 50)),
+    )
+
+
+@btc_engine("op-return", "data")
+def _op_return(e: Engine) -> None:
+    settle(
+        e,
+        Req("btc", e.ok, BTC // 100, fields=btc_engine_fields(e, data=b"invoice 12")),
+        with_fee(e, Transfer(NATIVE, e.ok, BTC // 100), DataCarrier("op_return", 12)),
+    )
+
+
+@btc_engine("psbt", "native")
+def _psbt_engine(e: Engine) -> None:
+    transfer = e.sender.transfer(e.ok, BTC // 100, **btc_engine_fields(e))
+    settle(e, Tx("btc", transfer.to_psbt(e.sender)), with_fee(e, Transfer(NATIVE, e.ok, BTC // 100)))  # type: ignore[attr-defined]
+
+
+@btc_engine("refused-extra-output", "native")
+def _smuggled(e: Engine) -> None:
+    settle(e, Req("btc", e.ok, BTC // 100, fields={"outputs": [(e.bad, BTC // 2)]}), "recipient_allowlist")
+
+
+@btc_engine("refused-fee", "fee")
+def _btc_fee(e: Engine) -> None:
+    settle(e, Req("btc", e.ok, BTC // 100, fields={"fee_rate": 2_000}), "max_fee", max_fee="0.001")
+
+
+@pytest.mark.parametrize("run", [r for _, _, r in BTC_ENGINE], ids=[i for i, _, _ in BTC_ENGINE])
+def test_btc_engine(btc: Engine, run: Callable[[Engine], None]) -> None:
+    run(btc)
+
+
+@pytest.fixture(scope="module")
+def sol(solana_svm: Any) -> Engine:
+    svm = solana_svm
+    accounts = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).accounts("sol", count=4)
+    svm.airdrop(accounts[0].address, 10 * SOL)
+    mint = svm.create_mint(accounts[0].address, 6)
+    mint22 = svm.create_mint(accounts[0].address, 6, token_2022=True)
+    svm.mint_to(mint, accounts[0].address, 10**9)
+    svm.mint_to(mint22, accounts[0].address, 10**9)
+    e = Engine("sol", svm, accounts[0], *(a.address for a in accounts[1:]), token=mint, more_tokens=[mint22])
+    for a in accounts:
+        e.holders[a.address] = [ata(a.address, mint), ata(a.address, mint22, programs.TOKEN_2022_PROGRAM)]
+    return e
+
+
+SOL_ENGINE: list[tuple[str, str, Callable[[Engine], None]]] = []
+
+
+def sol_engine(id: str, kind: str) -> Callable[[Callable[[Engine], None]], Callable[[Engine], None]]:
+    def add(run: Callable[[Engine], None]) -> Callable[[Engine], None]:
+        SOL_ENGINE.append((id, kind, run))
+        return run
+
+    return add
+
+
+def fresh(e: Engine, **extra: Any) -> dict[str, Any]:
+    e.client.expire_blockhash()  # a new blockhash: the same transfer twice is two transactions
+    return {"recent_blockhash": e.client.latest_blockhash(), **extra}
+
+
+@sol_engine("sol", "native")
+def _sol(e: Engine) -> None:
+    settle(e, Req("sol", e.ok, SOL // 10, fields=fresh(e)), effects_are(Transfer(NATIVE, e.ok, SOL // 10), sol_fee()))
+
+
+@sol_engine("sol-memo", "data")
+def _sol_memo(e: Engine) -> None:
+    settle(
+        e,
+        Req("sol", e.ok, SOL // 10, fields=fresh(e, memo="payout 3")),
+        effects_are(Transfer(NATIVE, e.ok, SOL // 10), DataCarrier("memo", 8), sol_fee()),
+    )
+
+
+@sol_engine("sol-priority-fee", "fee")
+def _sol_priority(e: Engine) -> None:
+    settle(
+        e,
+        Req("sol", e.ok, SOL // 10, fields=fresh(e, compute_unit_price=10_000, compute_unit_limit=50_000)),
+        effects_are(Transfer(NATIVE, e.ok, SOL // 10), sol_fee(price=10_000, units=50_000)),
+    )
+
+
+@sol_engine("sol-v0-table", "type")
+def _sol_table(e: Engine) -> None:
+    table = e.client.create_lookup_table(e.sender.address, [e.ok])
+    fields = fresh(e, version="v0", address_lookup_tables=[lookup_table(table, [e.ok])])
+    settle(e, Req("sol", e.ok, SOL // 10, fields=fields), effects_are(Transfer(NATIVE, e.ok, SOL // 10), sol_fee()))
+
+
+@sol_engine("refused-v0-forged-table", "unverified")
+def _sol_forged(e: Engine) -> None:
+    table = e.client.create_lookup_table(e.sender.address, [e.bad])
+    fields = {"version": "v0", "address_lookup_tables": [lookup_table(table, [e.ok])]}
+    settle(e, Req("sol", e.ok, SOL // 10, fields=fields), "unverified")
+
+
+@sol_engine("spl-create", "token")
+def _spl(e: Engine) -> None:
+    assert e.token is not None
+    settle(
+        e,
+        Req("sol", e.ok, 5 * 10**6, e.token, fresh(e, decimals=6)),
+        effects_are(Transfer(NATIVE, e.ok, 2_039_280), Transfer(e.token, e.ok, 5 * 10**6), sol_fee()),
+    )
+
+
+@sol_engine("spl-2022-create", "token")
+def _spl22(e: Engine) -> None:
+    mint = e.more_tokens[0]
+    settle(
+        e,
+        Req("sol", e.ok, 4 * 10**6, mint, fresh(e, decimals=6, token_program="token-2022")),
+        effects_are(Transfer(NATIVE, e.ok, 2_074_080), Transfer(mint, e.ok, 4 * 10**6), sol_fee()),
+    )
+
+
+@sol_engine("spl-approve-checked", "approval")
+def _spl_approve(e: Engine) -> None:
+    assert e.token is not None
+    source = ata(e.sender.address, e.token)
+    me = Pubkey(e.sender.public_key.data)
+    ix = Instruction(
+        programs.TOKEN_PROGRAM,
+        bytes([13]) + (6 * 10**6).to_bytes(8, "little") + b"\x06",
+        [
+            AccountMeta(Pubkey.from_string(source), False, True),
+            AccountMeta(Pubkey.from_string(e.token), False, False),
+            AccountMeta(Pubkey.from_string(e.spender), False, False),
+            AccountMeta(me, True, False),
+        ],
+    )
+    tx = SolanaTransfer(me, (ix,), Hash.from_string(fresh(e)["recent_blockhash"]))
+    settle(e, Tx("sol", tx), effects_are(Approval(e.token, e.spender, 6 * 10**6), sol_fee()))
+    data = bytes(e.client.svm.get_account(Pubkey.from_string(source)).data)
+    assert data[72:76] == b"\x01\x00\x00\x00" and data[76:108] == bytes(Pubkey.from_string(e.spender))
+    assert int.from_bytes(data[121:129], "little") == 6 * 10**6  # the delegate may take what was judged
+
+
+@sol_engine("refused-stranger", "native")
+def _sol_stranger(e: Engine) -> None:
+    settle(e, Req("sol", e.bad, SOL // 10), "recipient_allowlist")
+
+
+@sol_engine("refused-priority-fee", "fee")
+def _sol_fee(e: Engine) -> None:
+    settle(
+        e,
+        Req("sol", e.ok, SOL // 10, fields={"compute_unit_price": 10**9, "compute_unit_limit": 200_000}),
+        "max_fee",
+        max_fee="0.001",
+    )
+
+
+@pytest.mark.parametrize("run", [r for _, _, r in SOL_ENGINE], ids=[i for i, _, _ in SOL_ENGINE])
+def test_sol_engine(sol: Engine, run: Callable[[Engine], None]) -> None:
+    run(sol)
