@@ -109,6 +109,15 @@ class ChainMismatch(InvalidInput):
     """A transaction, node or domain of another chain (id) than the account's."""
 
 
+class MissingSecret(InvalidInput):
+    """A secret (password, mnemonic, passphrase, key) was needed and none, or an empty one, was given.
+
+    Raised instead of going on with an empty value: an empty keystore password, or an unset
+    passphrase variable read as "" (another wallet's addresses). The message names the
+    source that was asked (an environment variable, a file, standard input), never a value.
+    """
+
+
 # --- not possible ------------------------------------------------------------------
 
 
@@ -156,6 +165,22 @@ class EngineError(WalletKitError):
     """A local test engine (anvil, LiteSVM, libbitcoinkernel, node) failed to start or run."""
 
 
+class MissingExtra(WalletKitError, ImportError):
+    """An optional part of walletkit was used without the extra that installs it.
+
+    ``extra`` names the extra (``engines``, ``postgres``...), ``module`` the missing import;
+    the message gives the ``pip install`` command to run.
+    """
+
+    def __init__(self, message: str, extra: str, module: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(message, name=module)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (str(self), self.extra, self.module))
+
+
 # --- storage and policy ----------------------------------------------------------------
 
 
@@ -173,6 +198,15 @@ class KeystoreCorrupted(KeystoreError):
 
 class WeakKdfParameters(KeystoreError):
     """KDF parameters below the floor, refused unless the caller opts in."""
+
+
+class KeystoreConflict(KeystoreError):
+    """The keystore file changed on disk since this handle read it; nothing was written.
+
+    Another handle (another process, or another object in this one) saved in between.
+    Open the keystore again and redo the change; :meth:`Keystore.add_account` and
+    :meth:`Keystore.change_password` do this themselves under the file lock.
+    """
 
 
 class PolicyViolation(WalletKitError):
