@@ -35,7 +35,7 @@ class PrivateKey:
     _curve: Curve
     _secret: bytes
     _public: PublicKey | None
-    _expanded: ed25519.SigningKey | None
+    _expanded: ed25519.SigningKey  # set once expanded (an unset slot until then)
 
     def __init__(self, curve: Curve, secret: bytes, *, _public: PublicKey | None = None) -> None:
         if curve not in CURVES:
@@ -48,17 +48,14 @@ class PrivateKey:
         object.__setattr__(self, "_curve", curve)
         object.__setattr__(self, "_secret", bytes(secret))
         object.__setattr__(self, "_public", _public)
-        object.__setattr__(self, "_expanded", None)
 
     @classmethod
     def trusted(cls, curve: Curve, secret: bytes, public: PublicKey) -> PrivateKey:
         """Build a key from values derivation already checked (skips the checks; internal use)."""
         key = object.__new__(cls)
-        _set = object.__setattr__
-        _set(key, "_curve", curve)
-        _set(key, "_secret", secret)
-        _set(key, "_public", public)
-        _set(key, "_expanded", None)
+        _set_curve(key, curve)
+        _set_secret(key, secret)
+        _set_public(key, public)
         return key
 
     @classmethod
@@ -111,12 +108,14 @@ class PrivateKey:
         return public
 
     def _signing_key(self) -> ed25519.SigningKey:
-        expanded = self._expanded
-        if expanded is None:
-            if self._curve != "ed25519":
-                raise InvalidKey(f"an ed25519 signature needs an ed25519 key; this key is {self._curve}")
-            expanded = ed25519.SigningKey(self._secret)
-            object.__setattr__(self, "_expanded", expanded)
+        try:
+            return self._expanded
+        except AttributeError:
+            pass
+        if self._curve != "ed25519":
+            raise InvalidKey(f"an ed25519 signature needs an ed25519 key; this key is {self._curve}")
+        expanded = ed25519.SigningKey(self._secret)
+        object.__setattr__(self, "_expanded", expanded)
         return expanded
 
     def sign_ed25519(self, message: bytes) -> bytes:
@@ -133,8 +132,9 @@ class PrivateKey:
         Raises:
             InvalidKey: the key is not an ed25519 key.
         """
-        expanded = self._expanded
-        if expanded is None:
+        try:
+            expanded = self._expanded
+        except AttributeError:
             expanded = self._signing_key()
         return expanded.sign(message)
 
@@ -177,40 +177,44 @@ class PublicKey:
     curve: Curve
     data: bytes
     _uncompressed: bytes | None
-    _parsed: object | None
+    _parsed: object  # the parsed libsecp256k1 point, once parsed (an unset slot until then)
 
     def __init__(
         self, curve: Curve, data: bytes, *, _trusted: bool = False, _uncompressed: bytes | None = None
     ) -> None:
-        parsed = None
-        if not _trusted:
-            if curve not in CURVES:
-                raise InvalidKey(f"unknown curve {curve!r}; expected one of {', '.join(CURVES)}")
-            if not isinstance(data, (bytes, bytearray)):
-                raise InvalidKey(f"a public key is bytes, got {type(data).__name__}")
-            data = bytes(data)
-            if curve == "secp256k1":
-                parsed = secp256k1.parse_public(data)
-                data = secp256k1.serialize_public(parsed, True)
-            elif len(data) != 32:
-                raise InvalidKey(f"an ed25519 public key is 32 bytes, got {len(data)}")
-        _set = object.__setattr__
-        _set(self, "curve", curve)
-        _set(self, "data", data)
-        _set(self, "_uncompressed", _uncompressed)
-        _set(self, "_parsed", parsed)
+        if _trusted:  # derivation's values: set as they are
+            _set_key_curve(self, curve)
+            _set_data(self, data)
+            _set_uncompressed(self, _uncompressed)
+            return
+        if curve not in CURVES:
+            raise InvalidKey(f"unknown curve {curve!r}; expected one of {', '.join(CURVES)}")
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidKey(f"a public key is bytes, got {type(data).__name__}")
+        data = bytes(data)
+        if curve == "secp256k1":
+            parsed = secp256k1.parse_public(data)
+            data = secp256k1.serialize_public(parsed, True)
+            _set_parsed(self, parsed)
+        elif len(data) != 32:
+            raise InvalidKey(f"an ed25519 public key is 32 bytes, got {len(data)}")
+        _set_key_curve(self, curve)
+        _set_data(self, data)
+        _set_uncompressed(self, _uncompressed)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("PublicKey is immutable")
 
     def _point(self) -> object:
         # The parsed libsecp256k1 point (secp256k1_pubkey *), parsed once and kept.
-        parsed = self._parsed
-        if parsed is None:
-            if self.curve != "secp256k1":
-                raise InvalidKey("only secp256k1 keys have a libsecp256k1 point")
-            parsed = secp256k1.parse_public(self.data)
-            object.__setattr__(self, "_parsed", parsed)
+        try:
+            return self._parsed
+        except AttributeError:
+            pass
+        if self.curve != "secp256k1":
+            raise InvalidKey("only secp256k1 keys have a libsecp256k1 point")
+        parsed = secp256k1.parse_public(self.data)
+        _set_parsed(self, parsed)
         return parsed
 
     def uncompressed(self) -> bytes:
@@ -245,3 +249,11 @@ class PublicKey:
     def __reduce__(self) -> tuple[object, ...]:
         # The kept libsecp256k1 point is a C buffer: a copy or pickle rebuilds it from the bytes.
         return (PublicKey, (self.curve, self.data))
+
+
+# The slots' own setters: both classes refuse setattr, and derivation makes one of each per
+# account, so their fields are set through the slot descriptors directly.
+_set_curve, _set_secret, _set_public = (PrivateKey.__dict__[n].__set__ for n in ("_curve", "_secret", "_public"))
+_set_key_curve, _set_data, _set_uncompressed, _set_parsed = (
+    PublicKey.__dict__[n].__set__ for n in ("curve", "data", "_uncompressed", "_parsed")
+)
