@@ -218,7 +218,7 @@ def solana_message(data: bytes) -> None:
 
 def transfer_json(data: bytes) -> None:
     """The JSON a transfer is built from (``walletkit sign --tx``): fields of every chain, then signing."""
-    from walletkit.cli_tx import read_transfer_document
+    from walletkit.cli.tx import read_transfer_document
 
     spec = _json(data)
     if not isinstance(spec, dict):
@@ -228,7 +228,7 @@ def transfer_json(data: bytes) -> None:
         return
     for chain in ("btc", "eth", "tron", "sol"):
         account = _account(chain)
-        # the calls `walletkit sign --tx` makes (walletkit/cli_tx.py); a non-text amount is taken
+        # the calls `walletkit sign --tx` makes (walletkit/cli/tx.py); a non-text amount is taken
         # as base units, so that the fields reach the chain's builder
         document = {"to": ADDRESSES[chain], **spec}
         if not isinstance(document.get("amount"), str):

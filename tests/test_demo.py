@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 import walletkit as wk
-from walletkit.cli_demo import run_demo
+from walletkit.cli.demo import run_demo
 
 
 def test_demo_transfers_are_confirmed_by_the_engines(wk_engine: Any) -> None:

@@ -130,7 +130,7 @@ def test_send_through_a_node(anvil_eth: Any) -> None:
 
 
 def test_transfer_document_is_checked_field_by_field(tmp_path: Path) -> None:
-    from walletkit.cli_tx import read_transfer_document
+    from walletkit.cli.tx import read_transfer_document
 
     to = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
     assert read_transfer_document({"to": to, "amount": "0.25"}, "eth").amount == 25 * 10**16

@@ -177,7 +177,7 @@ def _chain_families(i: int, docs: dict[str, Any]) -> Iterator[Case]:
 
 
 def _transfer(account: wk.Account, spec: Any) -> object:
-    """Build and sign from a transfer document the way ``walletkit sign --tx`` does (walletkit/cli_tx.py)."""
+    """Build and sign from a transfer document the way ``walletkit sign --tx`` does (walletkit/cli/tx.py)."""
     if not isinstance(spec, dict) or not isinstance(spec.get("fields"), dict):
         return None  # the CLI refuses such a file before the library sees it
     to = spec.get("to", VALID[account.chain])

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from walletkit.bip39 import generate_mnemonic
+from walletkit.cli.output import print_rows
 from walletkit.errors import WalletKitError
 from walletkit.testing import start_engine
 from walletkit.units import format_units, parse_units
@@ -116,23 +117,20 @@ def _row(chain: str, engine: str, sender: Any, receiver: Any, amount: int, txid:
     )
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 16 else f"{text[:8]}…{text[-6:]}"
-
-
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--offline-only", is_flag=True, help="Skip the local engines; derive and sign only.")
 def demo(as_json: bool, offline_only: bool) -> None:
     """Show walletkit working: a throwaway mnemonic, accounts and a real transfer on all five chains."""
     from rich.console import Console
-    from rich.table import Table
 
-    console = Console(stderr=as_json)
+    # Progress goes to stderr (a spinner on a terminal, nothing when piped); results to stdout.
+    console = Console(stderr=True)
     phrase = generate_mnemonic(12)
     wallet = Wallet.from_mnemonic(phrase)
     if not as_json:
-        console.print(f"[bold]Throwaway mnemonic[/bold] (shown once, for this demo only; never fund it):\n  {phrase}\n")
+        click.echo("Throwaway mnemonic (shown once, for this demo only; never fund it):")
+        click.echo(f"  {phrase}\n")
     with ExitStack() as stack:
         engines: dict[str, Any] = {}
         skipped: list[str] = []
@@ -153,12 +151,23 @@ def demo(as_json: bool, offline_only: bool) -> None:
             )
         )
         return
-    table = Table(title="One mnemonic, five chains, a transfer on each (full values: --json)")
-    for column in ("chain", "engine", "from", "to", "amount", "txid", "balances after"):
-        table.add_column(column, no_wrap=column in ("from", "to", "txid"))
-    for r in rows:
-        balances = f"{r.sender_balance} / {r.receiver_balance}" if r.sender_balance != "-" else "-"
-        table.add_row(r.chain, r.engine, _short(r.sender), _short(r.receiver), r.amount, _short(r.txid), balances)
-    console.print(table)
+    table = [
+        {
+            "chain": r.chain,
+            "engine": r.engine,
+            "from": r.sender,
+            "to": r.receiver,
+            "amount": r.amount,
+            "txid": r.txid,
+            "balances after (from / to)": f"{r.sender_balance} / {r.receiver_balance}"
+            if r.sender_balance != "-"
+            else "-",
+        }
+        for r in rows
+    ]
+    print_rows(table, "One mnemonic, five chains, a transfer on each")
     for line in skipped:
-        console.print(f"[yellow]skipped[/yellow] {line}")
+        click.echo(f"skipped {line}")
+
+
+COMMANDS = (demo,)

@@ -1,7 +1,8 @@
-"""``walletkit sign``, ``walletkit send`` and ``walletkit message sign|verify``.
+"""``walletkit sign`` and ``walletkit send``: a transfer signed offline, or filled, signed and broadcast.
 
-The mnemonic comes from a prompt, standard input, a file or an environment variable
-(never argv). Amounts are decimal text in whole coins (``--amount 0.25``), or base units
+The account comes from a mnemonic (a prompt, standard input, a file or an environment
+variable; never argv) or from ``--keystore FILE`` (its wallet, or ``--name NAME`` for a
+stored account). Amounts are decimal text in whole coins (``--amount 0.25``), or base units
 for tokens (``--base-units 2500000``); floats never round.
 """
 
@@ -15,37 +16,9 @@ from typing import Any
 import click
 
 from walletkit.account import Account
-from walletkit.cli_common import phrase_options, wallet_from_secrets
+from walletkit.cli.common import SecretSources, account_from_sources, account_options
 from walletkit.errors import InvalidInput
-from walletkit.registry import get_chain
 from walletkit.units import format_units, parse_units
-
-
-def _account_options(fn: Any) -> Any:
-    for option in (
-        click.option("--profile", help="Derivation profile."),
-        click.option("--network", help="Network name."),
-        click.option("--kind", help="Address kind (Bitcoin)."),
-        click.option("--index", default=0, show_default=True, type=click.IntRange(0, 2**31 - 1)),
-        click.option("--chain", "chain", required=True, help="Chain name (btc, eth, bsc, tron, sol...)."),
-    ):
-        fn = option(fn)
-    return phrase_options(fn)
-
-
-def _account(
-    chain: str,
-    index: int,
-    kind: str | None,
-    network: str | None,
-    profile: str | None,
-    phrase_env: str | None,
-    phrase_file: str | None,
-    passphrase_env: str | None,
-) -> Account:
-    get_chain(chain)
-    wallet = wallet_from_secrets(phrase_env, phrase_file, passphrase_env)
-    return wallet.account(chain, index, kind=kind, network=network, profile=profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,45 +67,8 @@ def _amount(chain: str, amount: str | None, base_units: int | None) -> int:
     return base_units if base_units is not None else parse_units(amount or "", chain)
 
 
-@click.group("message")
-def message() -> None:
-    """Sign and verify messages by each chain's convention."""
-
-
-@message.command("sign")
-@_account_options
-@click.argument("text")
-def message_sign(
-    chain: str,
-    index: int,
-    kind: str | None,
-    network: str | None,
-    profile: str | None,
-    phrase_env: str | None,
-    phrase_file: str | None,
-    passphrase_env: str | None,
-    text: str,
-) -> None:
-    """Sign TEXT with the account at --index; print address and signature."""
-    account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
-    click.echo(json.dumps({"address": account.address, "signature": account.sign_message(text)}))
-
-
-@message.command("verify")
-@click.option("--chain", "chain", required=True)
-@click.option("--address", required=True)
-@click.option("--signature", required=True)
-@click.argument("text")
-def message_verify(chain: str, address: str, signature: str, text: str) -> None:
-    """Verify a signature of TEXT by ADDRESS; exit 0 if valid, 4 if not."""
-    valid = get_chain(chain).verify_message(address, text, signature)
-    click.echo("valid" if valid else "invalid")
-    if not valid:
-        raise click.exceptions.Exit(4)
-
-
 @click.command("sign")
-@_account_options
+@account_options
 @click.option(
     "--tx",
     "tx_file",
@@ -141,14 +77,12 @@ def message_verify(chain: str, address: str, signature: str, text: str) -> None:
     help='JSON: {"to": ..., "amount": "0.1" or "base_units": 100, "token": null, "fields": {...}}',
 )
 def sign(
-    chain: str,
+    chain: str | None,
     index: int,
     kind: str | None,
     network: str | None,
     profile: str | None,
-    phrase_env: str | None,
-    phrase_file: str | None,
-    passphrase_env: str | None,
+    sources: SecretSources,
     tx_file: str,
 ) -> None:
     """Build and sign a transfer described in a JSON file, offline; print raw hex and txid."""
@@ -156,28 +90,28 @@ def sign(
         spec = json.loads(Path(tx_file).read_text(encoding="utf-8"))
     except (ValueError, OSError) as e:
         raise InvalidInput(f"the transaction file is not readable JSON: {type(e).__name__}") from None
-    document = read_transfer_document(spec, chain)
-    account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
+    if chain is not None:
+        read_transfer_document(spec, chain)  # a bad document fails before any secret is asked for
+    account = account_from_sources(sources, chain, index, kind=kind, network=network, profile=profile)
+    document = read_transfer_document(spec, account.chain)
     signed = account.sign(document.build(account))
     click.echo(json.dumps({"chain": signed.chain, "txid": signed.txid, "raw": signed.hex()}))
 
 
 @click.command("send")
-@_account_options
+@account_options
 @click.option("--url", required=True, help="Node or API URL.")
 @click.option("--to", "to", required=True)
 @click.option("--amount", help="Whole coins, decimal text.")
 @click.option("--base-units", type=int, help="Base units (for tokens).")
 @click.option("--token", help="Token contract / mint (ERC-20, TRC-20, SPL).")
 def send(
-    chain: str,
+    chain: str | None,
     index: int,
     kind: str | None,
     network: str | None,
     profile: str | None,
-    phrase_env: str | None,
-    phrase_file: str | None,
-    passphrase_env: str | None,
+    sources: SecretSources,
     url: str,
     to: str,
     amount: str | None,
@@ -185,14 +119,16 @@ def send(
     token: str | None,
 ) -> None:
     """Fill, sign and broadcast a transfer through a node; wait until final; print the txid."""
-    from walletkit.registry import get_chain as chain_of
+    from walletkit.registry import get_chain
 
-    value = _amount(chain, amount, base_units)
-    account = _account(chain, index, kind, network, profile, phrase_env, phrase_file, passphrase_env)
-    client = chain_of(chain).connect(url, account.network)
+    if chain is not None:
+        _amount(chain, amount, base_units)  # bad amount text fails before any secret is asked for
+    account = account_from_sources(sources, chain, index, kind=kind, network=network, profile=profile)
+    value = _amount(account.chain, amount, base_units)
+    client = get_chain(account.chain).connect(url, account.network)
     txid = account.connect(client).send(to, value, token)
-    shown = f"{format_units(value, chain)} {account.spec.symbol}" if token is None else f"{value} base units"
+    shown = f"{format_units(value, account.chain)} {account.spec.symbol}" if token is None else f"{value} base units"
     click.echo(json.dumps({"txid": txid, "from": account.address, "to": to, "amount": shown}))
 
 
-commands = [message, sign, send]
+COMMANDS = (sign, send)

@@ -1,0 +1,82 @@
+"""The ``walletkit`` group: error handling, exit codes, and the one place command modules join.
+
+A command group lives in its own module of ``walletkit.cli`` and exposes ``COMMANDS``, a
+tuple of click commands or groups; :data:`COMMAND_MODULES` lists those modules, in help order.
+Adding a command is one new module and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from walletkit.cli.common import ExitCode
+from walletkit.errors import InvalidInput, KeystoreConflict, MissingSecret, UnknownChain, WalletKitError
+
+DISTRIBUTION = "walletkit-multichain"
+"""The name walletkit is published under (``walletkit`` on the public index is another project)."""
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "walletkit.cli.mnemonic",
+    "walletkit.cli.addresses",
+    "walletkit.cli.chainlist",
+    "walletkit.cli.demo",
+    "walletkit.cli.message",
+    "walletkit.cli.tx",
+    "walletkit.cli.keystore",
+)
+"""Modules whose ``COMMANDS`` join ``walletkit``; a new command group adds its module here."""
+
+
+def exit_code_of(error: WalletKitError) -> ExitCode:
+    """Return the exit code for a walletkit error (docs/cli.md lists them)."""
+    if isinstance(error, MissingSecret):
+        return ExitCode.NO_SECRET
+    if isinstance(error, KeystoreConflict):
+        return ExitCode.FAILED
+    if isinstance(error, (InvalidInput, UnknownChain)):
+        return ExitCode.BAD_INPUT
+    return ExitCode.FAILED
+
+
+class WalletKitGroup(click.Group):
+    """A group that turns walletkit errors into one line on stderr and an exit code, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a WalletKitError becomes ``error: <message>`` and its exit code."""
+        try:
+            return super().invoke(ctx)
+        except WalletKitError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(exit_code_of(e))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        import walletkit
+
+        return walletkit.__version__
+
+
+@click.group(cls=WalletKitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="walletkit")
+def main() -> None:
+    """walletkit: one mnemonic, accounts on Bitcoin, Ethereum, BNB Smart Chain, TRON and Solana."""
+
+
+def register(group: click.Group, modules: tuple[str, ...] = COMMAND_MODULES) -> None:
+    """Add every command of ``modules`` (their ``COMMANDS``) to ``group``; a clash of names is an error."""
+    for module in modules:
+        for command in importlib.import_module(module).COMMANDS:
+            if command.name in group.commands:
+                raise RuntimeError(f"{module} defines {command.name!r}, which another command module has")
+            group.add_command(command)
+
+
+register(main)
