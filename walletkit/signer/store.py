@@ -3,15 +3,21 @@
 One interface, two backends: :class:`SQLiteStore` (one machine; threads and processes
 share the file, ``BEGIN IMMEDIATE`` serializes writers) and :class:`PostgresStore`
 (several processes or machines; a transaction-scoped advisory lock serializes decisions).
-The audit log is append-only and hash-chained: each row's hash covers the previous hash
-and its own event, so editing or deleting a row breaks :meth:`verify_audit`. No secret is
-ever written: events hold chains, addresses, amounts, rules and txids.
+The audit log is append-only and hash-chained: each row's hash covers its seq, its time, the
+previous hash and its event, so editing or deleting a row breaks :meth:`verify_audit`. With an
+:class:`~walletkit.signer.audit.AuditKey` each row also carries a MAC, and with an
+:class:`~walletkit.signer.audit.AuditAnchor` the newest head is kept signed outside the
+database: then a deleted tail, an emptied table and a rewrite with recomputed hashes are
+found too. Each spend's ledger rows carry the seq of the audit row that lists them, so a
+deleted or edited ledger row (which would reopen a spending window) is found as well. On
+PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE of the audit and ledger tables.
+No secret is ever written: events hold chains, addresses, amounts, rules and txids.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -20,15 +26,19 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from walletkit.errors import IdempotencyConflict, WalletKitError
+from walletkit.errors import IdempotencyConflict, InvalidInput, WalletKitError
+from walletkit.signer.audit import GENESIS, AuditAnchor, AuditHead, AuditKey, AuditReport, row_hash, verify_log
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request TEXT NOT NULL, chain TEXT NOT NULL,"
     " raw {blob} NOT NULL, txid TEXT NOT NULL, broadcast INTEGER NOT NULL DEFAULT 0)",
+    # audit_seq: the audit row whose event lists this spend (verify_audit checks one against the other).
     "CREATE TABLE IF NOT EXISTS ledger (id {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, chain TEXT NOT NULL,"
-    " asset TEXT NOT NULL, amount TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS audit (seq {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, event TEXT NOT NULL,"
-    " prev TEXT NOT NULL, hash TEXT NOT NULL)",
+    " asset TEXT NOT NULL, amount TEXT NOT NULL, audit_seq BIGINT)",
+    # seq is given by the store (last + 1 under the writer lock): 1, 2, 3... with no gap. mac is
+    # HMAC(audit key, hash), NULL when the store has no audit key.
+    "CREATE TABLE IF NOT EXISTS audit (seq {integer} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, event TEXT NOT NULL,"
+    " prev TEXT NOT NULL, hash TEXT NOT NULL, mac TEXT)",
     "CREATE TABLE IF NOT EXISTS nonces (chain TEXT NOT NULL, address TEXT NOT NULL, next BIGINT NOT NULL,"
     " PRIMARY KEY (chain, address))",
     "CREATE TABLE IF NOT EXISTS utxo_locks (chain TEXT NOT NULL, outpoint TEXT NOT NULL, until DOUBLE PRECISION NOT NULL,"
@@ -36,11 +46,39 @@ _TABLES = (
 )
 # Indexes the queries need, made after _TABLES: a rolling window reads only its own rows.
 _INDEXES = ("CREATE INDEX IF NOT EXISTS ledger_window ON ledger (chain, asset, at)",)
-GENESIS = "0" * 64
+# PostgreSQL: the audit trail and the spend ledger are append-only for every role that has not
+# dropped or disabled these triggers (a superuser can: the anchor still finds what it then cuts).
+_APPEND_ONLY = """CREATE OR REPLACE FUNCTION walletkit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'walletkit: % of table % is refused: it is append-only', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$"""
+_PG_TRIGGERS = {
+    (
+        table,
+        name,
+    ): f"CREATE TRIGGER {name} BEFORE {what} ON {table} FOR EACH {each} EXECUTE FUNCTION walletkit_append_only()"
+    for table in ("audit", "ledger")
+    for name, what, each in (
+        (f"{table}_append_only", "UPDATE OR DELETE", "ROW"),
+        (f"{table}_no_truncate", "TRUNCATE", "STATEMENT"),
+    )
+}
+_log = logging.getLogger("walletkit.signer.audit")
 HELD = 1e15  # seconds: a lock on a broadcast spend outlives any deployment (about 31 million years)
 
 
 Clock = Callable[[], float]
+
+
+class _Seal:
+    """A commit's pending anchor write: the anchor lock (held until written) and the head, if it may advance."""
+
+    __slots__ = ("head", "lock")
+
+    def __init__(self, lock: Any, head: AuditHead | None) -> None:
+        self.lock = lock
+        self.head = head
 
 
 class _SqlStore:
@@ -53,6 +91,21 @@ class _SqlStore:
     placeholder = "?"
     clock: Clock = staticmethod(time.time)  # type: ignore[assignment]
     kind = "sql"
+    audit_key: AuditKey | None = None
+    anchor: AuditAnchor | None = None
+    _local: threading.local
+
+    def _audit_setup(self, audit_key: AuditKey | None, anchor: AuditAnchor | str | Path | None) -> None:
+        if audit_key is not None and not isinstance(audit_key, AuditKey):
+            raise InvalidInput(f"audit_key must be an AuditKey, got {type(audit_key).__name__}")
+        if anchor is not None and not isinstance(anchor, AuditAnchor):
+            if not isinstance(anchor, (str, Path)):
+                raise InvalidInput(f"anchor must be an AuditAnchor or a file path, got {type(anchor).__name__}")
+            anchor = AuditAnchor(anchor)
+        if anchor is not None and audit_key is None:
+            raise InvalidInput("an audit anchor needs an audit_key: the anchored head is signed with it")
+        self.audit_key = audit_key
+        self.anchor = anchor
 
     def _tx(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -139,21 +192,31 @@ class _SqlStore:
         event: dict[str, Any],
     ) -> None:
         """Store the idempotency record, the spends (base units per canonical asset) and the audit
-        event inside the caller's transaction."""
+        event inside the caller's transaction.
+
+        When there are spends, the stored event gets a ``ledger`` entry ``{"chain": chain,
+        "spends": {asset: "amount"}}`` and each ledger row the event's seq, at the event's time.
+        """
         if key is not None:
             self._run(
                 db,
                 "INSERT INTO idempotency (key, request, chain, raw, txid) VALUES (?, ?, ?, ?, ?)",
                 (key, request, chain, raw, txid),
             )
-        now = self.clock()
-        for asset, amount in sorted(spends.items()):
+        now = float(self.clock())
+        if not spends:
+            self._append(db, event, now)
+            return
+        # The event lists the ledger rows written with it, at the same time: verify_audit checks
+        # the ledger against it, so a deleted or edited spend is found.
+        amounts = {asset: str(amount) for asset, amount in sorted(spends.items())}
+        seq = self._append(db, {**event, "ledger": {"chain": chain, "spends": amounts}}, now)
+        for asset, amount in amounts.items():
             self._run(
                 db,
-                "INSERT INTO ledger (at, chain, asset, amount) VALUES (?, ?, ?, ?)",
-                (now, chain, asset, str(amount)),
+                "INSERT INTO ledger (at, chain, asset, amount, audit_seq) VALUES (?, ?, ?, ?, ?)",
+                (now, chain, asset, amount, seq),
             )
-        self._append(db, event)
 
     # Amounts are decimal text (a token amount can pass 2^63): the backend sums them exactly in one row.
     _window_sum = "SELECT group_concat(amount) FROM ledger WHERE chain=? AND asset=? AND at>=?"
@@ -221,30 +284,131 @@ class _SqlStore:
         """Append an audit event inside the caller's transaction."""
         self._append(db, event)
 
-    def _append(self, db: Any, event: dict[str, Any]) -> None:
-        last = self._run(db, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = last[0] if last else GENESIS
+    def _append(self, db: Any, event: dict[str, Any], at: float | None = None) -> int:
+        """Append one hash-chained row (and its MAC with a key); return its seq."""
+        last = self._run(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+        at = float(self.clock()) if at is None else at
         text = json.dumps(event, sort_keys=True, separators=(",", ":"))
-        digest = hashlib.sha256((prev + text).encode()).hexdigest()
+        digest = row_hash(seq, at, prev, text)
+        mac = self.audit_key.row_mac(digest) if self.audit_key is not None else None
         self._run(
-            db, "INSERT INTO audit (at, event, prev, hash) VALUES (?, ?, ?, ?)", (self.clock(), text, prev, digest)
+            db,
+            "INSERT INTO audit (seq, at, event, prev, hash, mac) VALUES (?, ?, ?, ?, ?, ?)",
+            (seq, at, text, prev, digest, mac),
         )
+        if self.anchor is not None:
+            self._local.head = (seq, digest, at)
+        return seq
+
+    # The anchor is written after the commit (a rolled-back row is never anchored), under its lock,
+    # taken before the commit: no other process commits and anchors in between.
+
+    def _begin(self) -> None:
+        self._local.head = None
+
+    def _seal(self, db: Any) -> _Seal | None:
+        """Before COMMIT: lock the anchor, and allow its advance only if this transaction's head
+        extends the anchored one (else the log was cut or rewritten: the anchor keeps the evidence)."""
+        appended = getattr(self._local, "head", None)
+        self._local.head = None
+        if appended is None or self.anchor is None or self.audit_key is None:
+            return None
+        seq, digest, at = appended
+        lock = self.anchor.lock()
+        try:
+            current = self.anchor.head(self.audit_key)
+            if current is not None:
+                row = self._run(db, "SELECT hash FROM audit WHERE seq=?", (current.seq,)).fetchone()
+                if current.seq >= seq or row is None or row[0] != current.hash:
+                    _log.warning(
+                        "audit anchor %s kept at seq %d: the log no longer extends it (cut or rewritten)",
+                        self.anchor.path,
+                        current.seq,
+                    )
+                    return _Seal(lock, None)
+        except InvalidInput as e:
+            _log.warning("audit anchor not advanced: %s", e)
+            return _Seal(lock, None)
+        except BaseException:
+            lock.release()
+            raise
+        return _Seal(lock, self.audit_key.sign_head(seq, digest, at))
+
+    def _publish(self, seal: _Seal | None) -> None:
+        """After COMMIT: write the anchor (if it may advance) and release its lock."""
+        if seal is None:
+            return
+        try:
+            if seal.head is not None and self.anchor is not None:
+                try:
+                    self.anchor.write(seal.head)
+                except OSError as e:
+                    raise WalletKitError(
+                        f"audit anchor {str(self.anchor.path)!r} could not be written ({type(e).__name__}: {e});"
+                        " the transaction is committed, its head is not anchored"
+                    ) from e
+        finally:
+            seal.lock.release()
+
+    @staticmethod
+    def _release(seal: _Seal | None) -> None:
+        if seal is not None:
+            seal.lock.release()
 
     def audit_events(self) -> list[dict[str, Any]]:
         """Return every audit event in order."""
         with self._tx() as db:
             return [json.loads(r[0]) for r in self._run(db, "SELECT event FROM audit ORDER BY seq").fetchall()]
 
-    def verify_audit(self) -> bool:
-        """Recompute the hash chain; False if any row was edited, removed or reordered."""
-        prev = GENESIS
+    def verify_audit(self, key: AuditKey | None = None, anchor: AuditAnchor | AuditHead | None = None) -> AuditReport:
+        """Check the audit log and the spend ledger; the report is true when nothing was found wrong.
+
+        Without a key (and none given to the store) the hash chain, the seqs and the ledger are
+        checked: an edited or deleted row, an edited time, a deleted or edited ledger row. With
+        the audit key, every row's MAC too: a rewrite with recomputed hashes. With an anchor (or
+        a head published elsewhere), the anchored head too: a deleted tail and an emptied table.
+
+        Args:
+            key: the audit key; default the store's ``audit_key``.
+            anchor: an :class:`AuditAnchor` or a signed :class:`AuditHead`; default the store's
+                ``anchor``. A missing anchor file is a problem once the log has rows.
+
+        Returns:
+            An :class:`AuditReport` (``bool(report)``; ``report.problem`` says what and where).
+
+        Raises:
+            InvalidInput: an anchor was given without a key.
+        """
+        key = key if key is not None else self.audit_key
+        anchor = anchor if anchor is not None else self.anchor
+        if anchor is not None and key is None:
+            raise InvalidInput("checking an audit anchor needs the audit key")
+        head: AuditHead | None = None
+        name = "the anchor"
+        problem: str | None = None
+        # The anchor first: it is written after its rows commit, so rows read later include its head.
+        if isinstance(anchor, AuditHead):
+            name = "the given head"
+            head = anchor
+            if key is not None and not key.signed(head):
+                problem = "the given head's MAC does not match (another key, or an edited head)"
+        elif anchor is not None and key is not None:
+            name = f"the anchor {str(anchor.path)!r}"
+            try:
+                head = anchor.head(key)
+            except InvalidInput as e:
+                problem = str(e)
         with self._tx() as db:
-            rows = self._run(db, "SELECT event, prev, hash FROM audit ORDER BY seq").fetchall()
-        for text, stored_prev, stored_hash in rows:
-            if stored_prev != prev or hashlib.sha256((prev + text).encode()).hexdigest() != stored_hash:
-                return False
-            prev = stored_hash
-        return True
+            rows = self._run(db, "SELECT seq, at, event, prev, hash, mac FROM audit ORDER BY seq").fetchall()
+            ledger = self._run(db, "SELECT id, at, chain, asset, amount, audit_seq FROM ledger ORDER BY id").fetchall()
+        if problem is None and isinstance(anchor, AuditAnchor) and head is None and rows:
+            problem = f"{name} does not exist but the log has {len(rows)} rows"
+        if problem is not None:
+            return AuditReport(False, problem, len(rows), key is not None, head.seq if head else None)
+        audit = [(int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in rows]
+        spends = [(int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in ledger]
+        return verify_log(audit, spends, key, head, anchor_name=name)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Run raw SQL (tests use it to tamper with the log)."""
@@ -253,21 +417,41 @@ class _SqlStore:
 
 
 class SQLiteStore(_SqlStore):
-    """Signer state in one SQLite file (``:memory:`` for a single process)."""
+    """Signer state in one SQLite file (``:memory:`` for a single process).
+
+    Args:
+        path: the database file.
+        clock: seconds since the epoch (default ``time.time``).
+        audit_key: signs each audit row (:class:`~walletkit.signer.audit.AuditKey`); keep it
+            outside the database.
+        anchor: the file (or :class:`~walletkit.signer.audit.AuditAnchor`) holding the newest
+            signed head, outside the database; needs ``audit_key``.
+
+    Raises:
+        InvalidInput: an anchor without an audit key, or arguments of the wrong type.
+    """
 
     kind = "sqlite"
 
-    def __init__(self, path: str | Path = ":memory:", *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        clock: Clock | None = None,
+        audit_key: AuditKey | None = None,
+        anchor: AuditAnchor | str | Path | None = None,
+    ) -> None:
         self.path = str(path)
         if clock is not None:
             self.clock = clock
+        self._audit_setup(audit_key, anchor)
         self._local = threading.local()
         self._lock = threading.RLock()
         self._memory: sqlite3.Connection | None = None
         with self._lock:
             db = self._db()
             for statement in _TABLES:
-                db.execute(statement.format(blob="BLOB", serial="INTEGER"))
+                db.execute(statement.format(blob="BLOB", serial="INTEGER", integer="INTEGER"))
             for statement in _INDEXES:
                 db.execute(statement)
 
@@ -290,16 +474,27 @@ class SQLiteStore(_SqlStore):
         with self._lock:
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 yield db
+                seal = self._seal(db)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
+            try:
+                db.execute("COMMIT")
+            except BaseException:
+                self._release(seal)
+                raise
+            self._publish(seal)
 
 
 class PostgresStore(_SqlStore):
-    """Signer state in PostgreSQL (psycopg 3), shared by processes on several machines."""
+    """Signer state in PostgreSQL (psycopg 3), shared by processes on several machines.
+
+    Takes ``clock``, ``audit_key`` and ``anchor`` as :class:`SQLiteStore` does. Creates (once)
+    triggers that refuse UPDATE, DELETE and TRUNCATE of the audit and ledger tables.
+    """
 
     placeholder = "%s"
     _window_sum = "SELECT SUM(CAST(amount AS NUMERIC)) FROM ledger WHERE chain=? AND asset=? AND at>=?"
@@ -307,9 +502,17 @@ class PostgresStore(_SqlStore):
 
     kind = "postgres"
 
-    def __init__(self, url: str, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock | None = None,
+        audit_key: AuditKey | None = None,
+        anchor: AuditAnchor | str | Path | None = None,
+    ) -> None:
         if clock is not None:
             self.clock = clock
+        self._audit_setup(audit_key, anchor)
         try:
             import psycopg
         except ImportError as e:
@@ -319,9 +522,21 @@ class PostgresStore(_SqlStore):
         self._local = threading.local()
         with self._tx() as db:
             for statement in _TABLES:
-                db.execute(statement.format(blob="BYTEA", serial="BIGSERIAL"))
+                db.execute(statement.format(blob="BYTEA", serial="BIGSERIAL", integer="BIGINT"))
             for statement in _INDEXES:
                 db.execute(statement)
+            present = {
+                (str(r[0]), str(r[1]))
+                for r in db.execute(
+                    "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                    " WHERE c.oid IN ('audit'::regclass, 'ledger'::regclass)"
+                ).fetchall()
+            }
+            missing = [sql for name, sql in _PG_TRIGGERS.items() if name not in present]
+            if missing:
+                db.execute(_APPEND_ONLY)
+                for statement in missing:
+                    db.execute(statement)
 
     def _db(self) -> Any:
         db = getattr(self._local, "db", None)
@@ -333,6 +548,14 @@ class PostgresStore(_SqlStore):
     @contextmanager
     def _tx(self) -> Iterator[Any]:
         db = self._db()
-        with db.transaction():
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
-            yield db
+        seal = None
+        try:
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
+                self._begin()
+                yield db
+                seal = self._seal(db)
+        except BaseException:
+            self._release(seal)  # the commit failed: nothing to anchor
+            raise
+        self._publish(seal)
