@@ -2,9 +2,11 @@
 
     digest = keccak256(0x19 0x01 || domainSeparator || hashStruct(message))
 
-Encoding is eth-account's ``encode_typed_data`` (nested structs and arrays); walletkit
-adds the check EIP-712 asks of a user agent: refuse a domain whose chainId is not the
-account's chain.
+Encoding is walletkit's strict EIP-712 encoder (:mod:`walletkit.eip712`), shared with TRON's
+TIP-712: it refuses a value that does not fit its type exactly (an array of the wrong
+length, a ``bytes32`` of fewer bytes, an integer out of range, a bad EIP-55 checksum) and
+signs what the spec allows with MetaMask's (eth-sig-util V4) digest. walletkit adds the
+check EIP-712 asks of a user agent: refuse a domain whose chainId is not the account's chain.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from walletkit.crypto.hashes import keccak256
+from chains.evm.address import parse_address
+from walletkit import eip712
 from walletkit.errors import ChainMismatch, InvalidMessage
 from walletkit.units import integer_from_json
 
@@ -21,27 +24,34 @@ if TYPE_CHECKING:
     from walletkit.account import Account
 
 
+# An address is 0x + 40 hex digits (or 20 bytes); mixed case must carry its EIP-55 checksum, as ethers asks.
+EIP712 = eip712.Dialect("EIP-712", parse_address)
+
+
 def encode(typed_data: Mapping[str, object]) -> bytes:
     """Return the EIP-712 digest of a full typed-data message.
 
-    Raises:
-        InvalidMessage: the typed data is malformed (types, primaryType, domain, message).
-    """
-    from eth_account.messages import encode_typed_data
+    >>> doc = {"types": {"EIP712Domain": [{"name": "name", "type": "string"}],
+    ...                  "Hi": [{"name": "to", "type": "address"}]},
+    ...        "primaryType": "Hi", "domain": {"name": "x"},
+    ...        "message": {"to": "0x" + "11" * 20}}
+    >>> encode(doc).hex()[:16]
+    '01302337ca222072'
 
-    if not isinstance(typed_data, Mapping):
-        raise InvalidMessage(
-            f"typed data is a mapping with types, primaryType, domain and message, got {type(typed_data).__name__}"
-        )
-    try:
-        signable = encode_typed_data(full_message=dict(typed_data))
-    except Exception as e:  # eth-account raises many types for malformed input; name it ours
-        raise InvalidMessage(f"malformed EIP-712 typed data: {type(e).__name__}: {e}") from e
-    return keccak256(b"\x19" + signable.version + signable.header + signable.body)
+    Raises:
+        InvalidMessage: the typed data is malformed, or a value does not fit its type exactly.
+        InvalidAddress: an ``address`` that is not 0x + 40 hex digits with a valid checksum.
+    """
+    return eip712.digest(typed_data, EIP712)
 
 
 def typed_data_hash(plugin: EvmChain, account: Account, typed_data: Mapping[str, Any]) -> bytes:
-    """Return the digest, after checking the domain's chainId against the account's chain."""
+    """Return the digest, after checking the domain's chainId against the account's chain.
+
+    Raises:
+        ChainMismatch: the domain names another chain id than the account's.
+        InvalidMessage, InvalidAddress: as :func:`encode`.
+    """
     domain = typed_data.get("domain") if isinstance(typed_data, Mapping) else None
     if isinstance(domain, Mapping) and domain.get("chainId") is not None:
         expected = plugin.chain_id(account.network)

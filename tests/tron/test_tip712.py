@@ -177,3 +177,42 @@ def test_malformed_documents_are_typed_errors(change: Any, error: type[Exception
     change(document)
     with pytest.raises(error):
         account.plugin.sign_typed_data(account, document)  # type: ignore[attr-defined]
+
+
+def _extended(field_type: str, value: Any) -> tuple[dict[str, Any], dict[str, list[dict[str, str]]]]:
+    account = _account(0)
+    document = _document(account.address, [USDT], 7, "strict")
+    types = {**TYPES, "Transfer": [*TYPES["Transfer"], {"name": "extra", "type": field_type}]}
+    document["types"] = types
+    document["message"]["extra"] = value
+    return document, types
+
+
+@pytest.mark.parametrize(
+    ("field_type", "value"),
+    [
+        ("uint8[2]", [1, 2, 3]),
+        ("bytes32", "0x01"),
+        ("uint8", 256),
+        ("int8", -129),
+        ("bytes4", "0x0102030405"),
+        ("string", 5),
+    ],
+    ids=["uint8[2] holding 3", "bytes32 given 0x01", "uint8 256", "int8 -129", "bytes4 given 5", "string 5"],
+)
+def test_tip712_refuses_what_tronweb_refuses(tronweb: TronWebOracle, field_type: str, value: Any) -> None:
+    # One strict encoder for EVM and TRON (walletkit.eip712): a value that does not fit its type exactly.
+    document, types = _extended(field_type, value)
+    account = _account(0)
+    with pytest.raises(wk.errors.InvalidMessage):
+        account.plugin.sign_typed_data(account, document)  # type: ignore[attr-defined]
+    with pytest.raises(wk.errors.EngineError, match="tronweb refused"):
+        tronweb.request(
+            {
+                "op": "sign_typed_data",
+                "domain": document["domain"],
+                "types": types,
+                "value": document["message"],
+                "key": account.export_private_key(),
+            }
+        )
