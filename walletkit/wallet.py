@@ -187,9 +187,19 @@ class Wallet:
 
         Each costs one child derivation below the cached parent.
         """
-        for name, value in (("count", count), ("start", start), ("account", account), ("change", change)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 1 << 31:
-                raise InvalidInput(f"{name} must be an integer in 0..2^31-1, got {value!r}")
+        if not (  # the usual case at once (issue 18: a new wallet's first address is a hot path)
+            type(count) is int
+            and type(start) is int
+            and type(account) is int
+            and type(change) is int
+            and 0 <= count < HARDENED
+            and 0 <= start < HARDENED
+            and 0 <= account < HARDENED
+            and 0 <= change < HARDENED
+        ):
+            for name, value in (("count", count), ("start", start), ("account", account), ("change", change)):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 1 << 31:
+                    raise InvalidInput(f"{name} must be an integer in 0..2^31-1, got {value!r}")
         if path is not None and count != 1:
             raise InvalidInput("an explicit path names one account; use count=1")
         if self._watch is not None:
@@ -345,13 +355,15 @@ class Wallet:
         if not indexes:
             return self._root(curve)
         cache = self._cache
-        node = cache.get((curve, indexes))
+        key = (curve, indexes)
+        node = cache.get(key)
         if node is None:
             node = self._cached_node(curve, indexes[:-1]).child(indexes[-1])
-            with self._lock:
-                cache[(curve, indexes)] = node
-                if len(cache) > _CACHE_SIZE:
-                    cache.popitem(last=False)
+            cache[key] = node  # one atomic step; the lock guards the eviction, the only multi-step change
+            if len(cache) > _CACHE_SIZE:
+                with self._lock:
+                    while len(cache) > _CACHE_SIZE:
+                        cache.popitem(last=False)
         return node
 
     def _node(self, curve: str, path: DerivationPath) -> Node:

@@ -25,6 +25,7 @@ _new = _ffi.new
 _buffer = _ffi.buffer
 _NULL = _ffi.NULL
 _crypto_sign = _lib.crypto_sign
+_seed_keypair = _lib.crypto_sign_seed_keypair
 
 
 def _expand(seed: bytes) -> tuple[bytes, object]:
@@ -36,7 +37,7 @@ def _expand(seed: bytes) -> tuple[bytes, object]:
     if len(seed) != 32:
         raise InvalidKey(f"an ed25519 seed is 32 bytes, got {len(seed)}")
     public, secret = _new("unsigned char[32]"), _new("unsigned char[64]")
-    if _lib.crypto_sign_seed_keypair(public, secret, seed) != 0:
+    if _seed_keypair(public, secret, seed) != 0:
         raise InvalidKey("libsodium could not expand this ed25519 seed")
     key: bytes = _buffer(public, 32)[:]
     return key, secret
@@ -108,7 +109,12 @@ def public_from_seed(seed: bytes) -> bytes:
     Raises:
         InvalidKey: the seed is not 32 bytes.
     """
-    return _expand(seed)[0]
+    if type(seed) is not bytes or len(seed) != 32:
+        return _expand(seed)[0]  # converts a bytearray, or raises the typed error
+    public = _new("unsigned char[32]")
+    _seed_keypair(public, _new("unsigned char[64]"), seed)  # the secret half is dropped
+    key: bytes = _buffer(public, 32)[:]
+    return key
 
 
 def sign(seed: bytes, message: bytes) -> bytes:
