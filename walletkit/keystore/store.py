@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -51,19 +51,20 @@ FORMAT_VERSION = 1
 _TEMP_PREFIX = ".wk-tmp-"
 _MAX_FILE = 1 << 20
 _SECRET_SLOTS = frozenset({"_secret", "_password"})
+T = TypeVar("T")
 
 
-class _Sealed:
-    """A password's bytes on their way through a function: no repr, pickle, copy or dir shows them.
+class _Sealed(Generic[T]):
+    """A secret on its way through a function: no repr, format, pickle, copy, state or dir shows it.
 
-    Functions that take a password turn it into a _Sealed first and drop the text, so a
-    traceback that captures locals (pytest --showlocals, loguru's diagnose, rich tracebacks)
-    shows ``<redacted>`` in walletkit's frames.
+    Functions that take a password or a secret turn it into a _Sealed first and drop the
+    plain value, so a traceback that captures locals (pytest --showlocals, loguru's
+    diagnose, rich tracebacks) shows ``<redacted>`` in walletkit's frames.
     """
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: bytes) -> None:
+    def __init__(self, value: T) -> None:
         self._value = value
 
     def __repr__(self) -> str:
@@ -71,8 +72,14 @@ class _Sealed:
 
     __str__ = __repr__
 
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
     def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("a password cannot be pickled or copied")
+        raise TypeError("a secret cannot be pickled or copied")
+
+    def __getstate__(self) -> object:
+        raise TypeError("a secret has no state to export")
 
     def __dir__(self) -> list[str]:
         return [name for name in object.__dir__(self) if name != "_value"]
@@ -87,7 +94,7 @@ def _password_bytes(password: str | bytes) -> bytes:
     return unicodedata.normalize("NFKD", password).encode("utf-8")
 
 
-def _new_password(password: str | bytes) -> _Sealed:
+def _new_password(password: str | bytes) -> _Sealed[bytes]:
     value = _password_bytes(password)
     if not value:
         raise MissingSecret("a keystore password must not be empty: an empty password encrypts nothing")
@@ -147,16 +154,16 @@ class Keystore:
         path: Path,
         kdf: KdfParams,
         id: str,
-        secret: dict[str, Any],
+        secret: _Sealed[dict[str, Any]],
         accounts: list[AccountEntry],
-        password: _Sealed,
+        password: _Sealed[bytes],
         generation: int = 0,
     ) -> None:
         """Hold an opened keystore's parts (use :meth:`create` or :meth:`open`)."""
         self.path = path
         self.kdf = kdf
         self.id = id
-        self._secret = secret
+        self._secret = secret._value
         self.accounts = accounts
         self._password = password._value
         self._generation = generation
@@ -194,15 +201,15 @@ class Keystore:
         from walletkit.bip39 import Mnemonic
 
         sealed = _new_password(password)
-        del password
-        secret: dict[str, Any] = {}
-        if mnemonic is not None:
-            secret["mnemonic"] = Mnemonic.parse(mnemonic).phrase
-            secret["passphrase"] = passphrase
-        del mnemonic, passphrase
-        if keys:
-            secret["keys"] = dict(keys)
-        if not secret:
+        given = _Sealed((mnemonic, passphrase, dict(keys or {})))
+        del password, mnemonic, passphrase, keys
+        secret: _Sealed[dict[str, Any]] = _Sealed({})
+        if given._value[0] is not None:
+            secret._value["mnemonic"] = Mnemonic.parse(given._value[0]).phrase
+            secret._value["passphrase"] = given._value[1]
+        if given._value[2]:
+            secret._value["keys"] = given._value[2]
+        if not secret._value:
             raise InvalidInput("a keystore holds a mnemonic or keys; neither was given")
         params = (kdf or KdfParams.scrypt()).with_fresh_salt()
         params.check(allow_weak)
@@ -292,17 +299,19 @@ class Keystore:
         """
         from walletkit.registry import get_chain
 
+        sealed_key = _Sealed(key)
+        del key
         get_chain(chain)
-        if key is not None:
+        if sealed_key._value is not None:
             from walletkit.account import Account
 
-            Account.from_private_key(chain, key)  # checks the key before it is stored
+            Account.from_private_key(chain, sealed_key._value)  # checks the key before it is stored
         with _locked(self.path):
             self._refresh_locked()
             if any(a.name == name for a in self.accounts):
                 raise KeystoreError(f"an account named {name!r} exists already")
-            if key is not None:
-                self._secret.setdefault("keys", {})[name] = key
+            if sealed_key._value is not None:
+                self._secret.setdefault("keys", {})[name] = sealed_key._value
             self.accounts.append(AccountEntry(name, chain, path, label, kind, network))
             self._write_locked()
 
@@ -370,7 +379,7 @@ class Keystore:
                 f"{self.path} was re-encrypted under another password since this handle opened it; "
                 "open it again with the new password"
             ) from None
-        self.kdf, self._secret, self.accounts = kdf, secret, accounts
+        self.kdf, self._secret, self.accounts = kdf, secret._value, accounts
         self._generation = _generation_of(header)
 
     def _write_locked(self) -> None:
@@ -447,8 +456,8 @@ def _generation_of(header: dict[str, Any]) -> int:
 
 
 def _decrypt(
-    header: dict[str, Any], ciphertext: bytes, nonce: bytes, kdf: KdfParams, password: _Sealed
-) -> tuple[dict[str, Any], list[AccountEntry]]:
+    header: dict[str, Any], ciphertext: bytes, nonce: bytes, kdf: KdfParams, password: _Sealed[bytes]
+) -> tuple[_Sealed[dict[str, Any]], list[AccountEntry]]:
     key, check = _keys(kdf, password._value)
     if not hmac.compare_digest(check, bytes.fromhex(str(header.get("check", "")))):
         del key, check
@@ -462,13 +471,13 @@ def _decrypt(
         ) from None
     del key
     try:
-        secret = json.loads(plaintext)
+        secret = _Sealed(json.loads(plaintext))
         accounts = [AccountEntry(**a) for a in header.get("accounts", [])]
     except (ValueError, TypeError) as e:
         raise KeystoreCorrupted(f"the keystore's contents are malformed: {type(e).__name__}") from None
     finally:
         del plaintext
-    if not isinstance(secret, dict):
+    if not isinstance(secret._value, dict):
         raise KeystoreCorrupted("the keystore's contents are malformed: not an object")
     return secret, accounts
 
