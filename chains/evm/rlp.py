@@ -13,6 +13,7 @@ Item = Union[bytes, int, list["Item"], tuple["Item", ...]]
 
 _SINGLE = [bytes([i]) for i in range(0x80)]
 _SHORT = [bytes([0x80 + n]) for n in range(56)]
+_SHORT_LIST = [bytes([0xC0 + n]) for n in range(56)]
 
 
 def _length_prefix(length: int, offset: int) -> bytes:
@@ -52,7 +53,7 @@ def encode_bytes(value: bytes) -> bytes:
 
 def list_prefix(payload_length: int) -> bytes:
     """Return the RLP header of a list whose items encode to ``payload_length`` bytes."""
-    return _length_prefix(payload_length, 0xC0)
+    return _SHORT_LIST[payload_length] if payload_length < 56 else _length_prefix(payload_length, 0xC0)
 
 
 def encode(item: Item) -> bytes:

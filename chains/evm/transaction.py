@@ -34,8 +34,9 @@ NONCE_MAX = (1 << 64) - 2  # EIP-2681: a nonce of 2^64 - 1 or more makes a trans
 
 AccessList = tuple[tuple[bytes, tuple[bytes, ...]], ...]
 
-_uint, _bytes = rlp.encode_uint, rlp.encode_bytes
-_SINGLE_BYTES = (b"\x80", b"\x01", b"\x02", b"\x03")  # RLP of a recovery id 0..3
+_uint, _bytes, _list_prefix = rlp.encode_uint, rlp.encode_bytes, rlp.list_prefix
+_sign, _keccak = secp256k1.sign_recoverable_compact, keccak256
+_RECOVERY_ID = (b"\x80", b"\x01", b"\x02", b"\x03")  # RLP of a recovery id 0..3
 
 
 def check_uint(name: str, value: object, top: int, rule: str) -> int:
@@ -290,21 +291,18 @@ class EvmTransaction:
         body = self._body()
         tx_type = self.tx_type
         if tx_type == LEGACY:
-            digest = self.signing_hash(body)
-            sig = secp256k1.sign_recoverable_compact(secret, digest)
+            sig = secp256k1.sign_recoverable_compact(secret, self.signing_hash(body))
             raw = self.encode_signed(sig[64], sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), body)
         else:  # typed: the signing payload and the signed transaction share type || list prefix || body
             type_byte = _TYPE_BYTE[tx_type]
-            sig = secp256k1.sign_recoverable_compact(secret, keccak256(type_byte + rlp.list_prefix(len(body)) + body))
+            sig = _sign(secret, _keccak(type_byte + _list_prefix(len(body)) + body))
             r, s = sig[:32], sig[32:64]
             # y_parity, then r and s as RLP strings without leading zeros (32 bytes: 0xa0 prefix).
-            tail = _SINGLE_BYTES[sig[64]] + (b"\xa0" + r if r[0] else _bytes(r.lstrip(b"\0")))
+            tail = _RECOVERY_ID[sig[64]] + (b"\xa0" + r if r[0] else _bytes(r.lstrip(b"\0")))
             tail += b"\xa0" + s if s[0] else _bytes(s.lstrip(b"\0"))
-            raw = type_byte + rlp.list_prefix(len(body) + len(tail)) + body + tail
-        views: dict[str, object] = {"tx": self}
-        if extra:
-            views.update(extra)
-        return SignedTransaction(chain, raw, "0x" + keccak256(raw).hex(), views)
+            raw = type_byte + _list_prefix(len(body) + len(tail)) + body + tail
+        views = {"tx": self, **extra} if extra else {"tx": self}
+        return SignedTransaction(chain, raw, "0x" + _keccak(raw).hex(), views)
 
 
 # The slots' own setters: a frozen dataclass refuses setattr, and its generated __init__ takes
