@@ -3,6 +3,10 @@
 Each benchmark module exposes ``run(quick: bool) -> list[Row]``. A row's ``kind`` is
 ``walletkit`` (ours), ``anchor`` (the library a user would pick instead) or ``limit``
 (the raw primitive: nothing can be faster than it).
+
+Before a workload is timed, :func:`same_output` checks that its implementations give the
+same bytes (a transaction, a signature, an address): a faster row that computed something
+else would be no row at all.
 """
 
 from __future__ import annotations
@@ -71,6 +75,18 @@ def measure(fn: Callable[[], object], ops_per_call: int = 1, quick: bool = False
     The best of several batches is the least disturbed by other work on a shared machine.
     """
     return measure_together([fn], ops_per_call, quick, repeat)[0]
+
+
+class OutputMismatch(AssertionError):
+    """Two implementations of one workload gave different outputs."""
+
+
+def same_output(workload: str, outputs: dict[str, object]) -> None:
+    """Raise :class:`OutputMismatch` unless every implementation's output (bytes, text...) is equal."""
+    first_name, first = next(iter(outputs.items()))
+    for name, value in outputs.items():
+        if value != first:
+            raise OutputMismatch(f"{workload}: {name} gave {value!r:.120}, {first_name} gave {first!r:.120}")
 
 
 def row(workload: str, impl: str, kind: str, ops_per_s: float) -> Row:
