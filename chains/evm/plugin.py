@@ -16,7 +16,7 @@ from chains.evm.transfer import build_transfer, sign_transaction
 from chains.evm.typed_data import typed_data_hash
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
 from walletkit.effects import Effect
-from walletkit.errors import InvalidAddress, InvalidMessage, WrongNetwork
+from walletkit.errors import InvalidAddress, InvalidInput, InvalidMessage, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
@@ -138,6 +138,15 @@ class EvmChain:
         from chains.evm.anvil import AnvilEngine
 
         return AnvilEngine(self, chain_id, **options)  # type: ignore[arg-type]
+
+    def watch_scanner(self, client: object) -> object:
+        """Return the block scanner :mod:`walletkit.watch` uses with ``client`` (see :mod:`chains.evm.watch`)."""
+        from chains.evm.client import EvmClient
+        from chains.evm.watch import EvmScanner
+
+        if not isinstance(client, EvmClient):
+            raise InvalidInput(f"an EVM watch needs an EVM client (wk.connect or anvil), got {type(client).__name__}")
+        return EvmScanner(client)
 
     def __repr__(self) -> str:
         return f"EvmChain({self.spec.name})"
