@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "walletkit.cli.message",
     "walletkit.cli.tx",
     "walletkit.cli.keystore",
+    "walletkit.cli.guard",
 )
 """Modules whose ``COMMANDS`` join ``walletkit``; a new command group adds its module here."""
 

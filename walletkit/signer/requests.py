@@ -370,24 +370,27 @@ class ApprovalFlow:
     # --- freezes --------------------------------------------------------------------------------
 
     def freeze(
-        self, account: Account | None = None, reason: str = "frozen by an operator", *, source: str = "manual"
+        self, account: Account | str | None = None, reason: str = "frozen by an operator", *, source: str = "manual"
     ) -> Freeze | None:
-        """Freeze one account (or every account, without one); return the new freeze, or None if already frozen."""
-        scope = "*" if account is None else scope_of(account.chain, account.address)
+        """Freeze one account (an Account, or its scope text ``"<chain>:<address>"``), or every account
+        (None or ``"*"``); return the new freeze, or None if it was frozen already."""
+        scope = _scope(account)
         with self.store.decision() as db:
             frozen = self._freeze_scope_in(db, scope, reason, source)
         if frozen is not None:
             self._notify(frozen)
         return frozen
 
-    def frozen(self, account: Account | None = None) -> list[Freeze]:
-        """Return the freezes in force (over ``account``, or all of them)."""
+    def frozen(self, account: Account | str | None = None) -> list[Freeze]:
+        """Return the freezes in force (over ``account`` or a scope text, or all of them)."""
         with self.store.decision() as db:
-            if account is None:
-                return self.guard.freezes_in(db)
-            return self.guard.freezes_in(db, account.chain, account.address)
+            found = self.guard.freezes_in(db)
+        if account is None:
+            return found
+        scope = _scope(account)
+        return [f for f in found if f.scope in ("*", scope)]
 
-    def request_unfreeze(self, account: Account | None = None, *, requester: str) -> PendingRequest:
+    def request_unfreeze(self, account: Account | str | None = None, *, requester: str) -> PendingRequest:
         """Ask to lift the freeze of an account (or the global one): the guard's quorum must approve.
 
         Raises:
@@ -396,7 +399,7 @@ class ApprovalFlow:
         rules = self.policy.guard
         if not rules.unfreeze_approvers:
             raise InvalidInput("the policy names no [guard.unfreeze] approvers: a freeze cannot be lifted")
-        scope = "*" if account is None else scope_of(account.chain, account.address)
+        scope = _scope(account)
         with self.store.decision() as db:
             if not any(f.scope == scope for f in self.guard.freezes_in(db)):
                 raise InvalidInput(f"{scope} is not frozen")
@@ -531,6 +534,15 @@ class ApprovalFlow:
         if frozen is not None:
             self._notify(frozen)
         return frozen
+
+
+def _scope(account: Any) -> str:
+    """The freeze scope of an Account, of scope text, or of everything (None, ``"*"``)."""
+    if account is None:
+        return "*"
+    if isinstance(account, str):
+        return account
+    return scope_of(account.chain, account.address)
 
 
 def _allowed(allow: Any, address: str) -> bool:
