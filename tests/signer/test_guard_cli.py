@@ -117,8 +117,7 @@ def test_approve_with_a_totp_code(files: tuple[Path, Path, Signer]) -> None:
     pending = signer.request(SENDER, RECEIVER.address, 2 * 10**18, requester="payouts", **EVM)
     assert isinstance(pending, PendingRequest)
     where = ["--policy", str(policy_file), "--store", str(store_file)]
-    # The CLI process reads time from its own clock: the code is the current one, and carol's
-    # secret is only the signer's (the CLI is handed it through the same environment as workers).
+    # The CLI verifies codes with the secrets the workers hold, from $WALLETKIT_TOTP_SECRETS.
     wrong = _run(
         "approve", pending.id, "--approver", "carol", "--totp", "--code-env", "CODE", *where, env={"CODE": "000000"}
     )

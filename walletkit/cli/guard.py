@@ -18,6 +18,23 @@ from walletkit.cli.common import read_secret
 from walletkit.errors import InvalidInput
 
 F = TypeVar("F", bound=Callable[..., Any])
+TOTP_ENV = "WALLETKIT_TOTP_SECRETS"  # the TOTP secrets the signer verifies codes with, as the workers have them
+
+
+def _totp_secrets(env: str) -> dict[str, str]:
+    """The approvers' TOTP secrets, as JSON ``{"name": "BASE32"}`` in an environment variable (if set)."""
+    import os
+
+    text = os.environ.get(env)
+    if not text:
+        return {}
+    try:
+        table = json.loads(text)
+    except ValueError:
+        raise InvalidInput(f'${env} must hold JSON: {{"approver": "BASE32 secret"}}') from None
+    if not isinstance(table, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
+        raise InvalidInput(f"${env} must hold a JSON table of approver names to base32 secrets")
+    return table
 
 
 def _signer(policy: str, store: str, audit_key_env: str | None, anchor: str | None) -> object:
@@ -33,7 +50,8 @@ def _signer(policy: str, store: str, audit_key_env: str | None, anchor: str | No
         if not Path(store).exists():
             raise InvalidInput(f"no signer store at {store}: give the file the signer writes, or a postgresql:// URL")
         backend = SQLiteStore(store, audit_key=key, anchor=anchor)
-    return Signer(Policy.from_toml(Path(policy)), backend)  # type: ignore[arg-type]
+    secrets = _totp_secrets(TOTP_ENV)
+    return Signer(Policy.from_toml(Path(policy)), backend, totp_secrets=secrets)  # type: ignore[arg-type]
 
 
 def _store_options(command: F) -> F:
