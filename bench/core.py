@@ -170,6 +170,62 @@ def _btc_rows(quick: bool) -> list[Row]:
     return timed_rows("1,000 BTC P2WPKH addresses (siblings)", impls, quick)
 
 
+def _xpub_rows(quick: bool) -> list[Row]:
+    """1,000 ETH addresses from an account xpub: BIP32 public derivation (a secp256k1 point tweak each)."""
+    from bip_utils import Bip44, Bip44Changes, Bip44Coins
+    from coincurve._libsecp256k1 import ffi as secp_ffi
+    from coincurve._libsecp256k1 import lib as secp
+    from coincurve.context import GLOBAL_CONTEXT
+
+    from walletkit.hd.bip32 import HDNode
+
+    xpub = HDNode.from_seed(SEED).derive("m/44'/60'/0'").to_xpub()
+    external = HDNode.parse(xpub)[0].child(0)
+    chain_code, public = external.chain_code, external.public_key
+    ctx, new, buffer = GLOBAL_CONTEXT.ctx, secp_ffi.new, secp_ffi.buffer
+    parent = new("secp256k1_pubkey *")
+    secp.secp256k1_ec_pubkey_parse(ctx, parent, public, 33)  # parsed once, as walletkit keeps it
+    tweak_add, serialize, uncompressed = (
+        secp.secp256k1_ec_pubkey_tweak_add,
+        secp.secp256k1_ec_pubkey_serialize,
+        secp.SECP256K1_EC_UNCOMPRESSED,
+    )
+    bip_utils_change = Bip44.FromExtendedKey(xpub, Bip44Coins.ETHEREUM).Change(Bip44Changes.CHAIN_EXT)
+
+    def walletkit() -> list[str]:
+        return [a.address for a in Wallet.from_xpub(xpub, "eth").accounts("eth", COUNT)]
+
+    def bip_utils_batch() -> list[str]:
+        return [bip_utils_change.AddressIndex(i).PublicKey().ToAddress() for i in range(COUNT)]
+
+    def limit() -> list[bytes]:
+        out = []
+        for i in range(COUNT):
+            d = hmac.digest(chain_code, public + _pack(i), "sha512")
+            point = new("secp256k1_pubkey *")
+            secp_ffi.memmove(point, parent, 64)
+            tweak_add(ctx, point, d[:32])
+            raw, size = new("unsigned char[65]"), new("size_t *", 65)
+            serialize(ctx, raw, size, point, uncompressed)
+            out.append(keccak256(buffer(raw, 65)[1:])[12:])
+        return out
+
+    same_output(
+        "xpub ETH addresses",
+        {
+            "walletkit": [a.lower() for a in walletkit()],
+            "bip_utils": [a.lower() for a in bip_utils_batch()],
+            "limit": ["0x" + a.hex() for a in limit()],
+        },
+    )
+    impls: list[Impl] = [
+        ("walletkit Wallet.from_xpub().accounts()", "walletkit", walletkit, COUNT),
+        ("bip_utils (change node kept)", "anchor", bip_utils_batch, COUNT),
+        ("HMAC+libsecp256k1 tweak+keccak (limit)", "limit", limit, COUNT),
+    ]
+    return timed_rows("1,000 ETH addresses from an xpub (public)", impls, quick)
+
+
 def _sol_rows(quick: bool) -> list[Row]:
     from bip_utils import Bip32KeyIndex, Bip32Slip10Ed25519, SolAddrEncoder
     from solders.keypair import Keypair
@@ -305,6 +361,7 @@ def run(quick: bool) -> list[Row]:
         *_mnemonic_rows(quick),
         *_eth_rows(quick),
         *_btc_rows(quick),
+        *_xpub_rows(quick),
         *_sol_rows(quick),
         *_new_wallet_sol_rows(quick),
         *_ed25519_rows(quick),

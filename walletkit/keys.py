@@ -213,7 +213,7 @@ class PublicKey:
             pass
         if self.curve != "secp256k1":
             raise InvalidKey("only secp256k1 keys have a libsecp256k1 point")
-        parsed = secp256k1.parse_public(self.data)
+        parsed = secp256k1.point(self.data)  # kept by the tweak that derived it, if one did
         _set_parsed(self, parsed)
         return parsed
 

@@ -86,30 +86,43 @@ def uncompress(data: bytes) -> bytes:
     return serialize_public(parse_public(data), False)
 
 
-# BIP32 public derivation tweaks one parent key for every child: parents' parsed points are
-# kept (a bounded map; public keys are not secret), so each child skips the parse's square root.
+# Parsed points, kept (a bounded map; public keys are not secret): BIP32 public derivation tweaks
+# one parent for every child, and each child's address needs the child's point right after, so
+# neither is parsed again (parsing a compressed key costs a square root, a fifth of a tweak).
 _points: dict[bytes, object] = {}
+_POINTS = 4096
 
 
-def _cached_point(public: bytes) -> object:
-    point = _points.get(public)
-    if point is None:
-        point = parse_public(public)
-        if len(_points) >= 256:
-            _points.clear()  # one atomic step: safe beside other threads, unlike popping the oldest
-        _points[public] = point
-    return point
+def _keep(public: bytes, point: object) -> None:
+    if len(_points) >= _POINTS:
+        _points.clear()  # one atomic step: safe beside other threads, unlike popping the oldest
+    _points[public] = point
+
+
+def point(public: bytes) -> object:
+    """Return the parsed point of a 33- or 65-byte SEC1 key, parsed once and kept (never modify it).
+
+    Raises:
+        InvalidKey: not 33 or 65 bytes, or not a point on secp256k1.
+    """
+    found = _points.get(public)
+    if found is None:
+        found = parse_public(public)
+        _keep(public, found)
+    return found
 
 
 def add_tweak(public: bytes, tweak: bytes) -> bytes:
     """Return compressed(P + tweak*G); raise InvalidKey if the result is infinity or tweak >= n."""
     if len(tweak) != 32:
         raise InvalidKey(f"a tweak is 32 bytes, got {len(tweak)}")
-    point = _ffi.new("secp256k1_pubkey *")
-    _ffi.memmove(point, _cached_point(public), 64)
-    if not _lib.secp256k1_ec_pubkey_tweak_add(_CTX, point, tweak):
+    child = _ffi.new("secp256k1_pubkey *")
+    _ffi.memmove(child, point(public), 64)
+    if not _lib.secp256k1_ec_pubkey_tweak_add(_CTX, child, tweak):
         raise InvalidKey("tweak gives an invalid public key")
-    return serialize_public(point, True)
+    compressed = serialize_public(child, True)
+    _keep(compressed, child)
+    return compressed
 
 
 @lru_cache(maxsize=1024)
