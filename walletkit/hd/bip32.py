@@ -297,7 +297,14 @@ class HDNode:
         return f"HDNode(depth={self.depth}, {'<private>' if self._secret is not None else self.to_xpub()})"
 
     def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("an HDNode cannot be pickled; export it explicitly")
+        raise TypeError("an HDNode cannot be pickled or copied; export it explicitly")
+
+    def __getstate__(self) -> object:
+        raise TypeError("an HDNode has no state to export")
+
+    def __dir__(self) -> list[str]:
+        # Inspectors (rich.inspect, debuggers) list what dir() names: the private key is left out.
+        return [name for name in object.__dir__(self) if name not in ("_secret", "secret")]
 
 
 def _version(prefix: str) -> KeyVersion:

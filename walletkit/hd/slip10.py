@@ -85,4 +85,11 @@ class Ed25519Node:
         return f"Ed25519Node(depth={self.depth}, <private>)"
 
     def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("an Ed25519Node cannot be pickled; export it explicitly")
+        raise TypeError("an Ed25519Node cannot be pickled or copied; export it explicitly")
+
+    def __getstate__(self) -> object:
+        raise TypeError("an Ed25519Node has no state to export")
+
+    def __dir__(self) -> list[str]:
+        # Inspectors (rich.inspect, debuggers) list what dir() names: the private key is left out.
+        return [name for name in object.__dir__(self) if name != "secret"]
