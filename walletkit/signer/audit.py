@@ -400,7 +400,8 @@ class AuditReport:
             "row MACs" if self.keyed else "",
             f"anchor at seq {self.anchored}" if self.anchored else "",
         ]
-        return f"ok: {self.rows} rows ({', '.join(c for c in checks if c)})"
+        rows = f"{self.rows} row" + ("" if self.rows == 1 else "s")
+        return f"ok: {rows} ({', '.join(c for c in checks if c)})"
 
 
 AuditRow = tuple[int, float, str, str, str, "str | None"]  # seq, at, event, prev, hash, mac
