@@ -13,8 +13,16 @@ from walletkit.keystore import Keystore, v3
 
 
 def main() -> None:
-    """Run the round trip in a temporary folder and print what happened (no secrets)."""
-    folder = Path(tempfile.mkdtemp())
+    """Run the round trip in a temporary folder and print what happened (no secrets).
+
+    The folder is removed on every way out, an error included.
+    """
+    with tempfile.TemporaryDirectory(prefix="walletkit-keystore-example-") as name:
+        round_trip(Path(name))
+
+
+def round_trip(folder: Path) -> None:
+    """Create, reopen and export a keystore in ``folder``."""
     path = folder / "wallet.json"
     password = "correct horse battery staple"
     Keystore.create(path, password, mnemonic=wk.generate_mnemonic(24))  # scrypt N=2^18, AES-256-GCM
@@ -27,7 +35,8 @@ def main() -> None:
     (folder / "main-v3.json").write_text(json.dumps(keyfile))
     recovered = Account.from_key(Account.decrypt(keyfile, password))
     print(f"exported a v3 keyfile; eth-account decrypts it to {recovered.address}")
-    assert recovered.address == account.address
+    if recovered.address != account.address:
+        raise SystemExit(f"eth-account decrypted the v3 file to {recovered.address}, not {account.address}")
 
 
 if __name__ == "__main__":

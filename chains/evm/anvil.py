@@ -4,6 +4,10 @@ The binary comes from npm (``@foundry-rs/anvil-linux-amd64``, ``bin/anvil``), in
 on first use into ``~/.cache/walletkit/npm`` (or ``$WALLETKIT_CACHE``). anvil listens on
 127.0.0.1 on a free port (``--port 0``); the port is read from its output, which goes to
 a file rather than an undrained pipe.
+
+Nothing is left behind on any path: a failed start stops anvil and removes the log; a
+stopped engine (``stop()``, the ``with`` block, exit, SIGTERM via walletkit.testing) removes
+both; and a watchdog process stops anvil and removes the log if the owner is killed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from chains.evm.address import checksum_encode, parse_address
 from chains.evm.client import EvmClient
 from walletkit.errors import EngineError
 from walletkit.testing.npm import ensure_package
+from walletkit.testing.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -56,9 +61,9 @@ class AnvilEngine(EvmClient):
         network = next((n for n, cid in plugin.evm.chain_ids.items() if cid == chain_id), None)
         if network is None:
             raise EngineError(f"chain id {chain_id} is not a network of {plugin.spec.name}")
-        self._log = tempfile.NamedTemporaryFile(prefix="anvil-", suffix=".log", delete=False)
+        binary = anvil_binary()  # may install from npm; nothing is left behind if that fails
         args = [
-            str(anvil_binary()),
+            str(binary),
             "--host",
             "127.0.0.1",
             "--port",
@@ -77,13 +82,38 @@ class AnvilEngine(EvmClient):
             # a ready transaction unmined when an earlier nonce of the same sender arrived after it
             # (concurrent senders), waiting for a next transaction that may never come.
             args += ["--block-time", "1", "--mixed-mining"]
-        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        port = self._wait_for_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._watchdog: Watchdog | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="anvil-", suffix=".log", delete=False)
+        try:
+            self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # If this process dies without stopping anvil (SIGKILL, os._exit), the watchdog does.
+            self._watchdog = Watchdog(self._process.pid, [self._log.name])
+            port = self._wait_for_port()
+        except BaseException:
+            self.stop()  # a failed start leaves no process and no log
+            raise
         super().__init__(plugin, f"http://127.0.0.1:{port}", network)
         self.chain_id = chain_id
         self.port = port
 
+    @property
+    def pid(self) -> int | None:
+        """anvil's process id (None before it started)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def log_path(self) -> Path:
+        """anvil's output file (removed when the engine stops)."""
+        return Path(self._log.name)
+
+    @property
+    def watchdog_pid(self) -> int | None:
+        """The watchdog's process id (it stops anvil if this process dies first)."""
+        return self._watchdog.pid if self._watchdog is not None else None
+
     def _wait_for_port(self, timeout: float = 30.0) -> int:
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         log = Path(self._log.name)
         while time.monotonic() < deadline:
@@ -93,7 +123,6 @@ class AnvilEngine(EvmClient):
             if self._process.poll() is not None:
                 raise EngineError(f"anvil exited with {self._process.returncode}: {log.read_text()[-400:]}")
             time.sleep(0.05)
-        self.stop()
         raise EngineError(f"anvil did not report a port within {timeout} s")
 
     def fund(self, address: str, wei: int) -> None:
@@ -130,15 +159,20 @@ class AnvilEngine(EvmClient):
         self.w3.provider.make_request("anvil_mine", [hex(blocks)])  # type: ignore[arg-type]
 
     def stop(self) -> None:
-        """Stop anvil and remove its log."""
-        if self._process.poll() is None:
-            self._process.terminate()
+        """Stop anvil and remove its log (idempotent; also run at exit and on SIGTERM via walletkit.testing)."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
             try:
-                self._process.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                process.kill()
+                process.wait()
         self._log.close()
         Path(self._log.name).unlink(missing_ok=True)
+        if self._watchdog is not None:
+            self._watchdog.release()
+            self._watchdog = None
 
     def __enter__(self) -> AnvilEngine:
         return self

@@ -2,7 +2,8 @@
 
 Each target runs a few seconds (``WALLETKIT_FUZZ_SECONDS``, default 6) from its committed seeds
 and saved crash inputs, two at a time, so the step takes about 90 s on 2 cores; longer runs:
-``python -m fuzz run --seconds 300``. The total number of executions is printed (``-s``).
+``python -m fuzz run --seconds 300``. A line per target shows on the terminal as it finishes
+(the ``wk_progress`` fixture); the total number of executions is printed (``-s``).
 Saved crash inputs (fuzz/crashes/) are also replayed in process, so a known bug fails
 this file deterministically until it is fixed, and guards against its return after.
 """
@@ -10,6 +11,7 @@ this file deterministically until it is fixed, and guards against its return aft
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,9 +31,16 @@ def test_committed_inputs_raise_only_typed_errors() -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_every_target_survives_a_smoke_run(tmp_path: Path) -> None:
+def test_every_target_survives_a_smoke_run(tmp_path: Path, wk_progress: Callable[[str], None]) -> None:
+    names = sorted(TARGETS)
+    # About 90 s in all: a line per target on the terminal, so the run does not look frozen.
+    wk_progress(f"fuzz smoke: {len(names)} targets, {SECONDS} s each, 2 at a time")
+    results = []
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda name: run_target(name, SECONDS, tmp_path), sorted(TARGETS)))
+        for done, result in enumerate(pool.map(lambda name: run_target(name, SECONDS, tmp_path), names), 1):
+            name, executions, code, _ = result
+            wk_progress(f"fuzz smoke: {done}/{len(names)} {name}: {executions} executions, exit {code}")
+            results.append(result)
     total = sum(executions for _, executions, _, _ in results)
     print(f"\nfuzz smoke: {len(results)} targets, {total} executions in total")
     for name, executions, code, _ in results:
