@@ -276,7 +276,9 @@ class AuditAnchor:
         publish: called with each new :class:`AuditHead` after the file is written (under the
             file lock, after the database commit): to copy the head elsewhere (a log
             service, another machine). An exception it raises reaches the store's caller.
-        fsync: flush the file and its directory to disk before the rename (default True).
+        fsync: flush the file to disk before the rename and the directory after it (default
+            True). Without, a commit is faster, but a power loss may leave the anchor behind
+            or unreadable: verify_audit then reports it, and it does not move until replaced.
     """
 
     __slots__ = ("_lock", "fsync", "path", "publish")
