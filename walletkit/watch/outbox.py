@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from walletkit.errors import InvalidInput, WalletKitError
 from walletkit.watch.events import TransferEvent
@@ -30,8 +30,7 @@ from walletkit.watch.store import Store, create_tables
 _ERROR_CHARS = 300
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
+class DeliveryReport(NamedTuple):
     """What one :meth:`Outbox.deliver` call did: events taken, tries that failed, events given up."""
 
     delivered: int
