@@ -40,7 +40,7 @@ def render_rows(rows: Sequence[dict[str, str]], title: str, width: int) -> str:
     >>> print(render_rows([{"chain": "eth", "address": "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"}], "Addresses", 40))
     Addresses
     <BLANKLINE>
-    eth
+    chain: eth
       address  0x9858EfFD232B4033E47d90003D41EC34EcaEda94
     """
     if not rows:
@@ -55,7 +55,7 @@ def render_rows(rows: Sequence[dict[str, str]], title: str, width: int) -> str:
     label_width = max(len(c) for c in columns[1:]) if len(columns) > 1 else 0
     for r in rows:
         lines.append("")
-        lines.append(str(r[columns[0]]))
+        lines.append(f"{columns[0]}: {r[columns[0]]}")
         for column in columns[1:]:
             lines.append(f"  {column.ljust(label_width)}  {r[column]}".rstrip())
     return "\n".join(lines)
