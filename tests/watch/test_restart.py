@@ -38,8 +38,10 @@ def lab() -> Iterator[EvmLab]:
         yield made
 
 
-def spawn(store: str, lab: EvmLab, addresses: Path, start: int, mode: str, worker: int = 0) -> subprocess.Popen[str]:
-    """Start a watcher worker process; its stdout is a pipe of credited event ids."""
+def spawn(
+    store: str, lab: EvmLab, addresses: Path, start: int, mode: str, worker: int = 0, gate: bool = False
+) -> subprocess.Popen[str]:
+    """Start a watcher worker process; its stdout is a pipe of credited event ids (and stdin one of words)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -56,7 +58,9 @@ def spawn(store: str, lab: EvmLab, addresses: Path, start: int, mode: str, worke
             mode,
             "--worker",
             str(worker),
+            *(["--gate"] if gate else []),
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

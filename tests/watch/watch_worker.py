@@ -5,6 +5,7 @@ It watches the addresses of a JSON file on an EVM node and credits every event i
 the "done" mark commit together. Each credited event id is printed on its own line, so the test
 knows how far the worker got (and when to kill it) by reading, never by waiting.
 
+With ``--gate`` a drain worker prints ``ready`` and starts when a line arrives on stdin.
 Modes: ``run`` loops until SIGTERM/SIGINT (then prints ``stopped``); ``drain`` polls and delivers
 until the cursor is at the head and nothing is pending, then exits.
 """
@@ -29,6 +30,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--start", type=int, required=True)
     parser.add_argument("--worker", type=int, default=0)
     parser.add_argument("--mode", choices=("run", "drain"), default="drain")
+    parser.add_argument("--gate", action="store_true", help='print "ready", then start on a line from stdin')
     args = parser.parse_args(argv)
     store: Any = PostgresStore(args.store) if args.store.startswith("postgresql:") else SQLiteStore(args.store)
     with store.transaction() as db:
@@ -61,6 +63,9 @@ def main(argv: list[str]) -> int:
         return 0
     outbox = Outbox(store)
     scanner = watcher.scanner(client)
+    if args.gate:  # several workers start together: each waits for the test's word, read from stdin
+        print("ready", flush=True)
+        sys.stdin.readline()
     while True:
         watcher.poll(client, start=args.start)
         outbox.deliver(sink)
