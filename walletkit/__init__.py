@@ -7,6 +7,15 @@ Solana, and every account answers the same small API.
 >>> wallet = wk.Wallet.from_mnemonic("abandon " * 11 + "about")
 >>> wallet.account("btc").address
 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu'
+
+Every error walletkit raises on purpose is a ``wk.WalletKitError`` (the tree is in
+:mod:`walletkit.errors`):
+
+>>> try:
+...     wk.parse_units("0.5", "nope")
+... except wk.WalletKitError as e:
+...     type(e).__name__
+'UnknownChain'
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from walletkit import errors
 from walletkit.account import Account, ConnectedAccount
 from walletkit.bip39 import Mnemonic, generate_mnemonic, is_valid_mnemonic, mnemonic_to_seed, validate_mnemonic
 from walletkit.chain import ChainClient, ChainSpec, SignedTransaction
+from walletkit.errors import WalletKitError
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 from walletkit.registry import get_chain, list_chains
@@ -58,6 +68,7 @@ __all__ = [
     "PublicKey",
     "SignedTransaction",
     "Wallet",
+    "WalletKitError",
     "__version__",
     "connect",
     "errors",

@@ -15,6 +15,7 @@ EXPECTED = {
     "PublicKey",
     "SignedTransaction",
     "Wallet",
+    "WalletKitError",
     "__version__",
     "connect",
     "errors",
@@ -48,3 +49,26 @@ def test_errors_are_one_tree() -> None:
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
     assert all(issubclass(c, errors.WalletKitError) for c in classes)
     assert issubclass(errors.InvalidAddress, ValueError)
+
+
+def test_walletkit_error_at_the_top_level() -> None:
+    # Issue 16 item 20: users write `except wk.WalletKitError`; it is the root of walletkit.errors.
+    import walletkit as wk
+    from walletkit import errors
+
+    assert wk.WalletKitError is errors.WalletKitError
+    for name, cls in vars(errors).items():
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            assert issubclass(cls, wk.WalletKitError), name
+    raised = []
+    for bad in (
+        lambda: wk.parse_units("0." + "9" * 205, "btc"),
+        lambda: wk.Wallet.from_mnemonic("abandon " * 11 + "abandon"),
+        lambda: wk.validate_address("eth", "0x1234"),
+        lambda: wk.get_chain("doge"),
+    ):
+        try:
+            bad()
+        except wk.WalletKitError as e:
+            raised.append(type(e).__name__)
+    assert raised == ["InvalidAmount", "ChecksumMismatch", "InvalidAddress", "UnknownChain"]
