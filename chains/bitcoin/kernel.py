@@ -7,16 +7,13 @@ the independent check every signature walletkit makes is held to.
 from __future__ import annotations
 
 from chains.bitcoin.tx import Transaction, TxOut
-from walletkit.errors import EngineError
+from walletkit.extras import require
 
 
 def verify_input(tx: Transaction, index: int, spent: list[TxOut]) -> bool:
     """Return True if libbitcoinkernel accepts input ``index`` of ``tx`` (flags ALL)."""
-    try:
-        import pbk
-        from pbk.script import PrecomputedTransactionData, ScriptVerificationFlags
-    except ImportError as e:  # the engine is a dependency; a broken install says so
-        raise EngineError(f"libbitcoinkernel (py-bitcoinkernel) is not importable: {e}") from e
+    pbk = require("pbk", "engines", "Checking scripts with libbitcoinkernel")
+    from pbk.script import PrecomputedTransactionData, ScriptVerificationFlags
     kernel_tx = pbk.Transaction(tx.serialize())
     outputs = [pbk.TransactionOutput(pbk.ScriptPubkey(o.script_pubkey), o.value) for o in spent]
     data = PrecomputedTransactionData(kernel_tx, outputs)

@@ -31,7 +31,8 @@ from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut, varint
 from walletkit.chain import SignedTransaction
 from walletkit.crypto.hashes import double_sha256
 from walletkit.effects import Unverified
-from walletkit.errors import BroadcastRejected, EngineError, InsufficientFunds
+from walletkit.errors import BroadcastRejected, InsufficientFunds
+from walletkit.extras import require
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -85,10 +86,7 @@ class RegtestChain:
     network = "regtest"
 
     def __init__(self, datadir: str | Path | None = None, fee_rate: float = 2.0, automine: bool = True) -> None:
-        try:
-            import pbk
-        except ImportError as e:
-            raise EngineError(f"libbitcoinkernel (py-bitcoinkernel) is not importable: {e}") from e
+        pbk = require("pbk", "engines", "The Bitcoin regtest engine (libbitcoinkernel)")
         self._pbk = pbk
         self._tmp = tempfile.TemporaryDirectory(prefix="walletkit-regtest-") if datadir is None else None
         self.datadir = Path(self._tmp.name if self._tmp else str(datadir))

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from walletkit.errors import IdempotencyConflict, InvalidInput, WalletKitError
+from walletkit.extras import require
 from walletkit.signer.audit import GENESIS, AuditAnchor, AuditHead, AuditKey, AuditReport, row_hash, verify_log
 
 _TABLES = (
@@ -513,10 +514,7 @@ class PostgresStore(_SqlStore):
         if clock is not None:
             self.clock = clock
         self._audit_setup(audit_key, anchor)
-        try:
-            import psycopg
-        except ImportError as e:
-            raise WalletKitError("PostgresStore needs psycopg 3 (pip install 'psycopg[binary]')") from e
+        psycopg = require("psycopg", "postgres", "PostgresStore")
         self.url = url
         self._psycopg = psycopg
         self._local = threading.local()
