@@ -178,6 +178,20 @@ class CoreRpc:
             return TxStatus(txid, False)
         return TxStatus(txid, True, int(self.call("getblockcount")) - confirmations + 1)
 
+    def tip_height(self) -> int:
+        """Return the height of the node's best block (``getblockcount``)."""
+        return int(self.call("getblockcount"))
+
+    def block_hash(self, height: int) -> str | None:
+        """Return the hash of the block at ``height`` (``getblockhash``), or None above the tip."""
+        if height > self.tip_height():
+            return None
+        return str(self.call("getblockhash", height))
+
+    def raw_block(self, block_hash: str) -> bytes:
+        """Return a serialized block (``getblock <hash> 0``)."""
+        return bytes.fromhex(str(self.call("getblock", block_hash, 0)))
+
     def __repr__(self) -> str:
         return f"CoreRpc({self._url}, {self.network})"
 
@@ -240,6 +254,29 @@ class Esplora:
         """Return ``/tx/:txid/status``."""
         status = self._get(f"/tx/{txid}/status")
         return TxStatus(txid, bool(status.get("confirmed")), status.get("block_height"))
+
+    def _get_raw(self, path: str) -> bytes:
+        status, raw = _request(self._url + path, None, {}, self._timeout)
+        if status != 200:
+            raise NetworkError(f"GET {path} answered HTTP {status}: {raw[:200].decode(errors='replace')}")
+        return raw
+
+    def tip_height(self) -> int:
+        """Return the height of the best block (``/blocks/tip/height``)."""
+        return int(self._get_raw("/blocks/tip/height").decode().strip())
+
+    def block_hash(self, height: int) -> str | None:
+        """Return the hash of the block at ``height`` (``/block-height/:h``), or None above the tip."""
+        status, raw = _request(f"{self._url}/block-height/{int(height)}", None, {}, self._timeout)
+        if status == 404:
+            return None
+        if status != 200:
+            raise NetworkError(f"GET /block-height/{height} answered HTTP {status}")
+        return raw.decode().strip()
+
+    def raw_block(self, block_hash: str) -> bytes:
+        """Return a serialized block (``/block/:hash/raw``)."""
+        return self._get_raw(f"/block/{block_hash}/raw")
 
     def __repr__(self) -> str:
         return f"Esplora({self._url}, {self.network})"

@@ -180,6 +180,15 @@ class BitcoinChain:
 
         return RegtestChain(**options)  # type: ignore[arg-type]
 
+    def watch_scanner(self, client: object) -> object:
+        """Return the block scanner :mod:`walletkit.watch` uses with ``client`` (see :mod:`chains.bitcoin.watch`).
+
+        ``client`` is the kernel regtest engine or a client over Bitcoin Core's RPC or an Esplora API.
+        """
+        from chains.bitcoin.watch import BitcoinScanner
+
+        return BitcoinScanner(client)
+
     def __repr__(self) -> str:
         return "BitcoinChain(btc)"
 

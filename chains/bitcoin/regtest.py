@@ -145,8 +145,10 @@ class RegtestChain:
                     self.mempool.pop(tx.txid, None)
         return hashes
 
-    def _mine_one(self, script_pubkey: bytes, txs: list[Transaction]) -> str:
-        height = self.height + 1
+    def _mine_one(self, script_pubkey: bytes, txs: list[Transaction], height: int | None = None) -> str:
+        # ``height`` is given for a block of a competing branch (see reorg), which may not extend the active chain.
+        branch = height is not None
+        height = self.height + 1 if height is None else height
         has_witness = any(t.has_witness for t in txs)
         coinbase_outputs = [TxOut(self.subsidy(height), script_pubkey)]
         if has_witness:
@@ -190,7 +192,7 @@ class RegtestChain:
         except self._pbk.ProcessBlockException as e:
             raise BroadcastRejected(f"libbitcoinkernel refused block {height}: {e}") from e
         block_hash = double_sha256(header)
-        if self.height != before + 1:
+        if not branch and self.height != before + 1:
             raise BroadcastRejected(f"libbitcoinkernel refused block {height}: {self._reason(block_hash)}")
         self._tip_hash = block_hash
         for t in txs:
@@ -221,6 +223,70 @@ class RegtestChain:
         return "no reason reported"
 
     # --- look-ups --------------------------------------------------------------------
+
+    def block_hash(self, height: int) -> str | None:
+        """Return the hash (display hex) of the active chain's block at ``height``, or None above the tip."""
+        chain = self.chainman.get_active_chain()
+        if not 0 <= height <= int(chain.height):
+            return None
+        return str(chain.block_tree_entries[height].block_hash)
+
+    def raw_block(self, height: int) -> bytes | None:
+        """Return the serialized block at ``height`` of the active chain (read back from the kernel), or None."""
+        chain = self.chainman.get_active_chain()
+        if not 0 <= height <= int(chain.height):
+            return None
+        return bytes(self.chainman.blocks[chain.block_tree_entries[height]])
+
+    def reorg(self, depth: int, blocks: int, txs: list[Transaction] | None = None, to: str | None = None) -> list[str]:
+        """Replace the last ``depth`` blocks by ``blocks`` (more than ``depth``) new ones built on the block below.
+
+        The kernel switches to the longer chain as a node does. The first new block holds ``txs``
+        (default: none); the engine's coins and confirmations are read again from the new chain.
+        Returns the new blocks' hashes.
+
+        Raises:
+            BroadcastRejected: ``blocks <= depth`` (the old chain would stay), or the kernel refused a block.
+        """
+        if not 0 < depth < blocks or depth > self.height:
+            raise BroadcastRejected(f"a reorg needs 0 < depth ({depth}) < blocks ({blocks}) and depth <= the height")
+        fork = self.height - depth
+        entry = self.chainman.get_active_chain().block_tree_entries[fork]
+        tip_hash, tip_time = self._tip_hash, self._tip_time
+        self._tip_hash = bytes.fromhex(str(entry.block_hash))[::-1]
+        self._tip_time = tip_time + 1  # a new timestamp: the branch's blocks differ from the old ones
+        script_pubkey = addr.decode(to, "regtest").script_pubkey if to else b"\x51"
+        hashes: list[str] = []
+        try:
+            for k in range(blocks):
+                hashes.append(self._mine_one(script_pubkey, (txs or []) if k == 0 else [], height=fork + 1 + k))
+        except BaseException:
+            self._tip_hash, self._tip_time = tip_hash, tip_time
+            raise
+        if self.height != fork + blocks:
+            raise BroadcastRejected(f"libbitcoinkernel did not switch to the longer branch (height {self.height})")
+        self._reload_coins()
+        return hashes
+
+    def _reload_coins(self) -> None:
+        # Read every block of the active chain again (regtest chains are short): coins and confirmations.
+        from chains.bitcoin.watch import block_transactions
+
+        self.coins.clear()
+        self.confirmed.clear()
+        for height in range(1, self.height + 1):
+            raw = self.raw_block(height)
+            assert raw is not None  # heights up to the tip exist
+            for k, tx in enumerate(block_transactions(raw)):
+                coinbase = k == 0
+                for txin in tx.inputs if not coinbase else ():
+                    self.coins.pop(txin.prevout, None)
+                self.confirmed[tx.txid] = height
+                for i, out in enumerate(tx.outputs):
+                    if out.script_pubkey[:1] != b"\x6a":
+                        outpoint = OutPoint(tx.txid, i)
+                        self.coins[outpoint] = Coin(outpoint, out, height, coinbase)
+        self.mempool.clear()
 
     def utxos(self, address: str, *, mature_only: bool = True) -> list[Coin]:
         """Return the coins of an address (mature coinbase outputs only, unless asked)."""
