@@ -225,6 +225,9 @@ def test_a_full_rewrite_with_recomputed_hashes_is_found(
         not plain and plain.problem is not None and "ledger rows of row 1" in plain.problem
     )  # the ledger still says 10**15
     backend.tamper("UPDATE ledger SET amount = '1' WHERE audit_seq = 1")  # the attacker fixes the ledger too
+    backend.tamper(
+        "UPDATE ledger SET total = CAST(CAST(total AS NUMERIC) - 999999999999999 AS TEXT) WHERE asset = 'eth'"
+    )
     assert backend.store(keyed=False).verify_audit()  # now the keyless chain is fooled: the rewrite is faithful
     report = store.verify_audit()
     assert not report
@@ -276,11 +279,14 @@ def test_a_deleted_ledger_row_reopens_the_window_and_is_found(filled: tuple[Back
     backend, store = filled
     with store.decision() as db:
         before = store.spent_in(db, "eth", "eth", 0.0)
-    assert before == 9 * 10**15
+    assert before == 9 * 10**15  # 1 + 3 + 5 (x 10^15), written at seqs 1, 3 and 5
     backend.refused("DELETE FROM ledger WHERE audit_seq = 3")
     backend.tamper("DELETE FROM ledger WHERE audit_seq = 3 AND asset = 'eth'")
-    with store.decision() as db:
-        assert store.spent_in(db, "eth", "eth", 0.0) == 6 * 10**15  # the window forgot a spend
+    with store.decision() as db:  # running totals: a middle row's deletion moves no window...
+        assert store.spent_in(db, "eth", "eth", 0.0) == 9 * 10**15
+    backend.tamper("DELETE FROM ledger WHERE audit_seq = 5")
+    with store.decision() as db:  # ...the newest row's does: the window forgot a spend
+        assert store.spent_in(db, "eth", "eth", 0.0) == 1 * 10**15  # seq 1 alone is left
     for report in (backend.store(keyed=False).verify_audit(), store.verify_audit()):
         assert not report
         assert (
@@ -303,6 +309,15 @@ def test_an_edited_ledger_row_is_found(filled: tuple[Backend, Store], sql: str) 
     backend.tamper(sql)
     report = store.verify_audit()
     assert not report and report.problem is not None and report.problem.startswith("the ledger rows of row ")
+
+
+def test_an_edited_running_total_is_found(filled: tuple[Backend, Store]) -> None:
+    """A ledger total moves a rolling window by itself (spent_in reads two totals): it is checked too."""
+    backend, store = filled
+    backend.refused("UPDATE ledger SET total = '0'")
+    backend.tamper("UPDATE ledger SET total = '0' WHERE id = (SELECT MAX(id) FROM ledger)")
+    report = store.verify_audit()
+    assert not report and report.problem is not None and "running total" in report.problem
 
 
 def test_a_ledger_row_outside_any_audited_spend_is_found(filled: tuple[Backend, Store]) -> None:

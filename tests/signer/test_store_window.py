@@ -58,8 +58,31 @@ def test_window_sum_is_exact_and_per_asset(store_and_clock: tuple[SQLiteStore | 
         assert store.spent_in(db, "eth", "native", clock.now + 1) == 0  # a window after every spend
 
 
+WINDOW_READS = (  # what spent_in asks: the newest running total, and the last one before the window
+    "SELECT at, total FROM ledger WHERE chain=? AND asset=? ORDER BY at DESC, id DESC LIMIT 1",
+    "SELECT total FROM ledger WHERE chain=? AND asset=? AND at<? ORDER BY at DESC, id DESC LIMIT 1",
+)
+
+
 def test_sqlite_window_reads_through_the_index(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "plan.db")
     with store.decision() as db:
-        plan = store.run(db, "EXPLAIN QUERY PLAN " + store._window_sum, ("eth", "native", 0.0)).fetchall()
-    assert any("ledger_window" in str(step[-1]) for step in plan), plan
+        for sql, params in zip(WINDOW_READS, [("eth", "native"), ("eth", "native", 0.0)]):
+            plan = store.run(db, "EXPLAIN QUERY PLAN " + sql, params).fetchall()
+            assert any("ledger_window" in str(step[-1]) for step in plan), plan
+            assert not any("TEMP B-TREE" in str(step[-1]) for step in plan), plan  # no sort: the index orders
+
+
+def test_window_reads_two_rows_whatever_its_size(tmp_path: Path) -> None:
+    """Running totals: a window's sum does not scan its spends (spent_in reads two rows)."""
+    clock = Clock()
+    store = SQLiteStore(tmp_path / "many.db", clock=clock)
+    for i in range(2_000):
+        clock.now += 1
+        _spend(store, "eth", {"native": i})
+    reads: list[str] = []
+    with store.decision() as db:
+        db.set_trace_callback(reads.append)
+        assert store.spent_in(db, "eth", "native", clock.now - 999.5) == sum(range(1_000, 2_000))
+        db.set_trace_callback(None)
+    assert len([r for r in reads if r.lstrip().upper().startswith("SELECT")]) == 2

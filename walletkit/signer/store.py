@@ -34,8 +34,10 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request TEXT NOT NULL, chain TEXT NOT NULL,"
     " raw {blob} NOT NULL, txid TEXT NOT NULL, broadcast INTEGER NOT NULL DEFAULT 0)",
     # audit_seq: the audit row whose event lists this spend (verify_audit checks one against the other).
+    # total: the running sum of the (chain, asset) spends up to and including this row, so a rolling
+    # window is two index look-ups (last total minus the total before the window), not a scan.
     "CREATE TABLE IF NOT EXISTS ledger (id {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, chain TEXT NOT NULL,"
-    " asset TEXT NOT NULL, amount TEXT NOT NULL, audit_seq BIGINT)",
+    " asset TEXT NOT NULL, amount TEXT NOT NULL, audit_seq BIGINT, total TEXT NOT NULL DEFAULT '0')",
     # seq is given by the store (last + 1 under the writer lock): 1, 2, 3... with no gap. mac is
     # HMAC(audit key, hash), NULL when the store has no audit key.
     "CREATE TABLE IF NOT EXISTS audit (seq {integer} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, event TEXT NOT NULL,"
@@ -211,26 +213,42 @@ class _SqlStore:
         # The event lists the ledger rows written with it, at the same time: verify_audit checks
         # the ledger against it, so a deleted or edited spend is found.
         amounts = {asset: str(amount) for asset, amount in sorted(spends.items())}
+        last = {asset: self._last_spend(db, chain, asset) for asset in amounts}
+        # Times never go back within an asset's rows (a clock stepped back writes the last time
+        # again), so the rows before a window's start are a prefix of its rows.
+        now = max([now, *(at for at, _ in last.values())])
         seq = self._append(db, {**event, "ledger": {"chain": chain, "spends": amounts}}, now)
         for asset, amount in amounts.items():
             self._run(
                 db,
-                "INSERT INTO ledger (at, chain, asset, amount, audit_seq) VALUES (?, ?, ?, ?, ?)",
-                (now, chain, asset, amount, seq),
+                "INSERT INTO ledger (at, chain, asset, amount, audit_seq, total) VALUES (?, ?, ?, ?, ?, ?)",
+                (now, chain, asset, amount, seq, str(last[asset][1] + int(amount))),
             )
 
-    # Amounts are decimal text (a token amount can pass 2^63): the backend sums them exactly in one row.
-    _window_sum = "SELECT group_concat(amount) FROM ledger WHERE chain=? AND asset=? AND at>=?"
+    def _last_spend(self, db: Any, chain: str, asset: str) -> tuple[float, int]:
+        row = self._run(
+            db,
+            "SELECT at, total FROM ledger WHERE chain=? AND asset=? ORDER BY at DESC, id DESC LIMIT 1",
+            (chain, asset),
+        ).fetchone()
+        return (float(row[0]), int(row[1])) if row else (0.0, 0)
 
     def spent_in(self, db: Any, chain: str, asset: str, since: float) -> int:
         """Sum of an asset spent since a time, inside the caller's transaction (rolling windows).
 
-        The index ``ledger_window`` (chain, asset, at) limits the scan to the window's rows.
+        The newest running total minus the last one before ``since``: two look-ups through the
+        index ``ledger_window`` (chain, asset, at), whatever the number of spends in the window.
+        Totals are decimal text (a token amount can pass 2^63).
         """
-        total = self._run(db, self._window_sum, (chain, asset, since)).fetchone()[0]
-        if total is None:
+        _, newest = self._last_spend(db, chain, asset)
+        if not newest:
             return 0
-        return sum(map(int, total.split(","))) if isinstance(total, str) else int(total)
+        before = self._run(
+            db,
+            "SELECT total FROM ledger WHERE chain=? AND asset=? AND at<? ORDER BY at DESC, id DESC LIMIT 1",
+            (chain, asset, since),
+        ).fetchone()
+        return newest - (int(before[0]) if before else 0)
 
     def next_nonce_in(self, db: Any, chain: str, address: str, floor: int) -> int:
         """Return the nonce :meth:`reserve_nonce_in` would reserve, without reserving it."""
@@ -402,14 +420,31 @@ class _SqlStore:
                 problem = str(e)
         with self._tx() as db:
             rows = self._run(db, "SELECT seq, at, event, prev, hash, mac FROM audit ORDER BY seq").fetchall()
-            ledger = self._run(db, "SELECT id, at, chain, asset, amount, audit_seq FROM ledger ORDER BY id").fetchall()
+            ledger = self._run(
+                db, "SELECT id, at, chain, asset, amount, audit_seq, total FROM ledger ORDER BY id"
+            ).fetchall()
         if problem is None and isinstance(anchor, AuditAnchor) and head is None and rows:
             problem = f"{name} does not exist but the log has {len(rows)} rows"
         if problem is not None:
             return AuditReport(False, problem, len(rows), key is not None, head.seq if head else None)
         audit = [(int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in rows]
-        spends = [(int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in ledger]
-        return verify_log(audit, spends, key, head, anchor_name=name)
+        spends = [(int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in ledger]  # no total
+        report = verify_log(audit, spends, key, head, anchor_name=name)
+        if not report:
+            return report
+        running: dict[tuple[str, str], int] = {}
+        for ident, _at, chain, asset, amount, _seq, total in ledger:
+            running[(chain, asset)] = running.get((chain, asset), 0) + int(amount)
+            if str(total) != str(running[(chain, asset)]):
+                return AuditReport(
+                    False,
+                    f"ledger row {ident} ({chain} {asset}) has running total {total}, but its spends add up to "
+                    f"{running[(chain, asset)]} (an edited total would move a rolling window)",
+                    len(rows),
+                    key is not None,
+                    head.seq if head else None,
+                )
+        return report
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Run raw SQL (tests use it to tamper with the log)."""
@@ -498,7 +533,6 @@ class PostgresStore(_SqlStore):
     """
 
     placeholder = "%s"
-    _window_sum = "SELECT SUM(CAST(amount AS NUMERIC)) FROM ledger WHERE chain=? AND asset=? AND at>=?"
     _LOCK_ID = 0x77616C6C  # one advisory lock serializes signing decisions
 
     kind = "postgres"
