@@ -189,8 +189,9 @@ def test_unset_passphrase_variable_refuses(args: list[str], tmp_path: Path) -> N
 
 def test_an_empty_passphrase_set_on_purpose_is_a_passphrase() -> None:
     # A variable that is set, even to "", is a choice: BIP39's empty passphrase.
-    with_empty = run("addresses", "--chain", "eth", "--count", "1", "--json", "--phrase-env", "WK_PHRASE",
-                     "--passphrase-env", EMPTY)  # fmt: skip
+    with_empty = run(
+        "addresses", "--chain", "eth", "--count", "1", "--json", "--phrase-env", "WK_PHRASE", "--passphrase-env", EMPTY
+    )
     with_passphrase = run("addresses", "--chain", "eth", "--count", "1", "--json", "--phrase-env", "WK_PHRASE",
                           "--passphrase-env", "WK_PP", env={"WK_PP": PASSPHRASE})  # fmt: skip
     assert with_empty.returncode == with_passphrase.returncode == 0, with_empty.stderr + with_passphrase.stderr

@@ -156,7 +156,7 @@ def _build_wheel(tmp_path: Path) -> Path:
         timeout=300,
     )
     assert out.returncode == 0, f"building the wheel needs hatchling in the environment: {out.stderr[-1500:]}"
-    return next(tmp_path.glob("walletkit-*.whl"))
+    return next(tmp_path.glob("walletkit_multichain-*.whl"))
 
 
 def test_fc_03_test_only_prng_shipped(tmp_path: Path) -> None:

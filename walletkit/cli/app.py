@@ -14,9 +14,7 @@ import click
 
 from walletkit.cli.common import ExitCode
 from walletkit.errors import InvalidInput, KeystoreConflict, MissingSecret, UnknownChain, WalletKitError
-
-DISTRIBUTION = "walletkit-multichain"
-"""The name walletkit is published under (``walletkit`` on the public index is another project)."""
+from walletkit.extras import DISTRIBUTION
 
 COMMAND_MODULES: tuple[str, ...] = (
     "walletkit.cli.mnemonic",

@@ -26,18 +26,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ExitCode(enum.IntEnum):
-    """The ``walletkit`` command's exit codes (docs/cli.md lists the same, a test holds them equal)."""
+    """The ``walletkit`` command's exit codes; :data:`EXIT_MEANINGS` says what each means."""
 
     OK = 0
-    """success"""
     FAILED = 1
-    """an operation failed (a network or engine, a wrong password, a keystore conflict)"""
     BAD_INPUT = 2
-    """bad input (a wrong word, a bad address, an amount with too many decimals, a bad option)"""
     NO_SECRET = 3
-    """a secret was needed and none was given (an unset variable, empty input, no terminal to ask)"""
     INVALID_SIGNATURE = 4
-    """``message verify`` found the signature invalid"""
+
+
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.FAILED: "an operation failed (a network or engine, a wrong password, a keystore conflict)",
+    ExitCode.BAD_INPUT: "bad input (a wrong word, a bad address, an amount with too many decimals, a bad option)",
+    ExitCode.NO_SECRET: "a secret was needed and none was given (an unset variable, empty input, no terminal to ask)",
+    ExitCode.INVALID_SIGNATURE: "`message verify` found the signature invalid",
+}
+"""What each exit code means, as docs/cli.md's table says it (a test holds the two equal)."""
 
 
 def _strip_line_end(text: str) -> str:
