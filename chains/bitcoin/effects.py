@@ -13,6 +13,11 @@ Read from the unsigned transaction about to be signed (a :class:`BitcoinTransfer
   given and matches (``prev_tx``, a PSBT non-witness UTXO). A legacy (P2PKH or bare) input with
   only a claimed value is :class:`Unverified` (``input_value``): the signer checks it through a
   client or refuses, as PSBT signers require the previous transaction for such inputs.
+- A PSBT input the account signs may ask only for a sighash type that commits to every output:
+  SIGHASH_ALL, ALL|ANYONECANPAY (others may add inputs, never change outputs) or, for taproot,
+  SIGHASH_DEFAULT. NONE and SINGLE sign away the outputs: whoever holds the signed transaction
+  could send the account's coins anywhere, so such a PSBT is refused (InvalidTransaction), since
+  the outputs judged here would not be the ones the signature holds to.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from chains.bitcoin import script
 from chains.bitcoin.network import PARAMS
-from chains.bitcoin.psbt import I_NON_WITNESS_UTXO, Psbt
+from chains.bitcoin.psbt import I_NON_WITNESS_UTXO, I_SIGHASH_TYPE, Psbt
+from chains.bitcoin.signer import input_kind
 from chains.bitcoin.transfer import BitcoinTransfer
 from chains.bitcoin.tx import Transaction, TxOut
 from walletkit.effects import NATIVE, DataCarrier, Effect, FeeBound, Transfer, Unverified
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from walletkit.account import Account
 
 GAP_LIMIT = 20
+SIGHASH_ALL, SIGHASH_ALL_ANYONECANPAY, SIGHASH_DEFAULT = 0x01, 0x81, 0x00  # BIP143 / BIP341 hash types
 
 
 def address_of_script(spk: bytes, network: str) -> str:
@@ -95,9 +102,39 @@ def effects(account: Account, tx: object) -> list[Effect]:
         spent = tx.spent_outputs()
         proven = [bytes([I_NON_WITNESS_UTXO]) in m for m in tx.inputs]
         unsigned = tx.tx
+        _check_sighash_types(account, tx, spent)
     else:
         raise InvalidTransaction(f"expected a BitcoinTransfer, a Psbt or base64 PSBT text, got {type(tx).__name__}")
     return _effects(account, unsigned, spent, proven)
+
+
+def _check_sighash_types(account: Account, psbt: Psbt, spent: list[TxOut]) -> None:
+    """Refuse a PSBT asking the account to sign an input with a hash type that leaves outputs open.
+
+    An input is the account's when one of its keys can spend it in any address kind (the PSBT
+    signer signs every input its keys can: the account's and its change keys', whatever the kind).
+    """
+    keys: list[bytes] | None = None
+    for index, (m, prev) in enumerate(zip(psbt.inputs, spent)):
+        raw = m.get(bytes([I_SIGHASH_TYPE]))
+        if raw is None:
+            continue
+        hash_type = int.from_bytes(raw, "little")  # as the PSBT signer reads it
+        allowed = {SIGHASH_ALL, SIGHASH_ALL_ANYONECANPAY}
+        if prev.script_pubkey[:2] == b"\x51\x20":
+            allowed.add(SIGHASH_DEFAULT)
+        if hash_type in allowed:
+            continue
+        if keys is None:
+            keys = [account.public_key.data] + [
+                account.sibling(change=1, index=i).public_key.data for i in range(GAP_LIMIT)
+            ]
+        if any(input_kind(prev.script_pubkey, key) for key in keys):
+            raise InvalidTransaction(
+                f"PSBT input {index} asks for sighash type {hash_type:#x}, which does not commit to every output "
+                "(whoever holds the signature could change where the coins go); the signer signs SIGHASH_ALL "
+                "(or ALL|ANYONECANPAY, or taproot's DEFAULT) only"
+            )
 
 
 _own: weakref.WeakKeyDictionary[Account, OwnScripts] = weakref.WeakKeyDictionary()
