@@ -18,6 +18,7 @@ Engines: anvil (chain ids 1 and 56), the libbitcoinkernel regtest chain, LiteSVM
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from chains.solana.transfer import SolanaTransfer
 from walletkit.effects import NATIVE, Effect, FeeBound, Transfer, Unverified, outflows
 from walletkit.signer import Policy, Signer
 from walletkit.signer.policy import selector
+from walletkit.testing import start_engine
 
 EXAMPLES = 30
 ETH = 10**18
@@ -214,7 +216,13 @@ class Btc:
 
 
 @pytest.fixture(scope="module")
-def btc(btc_regtest: Any) -> Btc:
+def btc() -> Iterator[Btc]:
+    # A regtest chain of its own: the session's shared one keeps its height (and so its subsidy) for others.
+    with start_engine("btc") as chain:
+        yield _btc(chain)
+
+
+def _btc(btc_regtest: Any) -> Btc:
     wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
     kinds = ("p2wpkh", "p2tr", "p2sh-p2wpkh", "p2pkh")
     senders = {k: wallet.account("btc", kind=k, network="regtest") for k in kinds}

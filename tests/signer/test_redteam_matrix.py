@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,6 +93,7 @@ from walletkit.errors import (
 )
 from walletkit.signer import Policy, Signer, SQLiteStore
 from walletkit.signer.policy import selector
+from walletkit.testing import start_engine
 
 # A BIP39 test vector (valid checksum): every offline case derives the same accounts.
 PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
@@ -1032,10 +1033,19 @@ def _p2pkh_world() -> tuple[wk.Account, list[Utxo]]:
     return account, [Utxo(prev.txid, 0, BTC, spk, raw)]
 
 
-def _psbt(outputs: list[tuple[str | bytes, int]], *, lie: int = 0, prev: bool = False) -> Psbt:
-    """A PSBT spending W.utxos[0] (1 BTC) to ``outputs`` (address or raw script, sat)."""
-    account = W.acct["btc"]
-    own = btc_script.script_pubkey(account.public_key.data, account.kind)
+def _psbt(
+    outputs: list[tuple[str | bytes, int]],
+    *,
+    lie: int = 0,
+    prev: bool = False,
+    sighash: int | None = None,
+    account: wk.Account | None = None,
+    kind: str | None = None,
+) -> Psbt:
+    """A PSBT spending W.utxos[0] (1 BTC, paid to ``account``'s key as ``kind``) to ``outputs`` (address or
+    raw script, sat), optionally asking for a sighash type."""
+    account = account or W.acct["btc"]
+    own = btc_script.script_pubkey(account.public_key.data, kind or account.kind)
     coin = W.utxos[0]
     outs = []
     for dest, value in outputs:
@@ -1047,6 +1057,8 @@ def _psbt(outputs: list[tuple[str | bytes, int]], *, lie: int = 0, prev: bool = 
     if prev:  # a previous transaction that says something else than the witness UTXO
         fake = Transaction((TxIn(OutPoint("cd" * 32, 0)),), (TxOut(coin.value, own),), 2, 0)
         psbt.inputs[0][b"\x00"] = fake.serialize(witness=False)
+    if sighash is not None:
+        psbt.inputs[0][b"\x03"] = sighash.to_bytes(4, "little")  # PSBT_IN_SIGHASH_TYPE
     return psbt
 
 
@@ -1398,6 +1410,56 @@ def btc_cases() -> None:
     )
     case("psbt-spends-more-than-inputs", chain, "fee", lambda: Tx(chain, _psbt([(ok, 2 * BTC)])), InvalidTransaction)
     case("psbt-not-base64", chain, "field", lambda: Tx(chain, "cHNidP8%%%"), InvalidTransaction)
+    case(
+        "psbt-v2",
+        chain,
+        "type",
+        lambda: Tx(chain, _psbt([(ok, BTC // 100), (me.address, BTC - BTC // 100 - 500)]).convert(2).to_base64()),
+        effects_are(Transfer(NATIVE, ok, BTC // 100), FeeBound(500)),
+    )
+    # A hash type that does not commit to every output signs the outputs away: whoever holds the signed
+    # transaction could pay the coins anywhere (shown on regtest below). Refused (bug fixed here).
+    paid = [(ok, BTC // 100), (me.address, BTC - BTC // 100 - 500)]
+    for name, hash_type in (("none", 0x02), ("single", 0x03), ("none-acp", 0x82), ("single-acp", 0x83), ("junk", 0x42)):
+        case(
+            f"psbt-sighash-{name}",
+            chain,
+            "field",
+            lambda h=hash_type: Tx(chain, _psbt(paid, sighash=h)),
+            InvalidTransaction,
+        )
+    for name, hash_type in (("all", 0x01), ("all-acp", 0x81)):
+        case(
+            f"psbt-sighash-{name}",
+            chain,
+            "field",
+            lambda h=hash_type: Tx(chain, _psbt(paid, sighash=h)),
+            effects_are(Transfer(NATIVE, ok, BTC // 100), FeeBound(500)),
+        )
+    taproot = W.wallet.account("btc", kind="p2tr", network="regtest")
+    paid_tr = [(ok, BTC // 100), (taproot.address, BTC - BTC // 100 - 500)]
+    case(
+        "psbt-sighash-taproot-default",
+        chain,
+        "field",
+        lambda: Tx(chain, _psbt(paid_tr, sighash=0x00, account=taproot), taproot),
+        effects_are(Transfer(NATIVE, ok, BTC // 100), FeeBound(500)),
+    )
+    case(
+        "psbt-sighash-taproot-none",
+        chain,
+        "field",
+        lambda: Tx(chain, _psbt(paid_tr, sighash=0x02, account=taproot), taproot),
+        InvalidTransaction,
+    )
+    # The key signs its coins in any address kind: a P2SH-P2WPKH coin of the p2wpkh account's key too.
+    case(
+        "psbt-sighash-none-other-kind-of-own-key",
+        chain,
+        "field",
+        lambda: Tx(chain, _psbt(paid, sighash=0x02, kind="p2sh-p2wpkh")),
+        InvalidTransaction,
+    )
 
 
 btc_cases()
@@ -2916,8 +2978,13 @@ def test_evm_engine(evm: Engine, run: Callable[[Engine], None]) -> None:
 
 
 @pytest.fixture(scope="module")
-def btc(wk_engine: Any) -> Engine:
-    chain = wk_engine("btc")
+def btc() -> Iterator[Engine]:
+    # A regtest chain of its own: the session's shared one keeps its height (and so its subsidy) for others.
+    with start_engine("btc") as chain:
+        yield _btc_engine(chain)
+
+
+def _btc_engine(chain: Any) -> Engine:
     wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
     senders = {k: wallet.account("btc", kind=k, network="regtest") for k in ("p2wpkh", "p2tr", "p2sh-p2wpkh", "p2pkh")}
     others = (wallet.account("btc", index=i, network="regtest").address for i in (1, 2, 3))
@@ -2985,6 +3052,20 @@ def _op_return(e: Engine) -> None:
 def _psbt_engine(e: Engine) -> None:
     transfer = e.sender.transfer(e.ok, BTC // 100, **btc_engine_fields(e))
     settle(e, Tx("btc", transfer.to_psbt(e.sender)), with_fee(e, Transfer(NATIVE, e.ok, BTC // 100)))  # type: ignore[attr-defined]
+
+
+@btc_engine("refused-psbt-sighash-none", "field")
+def _psbt_sighash_none(e: Engine) -> None:
+    """The PSBT pays the allowed recipient, but asks for SIGHASH_NONE|ANYONECANPAY: before the fix, the
+    signed bytes were accepted by the kernel with their outputs replaced by a thief's."""
+    psbt = e.sender.transfer(e.ok, BTC // 100, **btc_engine_fields(e)).to_psbt(e.sender)  # type: ignore[attr-defined]
+    for m in psbt.inputs:
+        m[b"\x03"] = (0x82).to_bytes(4, "little")
+    signer = Signer(_engine_policy(e), SQLiteStore())
+    before = e.balance(e.sender.address, NATIVE)
+    with pytest.raises(InvalidTransaction, match="sighash type 0x82"):
+        signer.send_transaction(e.sender, e.client, psbt)
+    assert e.balance(e.sender.address, NATIVE) == before
 
 
 @btc_engine("refused-extra-output", "native")
