@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.signer.conftest import fresh_database
+from walletkit import errors as wk_errors
 from walletkit.signer import PostgresStore, SQLiteStore
 
 BIG = [2**200 + 7, 2**64 - 1, 10**18, 1, 0, 123_456_789_012_345_678_901_234_567_890]
@@ -86,3 +87,15 @@ def test_window_reads_two_rows_whatever_its_size(tmp_path: Path) -> None:
         assert store.spent_in(db, "eth", "native", clock.now - 999.5) == sum(range(1_000, 2_000))
         db.set_trace_callback(None)
     assert len([r for r in reads if r.lstrip().upper().startswith("SELECT")]) == 2
+
+
+@pytest.mark.parametrize(("mode", "pragma"), [("full", 2), ("normal", 1)])
+def test_sqlite_synchronous_mode_is_what_was_asked(tmp_path: Path, mode: str, pragma: int) -> None:
+    store = SQLiteStore(tmp_path / f"{mode}.db", synchronous=mode)
+    with store.decision() as db:
+        assert store.run(db, "PRAGMA synchronous").fetchone()[0] == pragma  # SQLite: FULL is 2, NORMAL is 1
+
+
+def test_sqlite_synchronous_mode_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(wk_errors.InvalidInput, match="synchronous"):
+        SQLiteStore(tmp_path / "x.db", synchronous="off")

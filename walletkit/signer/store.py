@@ -462,6 +462,12 @@ class SQLiteStore(_SqlStore):
             outside the database.
         anchor: the file (or :class:`~walletkit.signer.audit.AuditAnchor`) holding the newest
             signed head, outside the database; needs ``audit_key``.
+        synchronous: ``"full"`` (default): every decision is on disk before it returns (an fsync
+            per decision, which survives a power loss). ``"normal"``: WAL's NORMAL mode, which
+            survives a crash of the process but may lose the last decisions on a power loss or an
+            OS crash; a lost idempotency record or nonce reservation could then let a retry sign
+            again. Choose it only where the disk flush is the bottleneck and the machine's power
+            is protected.
 
     Raises:
         InvalidInput: an anchor without an audit key, or arguments of the wrong type.
@@ -476,7 +482,11 @@ class SQLiteStore(_SqlStore):
         clock: Clock | None = None,
         audit_key: AuditKey | None = None,
         anchor: AuditAnchor | str | Path | None = None,
+        synchronous: str = "full",
     ) -> None:
+        if synchronous not in ("full", "normal"):
+            raise InvalidInput(f'synchronous is "full" or "normal", got {synchronous!r}')
+        self.synchronous = synchronous
         self.path = str(path)
         if clock is not None:
             self.clock = clock
@@ -501,7 +511,7 @@ class SQLiteStore(_SqlStore):
             else:
                 db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
+                db.execute(f"PRAGMA synchronous={self.synchronous.upper()}")
             self._local.db = db
         return db
 
