@@ -29,20 +29,24 @@ max_fee = "0.01"
         signer = Signer(policy, store)
         with start_engine("eth", chain_id=1) as anvil:
             anvil.fund(hot.address, wk.parse_units("10", "eth"))
-            for attempt, (to, amount, key) in enumerate([
-                (customer.address, "0.4", "payout-1"),
-                (customer.address, "0.4", "payout-1"),  # a retry: the same transaction, not a second payment
-                (customer.address, "0.4", "payout-2"),
-                (customer.address, "0.4", "payout-3"),  # over the daily window
-                ("0x" + "12" * 20, "0.1", "payout-4"),  # not on the allowlist
-            ]):
+            for attempt, (to, amount, key) in enumerate(
+                [
+                    (customer.address, "0.4", "payout-1"),
+                    (customer.address, "0.4", "payout-1"),  # a retry: the same transaction, not a second payment
+                    (customer.address, "0.4", "payout-2"),
+                    (customer.address, "0.4", "payout-3"),  # over the daily window
+                    ("0x" + "12" * 20, "0.1", "payout-4"),  # not on the allowlist
+                ]
+            ):
                 try:
                     txid = signer.send(hot, anvil, to, wk.parse_units(amount, "eth"), idempotency_key=key)
                     print(f"{attempt}: {key} sent {amount} ETH -> {txid[:18]}...")
                 except wk.errors.PolicyViolation as e:
                     print(f"{attempt}: {key} refused by {e.rule}: {e}")
-            print(f"customer balance {wk.format_units(anvil.balance(customer.address), 'eth')} ETH; "
-                  f"audit log verifies: {store.verify_audit()} ({len(store.audit_events())} events)")
+            print(
+                f"customer balance {wk.format_units(anvil.balance(customer.address), 'eth')} ETH; "
+                f"audit log verifies: {store.verify_audit()} ({len(store.audit_events())} events)"
+            )
 
 
 if __name__ == "__main__":
