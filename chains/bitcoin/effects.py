@@ -96,7 +96,7 @@ def effects(account: Account, tx: object) -> list[Effect]:
         tx = Psbt.from_base64(tx)
     if isinstance(tx, BitcoinTransfer):
         spent = list(tx.spent)
-        proven = [i < len(tx.prev_txs) and tx.prev_txs[i] is not None for i in range(len(spent))]
+        proven = [_proves(tx, i) for i in range(len(spent))]
         unsigned = tx.tx
     elif isinstance(tx, Psbt):
         spent = tx.spent_outputs()
@@ -106,6 +106,30 @@ def effects(account: Account, tx: object) -> list[Effect]:
     else:
         raise InvalidTransaction(f"expected a BitcoinTransfer, a Psbt or base64 PSBT text, got {type(tx).__name__}")
     return _effects(account, unsigned, spent, proven)
+
+
+def _proves(transfer: BitcoinTransfer, index: int) -> bool:
+    """True when the transfer carries the previous transaction of input ``index`` and it holds the spent output.
+
+    Raises:
+        InvalidTransaction: a previous transaction that is another transaction, or whose output differs
+            from the value or script the transfer claims (a smaller claimed value would hide a fee).
+    """
+    raw = transfer.prev_txs[index] if index < len(transfer.prev_txs) else None
+    if raw is None:
+        return False
+    prevout = transfer.tx.inputs[index].prevout
+    try:
+        prev = Transaction.parse(raw)
+    except InvalidTransaction as e:
+        raise InvalidTransaction(f"input {index}: its previous transaction does not parse: {e}") from e
+    claimed = transfer.spent[index]
+    if prev.txid != prevout.txid or prevout.vout >= len(prev.outputs) or prev.outputs[prevout.vout] != claimed:
+        raise InvalidTransaction(
+            f"input {index} ({prevout.txid}:{prevout.vout}) claims {claimed.value} sat, but the previous transaction "
+            "given for it is another transaction or holds another output there"
+        )
+    return True
 
 
 def _check_sighash_types(account: Account, psbt: Psbt, spent: list[TxOut]) -> None:
