@@ -59,7 +59,7 @@ import walletkit as wk
 from chains.bitcoin import address as btc_address
 from chains.bitcoin import script as btc_script
 from chains.bitcoin.psbt import Psbt
-from chains.bitcoin.transfer import Utxo
+from chains.bitcoin.transfer import BitcoinTransfer, Utxo
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
 from chains.evm.transaction import Authorization, EvmTransaction, sign_authorization
 from chains.solana import programs
@@ -1033,6 +1033,20 @@ def _p2pkh_world() -> tuple[wk.Account, list[Utxo]]:
     return account, [Utxo(prev.txid, 0, BTC, spk, raw)]
 
 
+def _legacy_transfer(claimed: int, prev_tx: bytes | None) -> Tx:
+    """A hand-built BitcoinTransfer spending the p2pkh account's 1 BTC coin, claiming it holds ``claimed`` sat:
+    0.009 BTC to the allowed recipient, no change (so inputs - outputs is all fee)."""
+    account, (coin,) = _p2pkh_world()
+    spk = btc_script.script_pubkey(account.public_key.data, "p2pkh")
+    tx = Transaction(
+        (TxIn(OutPoint(coin.txid, 0), sequence=0xFFFFFFFD),),
+        (TxOut(900_000, btc_address.decode(W.ok["btc"], "regtest").script_pubkey),),
+        2,
+        0,
+    )
+    return Tx("btc", BitcoinTransfer(tx, (TxOut(claimed, spk),), claimed - 900_000, None, (prev_tx,)), account)
+
+
 def _psbt(
     outputs: list[tuple[str | bytes, int]],
     *,
@@ -1342,6 +1356,37 @@ def btc_cases() -> None:
             account=_p2pkh_world()[0],
         ),
         InvalidInput,
+    )
+    # A prepared transfer's previous transactions are checked, not just present: a legacy signature does not
+    # commit to amounts, so a coin claimed at 0.01 BTC that holds 1 BTC burns 0.99 BTC as fee (bug fixed here).
+    real = _p2pkh_world()[1][0].prev_tx
+    other = Transaction((TxIn(OutPoint("cd" * 32, 0)),), (TxOut(BTC // 100, b"\x51"),), 2, 0).serialize()
+    case(
+        "legacy-prev-tx-garbage",
+        chain,
+        "unverified",
+        lambda: _legacy_transfer(BTC // 100, b"garbage"),
+        InvalidTransaction,
+    )
+    case(
+        "legacy-prev-tx-other-tx", chain, "unverified", lambda: _legacy_transfer(BTC // 100, other), InvalidTransaction
+    )
+    case(
+        "legacy-prev-tx-understated",
+        chain,
+        "unverified",
+        lambda: _legacy_transfer(BTC // 100, real),
+        InvalidTransaction,
+    )
+    case("legacy-no-prev-tx", chain, "unverified", lambda: _legacy_transfer(BTC // 100, None), "unverified")
+    case("legacy-prev-tx-fee", chain, "fee", lambda: _legacy_transfer(BTC, real), "max_fee")
+    case(
+        "legacy-prev-tx-proven",
+        chain,
+        "unverified",
+        lambda: _legacy_transfer(BTC, real),
+        effects_are(Transfer(NATIVE, ok, 900_000), FeeBound(BTC - 900_000)),
+        max_fee="1",
     )
     for kind in ("p2tr", "p2sh-p2wpkh"):
         case(
