@@ -206,6 +206,12 @@ class TronChain:
             genesis_block_id=str(genesis) if genesis else None,
         )
 
+    def watch_scanner(self, client: object) -> object:
+        """Return the block scanner :mod:`walletkit.watch` uses with a TRON HTTP client (see :mod:`chains.tron.watch`)."""
+        from chains.tron.watch import TronScanner, check_client
+
+        return TronScanner(check_client(client))
+
     def __repr__(self) -> str:
         return "TronChain(tron)"
 
