@@ -16,7 +16,7 @@ Instructions decoded (anything else is a :class:`ContractCall` naming the progra
 - Associated Token Account: Create and CreateIdempotent pay the account's rent to it
   (2,039,280 lamports for a Token account, 2,074,080 for a Token-2022 account with the
   ImmutableOwner extension; mints whose extensions need larger accounts cost more).
-- Memo: :class:`DataCarrier`. Compute Budget: read for the fee.
+- Memo (v1 and v2): :class:`DataCarrier`. Compute Budget: read for the fee.
 
 Fee bound (lamports): 5,000 per signature plus ``ceil(price x limit / 10^6)``. Signatures are
 the message's required signatures and those the signature-verification precompiles (Ed25519,
@@ -57,6 +57,7 @@ PRECOMPILES = frozenset(
         "Secp256r1SigVerify1111111111111111111111111",
     }
 )
+MEMO_V1_PROGRAM = "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"  # the first Memo program: data only, no signers
 LAMPORTS_PER_SIGNATURE = 5_000
 DEFAULT_UNITS_PER_INSTRUCTION = 200_000
 MAX_COMPUTE_UNITS = 1_400_000
@@ -176,7 +177,7 @@ def _instruction(program: str, accounts: list[str], data: bytes, me: str, owners
                     return [ContractCall(program, data.hex() or "create", 0, f"ATA for program {token_program}")]
                 return [Transfer(NATIVE, owners.get(ata, ata), rent, source=source(payer))]
             return [ContractCall(program, data[:1].hex() or None)]
-        if program == str(programs.MEMO_PROGRAM):
+        if program in (str(programs.MEMO_PROGRAM), MEMO_V1_PROGRAM):
             return [DataCarrier("memo", len(data))]
     except IndexError:
         raise InvalidTransaction(f"an instruction of {program} names fewer accounts than its layout") from None
