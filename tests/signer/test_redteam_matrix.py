@@ -2284,6 +2284,15 @@ def sol_cases() -> None:
         effects_are(DataCarrier("memo", 5), Transfer(NATIVE, ok, 7), sol_fee()),
     )
     case(
+        "ix-memo-v1",
+        chain,
+        "data",
+        lambda: sol_tx(
+            Instruction(Pubkey.from_string("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"), b"ref 7", []), pay(ok, 7)
+        ),
+        effects_are(DataCarrier("memo", 5), Transfer(NATIVE, ok, 7), sol_fee()),
+    )
+    case(
         "ix-unknown-program",
         chain,
         "call",
