@@ -117,6 +117,12 @@ class SolanaChain:
 
         return SolanaSvm()
 
+    def watch_scanner(self, client: object) -> object:
+        """Return the block scanner :mod:`walletkit.watch` uses with a JSON-RPC client (see :mod:`chains.solana.watch`)."""
+        from chains.solana.watch import SolanaScanner, check_client
+
+        return SolanaScanner(check_client(client))
+
     def __repr__(self) -> str:
         return "SolanaChain(sol)"
 
