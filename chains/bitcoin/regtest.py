@@ -399,7 +399,7 @@ class RegtestChain:
 
     def close(self) -> None:
         """Release the kernel and remove a temporary data directory."""
-        del self.chainman
+        self.__dict__.pop("chainman", None)  # idempotent: walletkit.testing may close it again at exit
         if self._tmp is not None:
             self._tmp.cleanup()
 
