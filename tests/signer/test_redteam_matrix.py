@@ -230,13 +230,23 @@ class Case:
     attempt: Callable[[], Attempt]
     expect: str | type[WalletKitError] | Expected
     policy: dict[str, Any] = field(default_factory=dict)
+    before: tuple[Callable[[], Attempt], ...] = ()  # signed first by the same signer (rolling windows)
 
 
 CASES: list[Case] = []
 
 
-def case(id: str, chain: str, kind: str, attempt: Callable[[], Attempt], expect: Any, **policy: Any) -> None:
-    CASES.append(Case(f"{chain}-{id}", chain, kind, attempt, expect, policy))
+def case(
+    id: str,
+    chain: str,
+    kind: str,
+    attempt: Callable[[], Attempt],
+    expect: Any,
+    *,
+    before: tuple[Callable[[], Attempt], ...] = (),
+    **policy: Any,
+) -> None:
+    CASES.append(Case(f"{chain}-{id}", chain, kind, attempt, expect, policy, before))
 
 
 def effects_are(*effects: Effect) -> Expected:
@@ -2679,6 +2689,118 @@ def sol_cases() -> None:
 sol_cases()
 
 
+# --- rolling windows: what one transaction signed counts against the next -------------------------
+
+
+def window_cases() -> None:
+    evm_nonce = dict(T2, nonce=1)
+    token_fields = dict(T2_TOKEN, nonce=1)
+    day = {"seconds": 86_400}
+    for chain, first, second, native_window in (
+        (
+            "eth",
+            Req("eth", W.ok["eth"], 6 * 10**17, fields=T2),
+            Req("eth", W.ok["eth"], 6 * 10**17, fields=evm_nonce),
+            "1",
+        ),
+        (
+            "bsc",
+            Req("bsc", W.ok["bsc"], 6 * 10**17, fields=T2),
+            Req("bsc", W.ok["bsc"], 6 * 10**17, fields=evm_nonce),
+            "1",
+        ),
+        (
+            "btc",
+            Req("btc", W.ok["btc"], BTC // 5, fields=btc_fields()),
+            Req("btc", W.ok["btc"], BTC // 5, fields=btc_fields(fee_rate=3)),
+            "0.3",
+        ),
+        (
+            "tron",
+            Req("tron", W.ok["tron"], 60 * TRX, fields=TRON_HEADER),
+            Req("tron", W.ok["tron"], 60 * TRX, fields={**TRON_HEADER, "timestamp": TRON_HEADER["timestamp"] + 1}),
+            "100",
+        ),
+        (
+            "sol",
+            Req("sol", W.ok["sol"], SOL // 2, fields=sol_fields()),
+            Req("sol", W.ok["sol"], SOL // 2, fields=sol_fields(memo="2")),
+            "0.9",
+        ),
+    ):
+        window = {"window": {"amount": native_window, **day}}
+        case(
+            "window-native",
+            chain,
+            "native",
+            lambda a=second: a,
+            "rolling_window",
+            before=(lambda a=first: a,),
+            **window,
+        )
+    # Tokens: transfers and approvals draw on one window; a spelling is no new window.
+    token_window = {"tokens": {TOKEN: {"decimals": 6, "max_per_tx": "1000", "window": {"amount": "100", **day}}}}
+    spender = W.spender["eth"]
+    case(
+        "window-token",
+        "eth",
+        "token",
+        lambda: Req("eth", W.ok["eth"], 60 * 10**6, TOKEN.lower(), token_fields),
+        "rolling_window",
+        before=(lambda: Req("eth", W.ok["eth"], 60 * 10**6, TOKEN, T2_TOKEN),),
+        **token_window,
+    )
+    case(
+        "window-approval-then-transfer",
+        "eth",
+        "approval",
+        lambda: Req("eth", W.ok["eth"], 60 * 10**6, TOKEN, token_fields),
+        "rolling_window",
+        before=(lambda: Req("eth", spender, 60 * 10**6, TOKEN, {**T2_TOKEN, "approve": True}),),
+        **token_window,
+    )
+    case(
+        "window-revocation-is-free",
+        "eth",
+        "approval",
+        lambda: Req("eth", W.ok["eth"], 90 * 10**6, TOKEN, token_fields),
+        effects_are(Transfer(TOKEN, W.ok["eth"], 90 * 10**6), evm_fee(60_000, 2 * GWEI)),
+        before=(lambda: Req("eth", spender, 0, TOKEN, {**T2_TOKEN, "approve": True}),),
+        **token_window,
+    )
+    case(
+        "window-call-value",
+        "eth",
+        "call",
+        lambda: evm_tx("eth", DAPP, calldata("mint(uint256)", 1), 6 * 10**17),
+        "rolling_window",
+        before=(lambda: Req("eth", W.ok["eth"], 6 * 10**17, fields=T2),),
+        window={"amount": "1", **day},
+        calls=[{"contract": DAPP, "max_value": "1"}],
+    )
+    case(
+        "window-spl",
+        "sol",
+        "token",
+        lambda: Req("sol", W.ok["sol"], 6 * 10**6, MINT, sol_fields(decimals=6, memo="b")),
+        "rolling_window",
+        before=(lambda: Req("sol", W.ok["sol"], 6 * 10**6, MINT, sol_fields(decimals=6)),),
+        tokens={MINT: {"decimals": 6, "window": {"amount": "10", **day}}},
+    )
+    case(
+        "window-trc20",
+        "tron",
+        "token",
+        lambda: Req("tron", W.ok["tron"], 6 * TRX, USDT_TRON, {**TRON_HEADER, "timestamp": 1_700_000_000_001}),
+        "rolling_window",
+        before=(lambda: Req("tron", W.ok["tron"], 6 * TRX, "0x" + tron_bytes(USDT_TRON)[1:].hex(), TRON_HEADER),),
+        tokens={USDT_TRON: {"decimals": 6, "window": {"amount": "10", **day}}},
+    )
+
+
+window_cases()
+
+
 # --- running a case --------------------------------------------------------------------------------
 
 
@@ -2712,6 +2834,8 @@ def _policy_for(c: Case) -> Policy:
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_case(c: Case) -> None:
     signer = Signer(_policy_for(c), SQLiteStore())
+    for earlier in c.before:
+        _go(signer, earlier())
     attempt = c.attempt()
     if isinstance(c.expect, str):
         with pytest.raises(PolicyViolation) as refused:
