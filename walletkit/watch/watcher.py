@@ -22,7 +22,8 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -550,32 +551,53 @@ class Watcher:
         many = list(clients) if isinstance(clients, (list, tuple)) else [clients]
         sink: Any = handler if hasattr(handler, "deliver") or hasattr(handler, "deliver_in") else CallbackSink(handler)
         outbox = Outbox(self.store, consumer or self.consumers[0])
-        self._stop.clear()
-        previous: dict[signal.Signals, Any] = {}
-        if threading.current_thread() is threading.main_thread():
-
-            def on_signal(signum: int, frame: FrameType | None) -> None:
-                log.info("signal %d: stopping after the current block", signum)
-                self._stop.set()
-
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                previous[sig] = signal.signal(sig, on_signal)
         done = 0
         try:
-            while not self._stop.is_set():
-                for client in many:
-                    try:
-                        self.poll(client, start=start, progress=progress)
-                    except NetworkError as e:
-                        log.warning("%s: %s; trying again next pass", getattr(client, "chain", "?"), e)
-                    if self._stop.is_set():
+            with stop_on_signals(self):
+                while not self._stop.is_set():
+                    for client in many:
+                        try:
+                            self.poll(client, start=start, progress=progress)
+                        except NetworkError as e:
+                            log.warning("%s: %s; trying again next pass", getattr(client, "chain", "?"), e)
+                        if self._stop.is_set():
+                            break
+                    outbox.deliver(sink)
+                    done += 1
+                    if passes is not None and done >= passes:
                         break
-                outbox.deliver(sink)
-                done += 1
-                if passes is not None and done >= passes:
-                    break
-                self._stop.wait(interval)
+                    self._stop.wait(interval)
         finally:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
             outbox.close()
+
+    @property
+    def stopped(self) -> bool:
+        """True once :meth:`stop` was called (or a signal arrived under :func:`stop_on_signals`)."""
+        return self._stop.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` between passes, returning early (True) when stopped."""
+        return self._stop.wait(seconds)
+
+
+@contextmanager
+def stop_on_signals(watcher: Watcher) -> Iterator[None]:
+    """Within the block, SIGTERM and SIGINT call ``watcher.stop()`` (main thread only); the old handlers come back after.
+
+    The watcher clears any earlier stop on entry.
+    """
+    watcher._stop.clear()
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            log.info("signal %d: stopping after the current block", signum)
+            watcher.stop()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
