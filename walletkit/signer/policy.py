@@ -562,7 +562,14 @@ def _call_rules(chain: str, value: Any, decimals: int, where: str) -> tuple[Call
 
 
 def _authority_rules(chain: str, value: Any, where: str) -> tuple[AuthorityRule, ...]:
-    kinds = {"eip7702_delegation", "nonce_authority", "spl_authority", "spl_close_account", "system_assign"}
+    kinds = {
+        "eip7702_delegation",
+        "eip7702_delegation_any_chain",
+        "nonce_authority",
+        "spl_authority",
+        "spl_close_account",
+        "system_assign",
+    }
     rules = []
     for i, entry in enumerate(_tables(value, where)):
         kind = entry.get("kind")
