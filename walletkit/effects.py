@@ -83,7 +83,8 @@ class ContractCall:
 class AuthorityChange:
     """``target`` (an account, a nonce account, a token account) gets ``new_authority`` for ``kind``.
 
-    Kinds: ``eip7702_delegation``, ``nonce_authority``, ``spl_authority``, ``spl_close_account``
+    Kinds: ``eip7702_delegation``, ``eip7702_delegation_any_chain`` (an authorization for chain id 0,
+    valid on every EVM chain), ``nonce_authority``, ``spl_authority``, ``spl_close_account``
     (``new_authority`` receives the closed account's lamports), ``system_assign``,
     ``tron_permission``.
     """

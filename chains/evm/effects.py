@@ -4,7 +4,9 @@
 - Calldata is decoded by :func:`walletkit.effects_abi.decode_call` (ERC-20, ERC-721, ERC-1155,
   approvals); anything else is a :class:`ContractCall` (contract creation: contract ``create``).
 - EIP-7702 authorizations are :class:`AuthorityChange` values naming the authority recovered
-  from each signature and the code it delegates to.
+  from each signature and the code it delegates to. An authorization for chain id 0 is valid on
+  every EVM chain (anyone may replay it where the authority's nonce matches), so it is its own
+  kind, ``eip7702_delegation_any_chain``: a policy for one chain allows it only by naming it.
 - The fee bound is what the type really pays at most: ``gas x gas_price`` (legacy, EIP-2930)
   or ``gas x max_fee_per_gas`` (EIP-1559, EIP-7702). A legacy transaction ignores
   ``max_fee_per_gas``, so a field the type does not serialize never lowers the bound.
@@ -44,7 +46,8 @@ def effects(sender: str, tx: object) -> list[Effect]:
     else:
         out += decode_call(checksum_encode(tx.to), tx.data, tx.value, parse_address(sender), checksum_encode)
     for auth in tx.authorization_list:
-        out.append(AuthorityChange("eip7702_delegation", _authority(auth), checksum_encode(auth.address)))
+        kind = "eip7702_delegation_any_chain" if auth.chain_id == 0 else "eip7702_delegation"
+        out.append(AuthorityChange(kind, _authority(auth), checksum_encode(auth.address)))
     out.append(FeeBound(fee_bound(tx), f"type {tx.tx_type}"))
     return out
 
