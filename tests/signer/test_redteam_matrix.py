@@ -937,6 +937,28 @@ def evm_cases(chain: str) -> None:
         ),
         "authority_change",
     )
+    # A chain-0 authorization of the allowed code is valid on every EVM chain, where the code at that address
+    # may be anything: its own kind, refused unless the policy names it (was signed as a plain delegation).
+    any_chain = {**T2, "gas": 60_000, "authorization_list": [_own_authorization(DELEGATE, 0)]}
+    case(
+        "7702-any-chain-allowed-code",
+        chain,
+        "delegation",
+        lambda: Req(chain, ok, 10**15, fields=any_chain),
+        "authority_change",
+    )
+    case(
+        "7702-any-chain-named",
+        chain,
+        "delegation",
+        lambda: Req(chain, ok, 10**15, fields=any_chain),
+        effects_are(
+            Transfer(NATIVE, ok, 10**15),
+            AuthorityChange("eip7702_delegation_any_chain", me, DELEGATE),
+            evm_fee(60_000, 2 * GWEI),
+        ),
+        authority=[{"kind": "eip7702_delegation_any_chain", "to": DELEGATE}],
+    )
     case(
         "7702-others-authorization",
         chain,
