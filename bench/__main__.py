@@ -13,7 +13,7 @@ import sys
 
 from bench.common import Row
 
-MODULES = ("bench.core", "bench.bitcoin", "bench.evm", "bench.tron", "bench.solana", "bench.signer")
+MODULES = ("bench.core", "bench.bitcoin", "bench.evm", "bench.tron", "bench.solana", "bench.signer", "bench.watch")
 
 
 def collect(quick: bool, only: str | None) -> list[Row]:
