@@ -320,7 +320,9 @@ def sign_transfer(account: Account, transfer: object) -> SignedTransaction:
         InvalidTransaction: not a BitcoinTransfer, or an input this account cannot sign.
     """
     if isinstance(transfer, (Psbt, str)):
-        psbt = sign_psbt(account, transfer)
+        # A Psbt is signed on a copy: the caller's value is what was judged and what a retry sends again
+        # (sign_psbt signs in place, for multi-party PSBTs passed from signer to signer).
+        psbt = sign_psbt(account, Psbt.parse(transfer.serialize()) if isinstance(transfer, Psbt) else transfer)
         psbt.finalize()
         tx = psbt.extract()
         return SignedTransaction("btc", tx.serialize(), tx.txid, {"tx": tx, "fee": psbt.fee(), "psbt": psbt})
