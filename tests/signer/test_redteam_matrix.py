@@ -2877,6 +2877,18 @@ def test_case(c: Case) -> None:
     assert _normal(account.plugin.effects(account, tx)) == _normal(c.expect(signed))
 
 
+def test_psbt_retry_replays() -> None:
+    """A retry of sign_transaction with the same key and the same Psbt value replays the stored bytes: signing
+    no longer finalizes the caller's PSBT in place (its request then read as another one, IdempotencyConflict)."""
+    signer = Signer(_policy("btc"), SQLiteStore())
+    psbt = _psbt([(W.ok["btc"], BTC // 100), (W.acct["btc"].address, BTC - BTC // 100 - 500)])
+    before = psbt.to_base64()
+    first = signer.sign_transaction(W.acct["btc"], psbt, idempotency_key="psbt-1")
+    assert psbt.to_base64() == before  # what was judged is what the caller still holds
+    again = signer.sign_transaction(W.acct["btc"], psbt, idempotency_key="psbt-1")
+    assert again.extra.get("idempotent_replay") and again.raw == first.raw
+
+
 def test_matrix_size() -> None:
     """The matrix covers every chain and every effect kind (counts in the issue's closing note)."""
     chains = Counter(c.chain for c in CASES)
