@@ -2,4 +2,5 @@
 
 from walletkit.cli.app import main
 
-main(prog_name="walletkit")
+if __name__ == "__main__":  # importing this module (tools that walk every module do) runs nothing
+    main(prog_name="walletkit")
