@@ -105,8 +105,8 @@ def block_transactions(raw: bytes) -> list[Transaction]:
 def script_address(script: bytes, network: str) -> str | None:
     """Return the address a standard scriptPubKey pays on ``network`` (None for a non-standard script).
 
-    >>> script_address(bytes.fromhex("0014751e76e8199196d454941c45d1b3a323f1433bd6"), "mainnet")
-    'bc1qw508d6qejxtdg4c5kwrj8lr36txs7zrwauyp8d'
+    >>> script_address(bytes.fromhex("0014751e76e8199196d454941c45d1b3a323f1433bd6"), "mainnet")  # BIP173's example
+    'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'
     """
     params = PARAMS[network]
     if len(script) == 25 and script[:3] == b"\x76\xa9\x14" and script[23:] == b"\x88\xac":

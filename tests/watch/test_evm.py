@@ -16,7 +16,7 @@ import walletkit as wk
 from chains.evm.anvil import AnvilEngine
 from tests.watch.evm_lab import EvmLab, Expected, deposits, withdrawals
 from walletkit.testing import start_engine
-from walletkit.watch import TransferEvent, Watcher
+from walletkit.watch import ReorgTooDeep, TransferEvent, Watcher
 
 PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 
@@ -116,3 +116,20 @@ def test_a_reverted_transaction_moves_nothing(lab: EvmLab) -> None:
         (good, "out", 5, "seen"),
         (good, "out", 5, "confirmed"),
     ]
+
+
+def test_a_fork_below_every_kept_hash_is_refused(lab: EvmLab) -> None:
+    watcher = Watcher(confirmations={"eth": 1}, keep_blocks=2)  # the hashes of the last 1 + 2 + 1 blocks are kept
+    watcher.add("eth", [lab.funders[0].address])
+    snapshot = lab.rpc("evm_snapshot", [])
+    watcher.poll(lab.engine)
+    lab.mine(6)
+    watcher.poll(lab.engine)
+    assert lab.rpc("evm_revert", [snapshot]) is True
+    lab.forget_nonces()
+    lab.send(lab.funders[1], lab.funders[2].address, 1)  # the new branch's blocks differ from the old ones
+    lab.mine(8)
+    with pytest.raises(
+        ReorgTooDeep, match=r"eth mainnet: the node's chain differs from every kept block hash \(4 kept"
+    ):
+        watcher.poll(lab.engine)
