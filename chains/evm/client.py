@@ -125,13 +125,16 @@ class EvmClient:
     def _estimate_gas(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> int:
+        authorizations = fields.get("authorization_list") or ()
         if token is None and not fields.get("data"):
-            return 21_000
+            # EIP-7702: each authorization costs PER_EMPTY_ACCOUNT_COST (25,000) on top of the 21,000
+            # base (some is refunded when the account exists, but the limit must cover it all).
+            return 21_000 + 25_000 * len(authorizations)  # type: ignore[arg-type]
         probe = dict(fields, nonce=0, gas=1, max_fee_per_gas=fields.get("max_fee_per_gas"))
         tx = self.plugin.build_transfer(account, to, amount, token, {k: v for k, v in probe.items() if v is not None})
         call = {"from": account.address, "to": checksum_encode(tx.to or b""), "data": tx.data, "value": tx.value}  # type: ignore[attr-defined]
         estimate = int(self._call("eth_estimateGas", self.w3.eth.estimate_gas, call))
-        return estimate * 6 // 5  # 20% headroom, as wallets do
+        return (estimate + 25_000 * len(authorizations)) * 6 // 5  # type: ignore[arg-type]  # 20% headroom, as wallets do
 
     def has_transaction(self, txid: str) -> bool:
         """Return True if the node knows ``txid`` (in its mempool or in a block)."""

@@ -59,6 +59,24 @@ def test_eip7702_set_code(node: Any, funded: tuple[wk.Account, wk.Account]) -> N
     assert node.w3.eth.get_code(receiver.address).hex().startswith("ef0100")  # the delegation designator
 
 
+def test_eip7702_gas_is_filled_for_its_authorizations(node: Any, funded: tuple[wk.Account, wk.Account]) -> None:
+    """Without gas= the client covers each authorization (25,000 gas, EIP-7702's PER_EMPTY_ACCOUNT_COST):
+    with the 21,000 of a plain transfer anvil accepts the transaction and never mines it."""
+    sender, receiver = funded
+    delegate = "0x" + "5a" * 20
+    auth = sign_authorization(
+        receiver.signing_key().secret_bytes(),
+        node.chain_id,
+        parse_address(delegate),
+        node.w3.eth.get_transaction_count(receiver.address),
+    )
+    txid = sender.connect(node).send(sender.address, 0, authorization_list=[auth])
+    receipt = node.w3.eth.get_transaction_receipt(txid)
+    assert receipt["status"] == 1 and receipt["type"] == 4
+    assert node.w3.eth.get_transaction(txid)["gas"] == 46_000 >= receipt["gasUsed"]
+    assert node.w3.eth.get_code(receiver.address).hex() == "ef0100" + "5a" * 20
+
+
 def test_erc20_deploy_transfer_approve(node: Any, funded: tuple[wk.Account, wk.Account]) -> None:
     sender, receiver = funded
     token = node.deploy_test_token(sender, 1_000_000_000)
