@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "walletkit.cli.tx",
     "walletkit.cli.keystore",
     "walletkit.cli.guard",
+    "walletkit.cli.watch",
 )
 """Modules whose ``COMMANDS`` join ``walletkit``; a new command group adds its module here."""
 
