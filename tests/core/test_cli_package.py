@@ -47,16 +47,16 @@ def test_each_command_comes_from_exactly_one_listed_module() -> None:
 
 def test_a_new_group_is_one_module_and_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "wk_cli_watch_probe.py").write_text(
-        "import click\n\n@click.group()\ndef watch():\n    'Watch addresses.'\n\n"
-        "@watch.command('list')\ndef watch_list():\n    click.echo('watching')\n\nCOMMANDS = (watch,)\n"
+        "import click\n\n@click.group()\ndef probe():\n    'A probe group.'\n\n"
+        "@probe.command('list')\ndef probe_list():\n    click.echo('probing')\n\nCOMMANDS = (probe,)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     group = click.Group("walletkit")
     register(group, (*COMMAND_MODULES, "wk_cli_watch_probe"))
-    assert set(group.commands) == {*main.commands, "watch"}
+    assert set(group.commands) == {*main.commands, "probe"}
     from click.testing import CliRunner
 
-    assert CliRunner().invoke(group, ["watch", "list"]).output == "watching\n"
+    assert CliRunner().invoke(group, ["probe", "list"]).output == "probing\n"
     with pytest.raises(RuntimeError, match="another command module has"):
         register(group, ("wk_cli_watch_probe",))
 
