@@ -227,6 +227,11 @@ def parse_approvers(data: Any) -> dict[str, Approver]:
     for name, spec in data.items():
         if not isinstance(spec, Mapping):
             raise InvalidInput(f"policy approvers.{name} must be a table")
+        unknown = sorted(str(k) for k in spec if k not in ("ed25519", "secp256k1", "totp"))
+        if unknown:
+            raise InvalidInput(
+                f"policy approvers.{name} has unknown key(s) {', '.join(unknown)}; expected ed25519, secp256k1 or totp"
+            )
         schemes = [s for s in ("ed25519", "secp256k1", "totp") if s in spec]
         if len(schemes) != 1:
             raise InvalidInput(f"policy approvers.{name} needs exactly one of ed25519, secp256k1 or totp")
@@ -265,6 +270,10 @@ def parse_rules(
         here = f"{where}[{i}]"
         if not isinstance(spec, Mapping):
             raise InvalidInput(f"policy {here} must be a table")
+        allowed = ("name", "above", "approvers", "required", "expires", "new_recipient", "new_contract", "effects")
+        unknown = sorted(str(k) for k in spec if k not in allowed)
+        if unknown:
+            raise InvalidInput(f"policy {here} has unknown key(s) {', '.join(unknown)}; expected {', '.join(allowed)}")
         names = spec.get("approvers")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise InvalidInput(f"policy {here}.approvers must be a list of approver names")

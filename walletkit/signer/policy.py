@@ -74,6 +74,7 @@ class Limits:
     window_amount: int | None = None
     window_seconds: int = 86_400
     decimals: int | None = None  # a token's decimals, as the policy lists them
+    nft: bool = False  # an ERC-721-style collection: amounts in transferFrom/approve are token ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +224,10 @@ class Policy:
                 )
             if isinstance(effect, Transfer):
                 self._recipient(rules, chain, effect.to)
-                self._limits(rules, chain, effect.asset)
-                totals[effect.asset] = totals.get(effect.asset, 0) + effect.amount
+                limits = self._limits(rules, chain, effect.asset)
+                # In a collection marked nft, transferFrom's third word is a token id: one token moves.
+                moved = 1 if limits.nft and effect.token_id is None else effect.amount
+                totals[effect.asset] = totals.get(effect.asset, 0) + moved
             elif isinstance(effect, Approval):
                 amount = self._approval(rules, chain, effect)
                 totals[effect.asset] = totals.get(effect.asset, 0) + amount
@@ -283,8 +286,10 @@ class Policy:
 
     def _approval(self, rules: ChainRules, chain: str, effect: Approval) -> int:
         """Judge an approval; return what it counts against the window (0 for a revocation)."""
-        if effect.amount == 0 and not effect.all_tokens:
-            return 0  # a revocation takes rights away: allowed for any spender
+        listed = rules.tokens.get(effect.asset)
+        nft = listed is not None and listed.nft
+        if effect.amount == 0 and not effect.all_tokens and not nft:
+            return 0  # a revocation takes rights away: allowed for any spender (ERC-721's approve(x, 0) grants token 0)
         limits = self._limits(rules, chain, effect.asset)
         allow = rules.spenders if rules.spenders is not None else rules.recipients
         if allow is not None:
@@ -294,6 +299,8 @@ class Policy:
                 raise PolicyViolation(
                     "spender_allowlist", f"{effect.spender} may not be approved to move {effect.asset}"
                 ) from None
+        if nft and not effect.all_tokens and effect.amount is not None:
+            return 1  # approve(spender, tokenId): one token of the collection
         unlimited = (
             effect.amount is None
             or effect.all_tokens
@@ -403,12 +410,13 @@ class Policy:
             UnknownChain: a chain no plugin provides.
         """
         chains: dict[str, ChainRules] = {}
+        known(_mapping(data, "policy"), ("chains", "approvers", "guard"), "")
         approvers = parse_approvers(_mapping(data, "policy").get("approvers"))
         for name, spec in _mapping(_mapping(data, "policy").get("chains", {}), "chains").items():
             plugin = get_chain(str(name))
             chain = plugin.spec.name
-            spec = _mapping(spec, f"chains.{name}")
             where = f"chains.{name}"
+            spec = known(_mapping(spec, where), CHAIN_KEYS, where)
             recipients = spec.get("recipients")
             tokens = {
                 _key(chain, str(token)): _token_limits(limits, plugin.spec.decimals, f"{where}.tokens.{token}")
@@ -455,6 +463,45 @@ class Policy:
 # mistake is an InvalidInput naming the field, never a TypeError, and never a rule silently off.
 
 
+CHAIN_KEYS = (
+    "networks",
+    "recipients",
+    "max_per_tx",
+    "window",
+    "max_fee",
+    "max_fee_ratio",
+    "allow_unlimited_approvals",
+    "eip712_contracts",
+    "tokens",
+    "typed_data",
+    "spenders",
+    "calls",
+    "authority",
+    "approvals",
+    "velocity",
+)
+GUARD_KEYS = (
+    "refusal_burst",
+    "freeze_on_foreign_spend",
+    "freeze_on_unknown_nonce",
+    "freeze_on_unknown_spender",
+    "freeze_on_drain",
+    "unfreeze",
+    "scope",
+)
+
+
+def known(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
+    """Return ``table`` if it holds only ``allowed`` keys: a misspelt key is an error, never a rule
+    silently off (a policy is default deny; ``max_per_txn`` must not mean "no limit")."""
+    unknown = sorted(str(k) for k in table if k not in allowed)
+    if unknown:
+        raise InvalidInput(
+            f"policy {where or 'file'} has unknown key(s) {', '.join(unknown)}; expected {', '.join(allowed)}"
+        )
+    return table
+
+
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidInput(f"policy {where or 'entry'} must be a table, not {type(value).__name__}")
@@ -498,7 +545,7 @@ def _amount(spec: Mapping[str, Any], key: str, decimals: int, where: str) -> int
 
 
 def _limits(spec: Mapping[str, Any], decimals: int, where: str) -> Limits:
-    window = _mapping(spec.get("window", {}), f"{where}.window")
+    window = known(_mapping(spec.get("window", {}), f"{where}.window"), ("amount", "seconds"), f"{where}.window")
     return Limits(
         max_per_tx=_amount(spec, "max_per_tx", decimals, where),
         window_amount=_amount(window, "amount", decimals, f"{where}.window"),
@@ -507,9 +554,10 @@ def _limits(spec: Mapping[str, Any], decimals: int, where: str) -> Limits:
 
 
 def _token_limits(spec: Any, default_decimals: int, where: str) -> Limits:
-    spec = _mapping(spec, where)
+    spec = known(_mapping(spec, where), ("decimals", "max_per_tx", "window", "nft"), where)
     decimals = _int(spec.get("decimals", default_decimals), f"{where}.decimals", high=77)
-    return replace(_limits(spec, decimals, where), decimals=decimals)
+    nft = _bool(spec.get("nft", False), f"{where}.nft")
+    return replace(_limits(spec, 0 if nft else decimals, where), decimals=0 if nft else decimals, nft=nft)
 
 
 def _tables(value: Any, where: str) -> list[Mapping[str, Any]]:
@@ -545,6 +593,7 @@ def _call_rules(chain: str, value: Any, decimals: int, where: str) -> tuple[Call
     rules = []
     for i, entry in enumerate(_tables(value, where)):
         here = f"{where}[{i}]"
+        known(entry, ("contract", "functions", "max_value"), here)
         contract = entry.get("contract")
         if not isinstance(contract, str):
             raise InvalidInput(f"policy {here}.contract must be an address (or a contract type name)")
@@ -572,6 +621,7 @@ def _authority_rules(chain: str, value: Any, where: str) -> tuple[AuthorityRule,
     }
     rules = []
     for i, entry in enumerate(_tables(value, where)):
+        known(entry, ("kind", "to"), f"{where}[{i}]")
         kind = entry.get("kind")
         if kind not in kinds:
             raise InvalidInput(f"policy {where}[{i}].kind must be one of {', '.join(sorted(kinds))}, not {kind!r}")
@@ -585,6 +635,7 @@ def _authority_rules(chain: str, value: Any, where: str) -> tuple[AuthorityRule,
 def _typed_data_rules(chain: str, value: Any, where: str) -> Mapping[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for i, entry in enumerate(_tables(value, where)):
+        known(entry, ("contract", "primary_types"), f"{where}[{i}]")
         contract = entry.get("contract")
         if not isinstance(contract, str):
             raise InvalidInput(f"policy {where}[{i}].contract must be the verifying contract's address")
@@ -597,14 +648,14 @@ def _typed_data_rules(chain: str, value: Any, where: str) -> Mapping[str, frozen
 def _pair(value: Any, where: str) -> tuple[int, int] | None:
     if value is None:
         return None
-    table = _mapping(value, where)
+    table = known(_mapping(value, where), ("count", "seconds"), where)
     return (_int(table.get("count"), f"{where}.count", low=1), _int(table.get("seconds"), f"{where}.seconds", low=1))
 
 
 def _velocity(value: Any, where: str) -> Velocity | None:
     if value is None:
         return None
-    table = _mapping(value, where)
+    table = known(_mapping(value, where), ("transactions", "new_recipients", "cooldown"), where)
     return Velocity(
         transactions=_pair(table.get("transactions"), f"{where}.transactions"),
         new_recipients=_pair(table.get("new_recipients"), f"{where}.new_recipients"),
@@ -615,8 +666,8 @@ def _velocity(value: Any, where: str) -> Velocity | None:
 def _guard(value: Any, approvers: Mapping[str, Approver]) -> GuardRules:
     if value is None:
         return GuardRules()
-    table = _mapping(value, "guard")
-    unfreeze = _mapping(table.get("unfreeze", {}), "guard.unfreeze")
+    table = known(_mapping(value, "guard"), GUARD_KEYS, "guard")
+    unfreeze = known(_mapping(table.get("unfreeze", {}), "guard.unfreeze"), ("approvers", "required"), "guard.unfreeze")
     names = tuple(_strings(unfreeze.get("approvers", []), "guard.unfreeze.approvers"))
     unknown = [n for n in names if n not in approvers]
     if unknown:
