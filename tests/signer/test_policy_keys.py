@@ -89,3 +89,23 @@ def test_erc721_transfer_from_counts_one_token_not_its_id() -> None:
     tx = EvmTransaction(1, 0, 90_000, bytes.fromhex(NFT[2:]), 0, data, tx_type=0, gas_price=1)
     signed = _nft_signer().sign_transaction(sender, tx)  # token #1000000: one token, within max_per_tx = 1
     assert signed.raw
+
+
+def test_refusals_name_amounts_in_whole_coins_as_the_policy_does() -> None:
+    """The policy is written in whole coins; its refusals say the same amounts that way (base units too)."""
+    policy = Policy.from_toml(
+        f'[chains.eth]\nmax_per_tx = "0.5"\nmax_fee = "0.01"\n[chains.eth.tokens."{NFT}"]\ndecimals = 6\nmax_per_tx = "2.5"\n'
+    )
+    sender = wk.Wallet.from_mnemonic("abandon " * 11 + "about").account("eth")
+    signer = Signer(policy, SQLiteStore())
+    with pytest.raises(wk.errors.PolicyViolation) as refused:
+        signer.transfer(sender, OK, 15 * 10**17, nonce=0, gas_price=1)
+    assert "1.5 ETH (1500000000000000000 base units) is above the per-transaction limit of 0.5 ETH" in str(
+        refused.value
+    )
+    with pytest.raises(wk.errors.PolicyViolation) as refused:
+        signer.transfer(sender, OK, 3_000_000, NFT, nonce=0, gas=60_000, gas_price=1)
+    assert f"3 of {NFT} (3000000 base units) is above the per-transaction limit of 2.5 of {NFT}" in str(refused.value)
+    with pytest.raises(wk.errors.PolicyViolation) as refused:
+        signer.transfer(sender, OK, 1, nonce=0, gas_price=10**12)
+    assert "fee 0.021 ETH (21000000000000000 base units) is above the cap of 0.01 ETH" in str(refused.value)

@@ -40,7 +40,7 @@ Loaded from code or TOML::
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,7 @@ from walletkit.errors import InvalidAddress, InvalidInput, PolicyViolation
 from walletkit.registry import get_chain
 from walletkit.signer.allowlist import Allowlist
 from walletkit.signer.approvals import ApprovalRule, Approver, parse_approvers, parse_rules
-from walletkit.units import parse_units
+from walletkit.units import format_units, parse_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,22 +246,27 @@ class Policy:
         for asset, amount in totals.items():
             limits = self._limits(rules, chain, asset)
             if limits.max_per_tx is not None and amount > limits.max_per_tx:
+                show = _shower(chain, asset, limits)
                 raise PolicyViolation(
-                    "max_per_tx", f"{amount} of {asset} is above the per-transaction limit of {limits.max_per_tx}"
+                    "max_per_tx", f"{show(amount)} is above the per-transaction limit of {show(limits.max_per_tx)}"
                 )
             already = spent.get(asset, 0)
             if limits.window_amount is not None and already + amount > limits.window_amount:
+                show = _shower(chain, asset, limits)
                 raise PolicyViolation(
                     "rolling_window",
-                    f"{already} of {asset} already spent in the last {limits.window_seconds} s; {amount} more would "
-                    f"pass the limit of {limits.window_amount}",
+                    f"{show(already)} already spent in the last {limits.window_seconds} s; {show(amount)} more would "
+                    f"pass the limit of {show(limits.window_amount)}",
                 )
+        show = _shower(chain, NATIVE, rules.native)
         if rules.max_fee is not None and fee > rules.max_fee:
-            raise PolicyViolation("max_fee", f"fee {fee} is above the cap of {rules.max_fee}")
+            raise PolicyViolation("max_fee", f"fee {show(fee)} is above the cap of {show(rules.max_fee)}")
         native = totals.get(NATIVE, 0)
         pays_native = any(isinstance(e, Transfer) and e.asset == NATIVE for e in effects) or native > 0
         if rules.max_fee_ratio is not None and pays_native and fee > rules.max_fee_ratio * native:
-            raise PolicyViolation("max_fee_ratio", f"fee {fee} is more than {rules.max_fee_ratio:.2%} of {native}")
+            raise PolicyViolation(
+                "max_fee_ratio", f"fee {show(fee)} is more than {rules.max_fee_ratio:.2%} of {show(native)}"
+            )
         return totals
 
     # --- one rule each ------------------------------------------------------------------------
@@ -489,6 +494,22 @@ GUARD_KEYS = (
     "unfreeze",
     "scope",
 )
+
+
+def _shower(chain: str, asset: str, limits: Limits) -> Callable[[int], str]:
+    """How a refusal names an amount: whole coins as the policy is written, and the base units.
+
+    >>> _shower("eth", "native", Limits())(15 * 10**17)
+    '1.5 ETH (1500000000000000000 base units)'
+    """
+    if asset == NATIVE:
+        spec = get_chain(chain).spec
+        decimals, unit = spec.decimals, spec.symbol
+    elif limits.decimals is not None and not limits.nft:
+        decimals, unit = limits.decimals, f"of {asset}"
+    else:
+        return lambda amount: f"{amount} of {asset}"
+    return lambda amount: f"{format_units(amount, decimals)} {unit} ({amount} base units)"
 
 
 def known(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
