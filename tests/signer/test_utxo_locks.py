@@ -1,5 +1,6 @@
 """Bitcoin through the signer on the kernel regtest chain: two requests never pick the same coin; a
-broadcast spend's coins stay locked past the time limit, a refused spend's are released."""
+broadcast spend's coins stay locked past the time limit, a refused spend's are released. Time is the
+store's injected clock, moved by the test: no sleep stands in for it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ import walletkit as wk
 from walletkit.signer import Policy, Signer, SQLiteStore
 
 BTC = 10**8
+
+
+class Clock:
+    """The store's clock, set by the test (seconds since the epoch)."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def _setup(chain: Any, coins: int) -> tuple[wk.Account, wk.Account, Policy]:
@@ -49,17 +60,16 @@ def test_concurrent_requests_use_different_coins(wk_engine: Any) -> None:
 
 
 def test_broadcast_spends_stay_locked_and_refused_ones_are_released(wk_engine: Any) -> None:
-    import time
-
     chain = wk_engine("btc")
     sender, receiver, policy = _setup(chain, 2)
-    signer = Signer(policy, SQLiteStore(), utxo_lock_seconds=0.05)
+    clock = Clock()
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
     stale = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})  # a UTXO list that will go stale
     coins = [f"{u['txid']}:{u['vout']}" for u in stale["utxos"]]
     txid = signer.send(sender, chain, receiver.address, 10 * BTC, **stale)
     spent = _locked(signer)
     assert len(spent) == 1 and spent < set(coins)
-    time.sleep(0.1)  # past the lock's time limit: a broadcast spend is held all the same
+    clock.now += 601  # past the lock's time limit: a broadcast spend is held all the same
     assert _locked(signer) == spent
     again = signer.transfer(sender, receiver.address, 10 * BTC, **stale)  # the stale list still has the spent coin
     assert {f"{i.prevout.txid}:{i.prevout.vout}" for i in again.extra["tx"].inputs}.isdisjoint(spent)
@@ -75,15 +85,17 @@ def test_broadcast_spends_stay_locked_and_refused_ones_are_released(wk_engine: A
 
 def test_a_replayed_broadcast_holds_its_coins(wk_engine: Any) -> None:
     # Signed before a crash, sent on the retry: the retry's broadcast holds the coins too.
-    import time
-
     chain = wk_engine("btc")
     sender, receiver, policy = _setup(chain, 1)
-    signer = Signer(policy, SQLiteStore(), utxo_lock_seconds=0.05)
+    clock = Clock()
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
     fields = chain.prepare_transfer(sender, receiver.address, BTC, None, {})
     signed = signer.transfer(sender, receiver.address, BTC, idempotency_key="pay-7", **fields)
-    time.sleep(0.1)
+    coins = {f"{i.prevout.txid}:{i.prevout.vout}" for i in signed.extra["tx"].inputs}
+    clock.now += 599
+    assert _locked(signer) == coins  # signed, not yet sent: locked for the lock's time
+    clock.now += 2
     assert _locked(signer) == set()  # signed, never sent: the time limit freed the coin
     assert signer.send(sender, chain, receiver.address, BTC, idempotency_key="pay-7", **fields) == signed.txid
-    time.sleep(0.1)
-    assert _locked(signer) == {f"{i.prevout.txid}:{i.prevout.vout}" for i in signed.extra["tx"].inputs}
+    clock.now += 10**9  # decades later: a broadcast spend is held all the same
+    assert _locked(signer) == coins
