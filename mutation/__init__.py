@@ -1,0 +1,1 @@
+"""Mutation testing of walletkit's safety-critical modules, one group at a time (see docs/mutation.md)."""
