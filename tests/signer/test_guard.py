@@ -192,3 +192,16 @@ def test_freeze_stops_signing_until_a_quorum_lifts_it(
     signer.send(sender, node, receiver.address, ETH // 10)
     assert any(e.get("decision") == "frozen" for e in signer.store.audit_events())
     assert any(e.get("decision") == "unfrozen" for e in signer.store.audit_events())
+
+
+def test_a_totp_approver_without_a_configured_secret_is_named(tmp_path: Path) -> None:
+    """A code cannot be checked when this process holds no secret for the approver: the refusal says
+    so (a new user saw "not a current TOTP code" for a correct code)."""
+    sender, receiver = wk.Wallet.from_mnemonic("abandon " * 11 + "about").accounts("eth", count=2)
+    signer = Signer(_policy(receiver.address), SQLiteStore(tmp_path / "t.db", clock=Clock()))  # no totp_secrets
+    pending = signer.request(sender, receiver.address, 5 * ETH, requester="ops", nonce=0, gas_price=1)
+    assert isinstance(pending, PendingRequest)
+    with pytest.raises(ApprovalRefused, match="no TOTP secret for carol is configured"):
+        signer.approve(pending.id, TotpCode("carol", pyotp.TOTP(CAROL_TOTP).at(int(T0))))
+    with pytest.raises(ApprovalRefused, match="alice approves with a ed25519 signature, not a code"):
+        signer.approve(pending.id, TotpCode("alice", "123456"))

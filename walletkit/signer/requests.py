@@ -232,15 +232,23 @@ class ApprovalFlow:
             if isinstance(proof, ApproverSignature):
                 if approver.scheme == "totp" or not verify_signature(approver, row["digest"], proof.signature):
                     raise ApprovalRefused(
-                        "bad_signature", f"not {name!r}'s signature over the digest of request {request_id}"
+                        "bad_signature",
+                        f"not a signature by {name} over the digest of request {request_id} (sign the 32 digest bytes "
+                        "themselves: ed25519 over them, or secp256k1 ECDSA with the digest as the hash, not hashed again)",
                     )
             else:
+                if approver.scheme != "totp":
+                    raise ApprovalRefused("bad_code", f"{name} approves with a {approver.scheme} signature, not a code")
                 secret = self.totp_secrets.get(name)
-                step = (
-                    check_totp(secret, proof.code, self.store.clock()) if secret and approver.scheme == "totp" else None
-                )
+                if not secret:
+                    raise ApprovalRefused(
+                        "bad_code",
+                        f"no TOTP secret for {name} is configured here (Signer(totp_secrets=...); the CLI reads "
+                        "$WALLETKIT_TOTP_SECRETS), so no code of theirs can be checked",
+                    )
+                step = check_totp(secret, proof.code, self.store.clock())
                 if step is None:
-                    raise ApprovalRefused("bad_code", f"not a current TOTP code of {name!r}")
+                    raise ApprovalRefused("bad_code", f"not a current TOTP code of {name}")
                 if not self.guard.use_totp_step_in(db, name, step):
                     raise ApprovalRefused("replayed", f"{name!r}'s code for this time step was already used")
             self.guard.add_approval_in(db, request_id, name)
