@@ -1,0 +1,203 @@
+"""The signer store's bookkeeping, pinned line by line (issue 19's surviving store mutants).
+
+Each expected value is written out by hand or read from the database engine itself (SQLite's
+lock table, PostgreSQL's advisory locks), never from the store's own answer to another question.
+Time is the store's injected clock.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.signer.conftest import fresh_database
+from walletkit.signer import PostgresStore, SQLiteStore
+
+Store = SQLiteStore | PostgresStore
+TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+
+
+class Clock:
+    """The store's clock, set by the test (seconds since the epoch)."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "s.db", clock=Clock())
+    uri = fresh_database(request.getfixturevalue("postgres"), f"mut_{secrets.token_hex(4)}")
+    return PostgresStore(uri, clock=Clock())
+
+
+def _rows(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with store.transaction() as db:
+        return [tuple(r) for r in store.run(db, sql, params).fetchall()]
+
+
+def _spend(store: Store, chain: str, spends: dict[str, int], key: str | None = None) -> None:
+    with store.decision() as db:
+        store.record_in(db, key, f"request {key}", chain, spends, b"\x01\x02", "aa" * 32, {"decision": "signed"})
+
+
+def test_the_window_sum_is_per_asset(store: Store) -> None:
+    # A token spend and a native spend never share a window: each asset has its own sum.
+    _spend(store, "eth", {"native": 5})
+    _spend(store, "eth", {TOKEN: 7})
+    _spend(store, "eth", {"native": 11, TOKEN: 13})
+    with store.decision() as db:
+        assert store.spent_in(db, "eth", "native", 0) == 16
+        assert store.spent_in(db, "eth", TOKEN, 0) == 20
+        assert store.spent_in(db, "eth", "0x" + "00" * 20, 0) == 0
+        assert store.spent_in(db, "bsc", "native", 0) == 0
+
+
+def test_the_window_starts_where_it_is_asked(store: Store) -> None:
+    clock: Clock = store.clock  # type: ignore[assignment]
+    _spend(store, "eth", {"native": 1})  # at t
+    clock.now += 10
+    _spend(store, "eth", {"native": 2})  # at t + 10
+    t = clock.now - 10
+    with store.decision() as db:
+        assert store.spent_in(db, "eth", "native", t) == 3  # a row exactly at the start is inside
+        assert store.spent_in(db, "eth", "native", t + 0.5) == 2
+        assert store.spent_in(db, "eth", "native", t + 10) == 2
+        assert store.spent_in(db, "eth", "native", t + 10.5) == 0
+    assert _rows(store, "SELECT at, amount, total FROM ledger ORDER BY id") == [(t, "1", "1"), (t + 10, "2", "3")]
+
+
+def test_the_node_floor_wins_over_a_stored_nonce(store: Store) -> None:
+    # The node's pending count rose past the store's (another wallet sent from this address):
+    # the store hands out the node's count, never a nonce the node already used.
+    with store.decision() as db:
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 0) == 0
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 0) == 1
+        assert store.next_nonce_in(db, "eth", ADDRESS, 0) == 2
+        assert store.next_nonce_in(db, "eth", ADDRESS, 7) == 7
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 7) == 7
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 3) == 8  # a lagging node count does not go back
+        assert store.next_nonce_in(db, "eth", ADDRESS, 0) == 9
+        assert store.next_nonce_in(db, "bsc", ADDRESS, 0) == 0  # per chain
+        assert store.next_nonce_in(db, "eth", "0x" + "12" * 20, 4) == 4  # per address
+    assert _rows(store, "SELECT chain, address, next FROM nonces") == [("eth", ADDRESS, 9)]
+
+
+def test_resync_forgets_the_stored_nonce(store: Store) -> None:
+    with store.decision() as db:
+        for expected in range(3):
+            assert store.reserve_nonce_in(db, "eth", ADDRESS, 0) == expected
+        store.reserve_nonce_in(db, "bsc", ADDRESS, 0)
+    store.resync_nonce("eth", ADDRESS)
+    assert _rows(store, "SELECT chain, address, next FROM nonces") == [("bsc", ADDRESS, 1)]
+    with store.decision() as db:
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 2) == 2  # the node's count decides again
+
+
+def test_forget_deletes_the_key(store: Store) -> None:
+    _spend(store, "eth", {"native": 1}, key="order-1")
+    _spend(store, "eth", {"native": 1}, key="order-2")
+    assert store.remembered("order-1", "request order-1") == (b"\x01\x02", "aa" * 32, False)
+    store.forget("order-1")
+    assert store.remembered("order-1", "request order-1") is None
+    assert _rows(store, "SELECT key FROM idempotency") == [("order-2",)]
+
+
+def test_forget_if_unsent_keeps_what_may_be_out(store: Store) -> None:
+    for key in ("unsent", "broadcast", "handed-out", "kept"):
+        _spend(store, "eth", {}, key=key)
+    store.mark_broadcast("broadcast")
+    with store.decision() as db:
+        store.handed_out_in(db, "handed-out")
+    assert _rows(store, "SELECT key, broadcast FROM idempotency ORDER BY key") == [
+        ("broadcast", 1),
+        ("handed-out", 2),
+        ("kept", 0),
+        ("unsent", 0),
+    ]
+    assert store.forget_if_unsent("unsent") is True
+    assert store.forget_if_unsent("broadcast") is False
+    assert store.forget_if_unsent("handed-out") is False
+    assert store.forget_if_unsent("never-seen") is True
+    assert _rows(store, "SELECT key FROM idempotency ORDER BY key") == [("broadcast",), ("handed-out",), ("kept",)]
+    with store.decision() as db:
+        store.handed_out_in(db, "broadcast")  # only an unsent record becomes handed out
+    assert _rows(store, "SELECT broadcast FROM idempotency WHERE key='broadcast'") == [(1,)]
+
+
+def test_utxo_locks_expire_on_the_clock(store: Store) -> None:
+    clock: Clock = store.clock  # type: ignore[assignment]
+    with store.decision() as db:
+        store.lock_outpoints_in(db, "btc", ["aa:0", "bb:1"], 600)
+        store.lock_outpoints_in(db, "ltc", ["aa:0"], 600)
+    assert _rows(store, "SELECT outpoint, until FROM utxo_locks WHERE chain='btc' ORDER BY outpoint") == [
+        ("aa:0", clock.now + 600),
+        ("bb:1", clock.now + 600),
+    ]
+    clock.now += 599.5
+    with store.decision() as db:
+        assert store.locked_outpoints_in(db, "btc") == {"aa:0", "bb:1"}
+    store.unlock_outpoints("btc", ["bb:1"])
+    store.hold_outpoints("btc", ["cc:2"])
+    clock.now += 1
+    with store.decision() as db:
+        assert store.locked_outpoints_in(db, "btc") == {"cc:2"}  # aa:0's 600 s are over; cc:2 is held
+        assert store.locked_outpoints_in(db, "ltc") == set()
+    clock.now += 10**9
+    with store.decision() as db:
+        assert store.locked_outpoints_in(db, "btc") == {"cc:2"}
+
+
+def test_a_sqlite_decision_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
+    # BEGIN IMMEDIATE takes SQLite's RESERVED lock at once, before the decision reads anything:
+    # another writer cannot start until it commits (a deferred BEGIN would let two decisions read
+    # the same nonce). SQLite itself answers: a second BEGIN IMMEDIATE that may not wait fails.
+    store = SQLiteStore(tmp_path / "lock.db")
+    other = sqlite3.connect(tmp_path / "lock.db", timeout=0, isolation_level=None)
+    try:
+        with store.decision():
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # released at commit
+        other.execute("ROLLBACK")
+        with pytest.raises(RuntimeError), store.decision():
+            raise RuntimeError("a failed decision rolls back")
+        other.execute("BEGIN IMMEDIATE")  # and releases the lock too
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_a_postgres_decision_holds_the_advisory_lock(postgres: str) -> None:
+    # The decision lock is PostgreSQL's transaction-scoped advisory lock: another session cannot
+    # take it while a decision is open, and can once it ends.
+    import psycopg
+
+    uri = fresh_database(postgres, f"lock_{secrets.token_hex(4)}")
+    store = PostgresStore(uri)
+    lock_id = 0x77616C6C
+    with psycopg.connect(uri, autocommit=True) as other:
+        with store.decision():
+            assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone() == (False,)
+        assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone() == (True,)
+        other.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
+
+
+def test_a_failed_decision_writes_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.decision() as db:
+        store.reserve_nonce_in(db, "eth", ADDRESS, 0)
+        store.record_in(db, "k", "r", "eth", {"native": 9}, b"\x00", "bb" * 32, {"decision": "signed"})
+        raise RuntimeError("the signature failed")
+    assert _rows(store, "SELECT count(*) FROM nonces") == [(0,)]
+    assert _rows(store, "SELECT count(*) FROM ledger") == [(0,)]
+    assert _rows(store, "SELECT count(*) FROM idempotency") == [(0,)]
+    assert store.audit_events() == []
