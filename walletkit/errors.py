@@ -241,3 +241,8 @@ class ApprovalRefused(WalletKitError):
     def __init__(self, reason: str, detail: str) -> None:
         self.reason = reason
         super().__init__(f"approval refused ({reason}): {detail}")
+
+
+class ReorgTooDeep(WalletKitError):
+    """The node's chain forks below every block hash the watcher kept: it cannot tell which of its
+    events were reverted. Keep more blocks (``Watcher(keep_blocks=...)``) or start from a known height."""

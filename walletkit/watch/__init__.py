@@ -22,7 +22,8 @@ from walletkit.watch.sinks import (
     sign_payload,
     verify_signature,
 )
-from walletkit.watch.watcher import DEFAULT_CONFIRMATIONS, ReorgTooDeep, Watcher
+from walletkit.errors import ReorgTooDeep
+from walletkit.watch.watcher import DEFAULT_CONFIRMATIONS, Watcher
 from walletkit.watch.xpub import derive_addresses
 
 __all__ = [

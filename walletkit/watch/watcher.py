@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from walletkit.errors import InvalidInput, UnsupportedOperation, WalletKitError
+from walletkit.errors import InvalidInput, ReorgTooDeep, UnsupportedOperation
 from walletkit.registry import get_chain
 from walletkit.watch.events import ScannedBlock, Transfer, TransferEvent, make_event
 from walletkit.watch.outbox import Outbox
@@ -44,10 +44,6 @@ FALLBACK_CONFIRMATIONS = 12
 KEEP_BLOCKS = 128  # block hashes kept beyond the deepest confirmation depth: the deepest reorg handled
 
 Progress = Callable[[str, str, int, int], object]
-
-
-class ReorgTooDeep(WalletKitError):
-    """The node's chain forks below every block hash the store keeps; the watcher cannot tell what changed."""
 
 
 class _Raced(Exception):
@@ -265,7 +261,9 @@ class Watcher:
         """Make one pass from the stored cursor to the node's head; return the events this pass recorded.
 
         Args:
-            client: a client of a watched chain (``wk.connect(...)``, an anvil, regtest or LiteSVM engine).
+            client: a client of a watched chain: ``wk.connect(...)``, or an anvil or kernel regtest engine.
+                Solana is read over JSON-RPC (``wk.connect("sol", url)``): the in-process LiteSVM
+                engine keeps no blocks, so it cannot be watched.
             start: where a chain with no stored cursor begins (default: the head block).
             progress: ``progress(chain, network, height, head)`` after each block.
 
