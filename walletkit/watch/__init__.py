@@ -10,6 +10,7 @@ See docs/watch.md for the guarantees, reorgs, delivery, scale and running severa
 
 from __future__ import annotations
 
+from walletkit.errors import ReorgTooDeep
 from walletkit.watch.events import ScannedBlock, Transfer, TransferEvent, event_id
 from walletkit.watch.outbox import Batch, DeadLetter, DeliveryReport, Outbox
 from walletkit.watch.scanner import BlockScanner, WatchSet
@@ -22,7 +23,6 @@ from walletkit.watch.sinks import (
     sign_payload,
     verify_signature,
 )
-from walletkit.errors import ReorgTooDeep
 from walletkit.watch.watcher import DEFAULT_CONFIRMATIONS, Watcher
 from walletkit.watch.xpub import derive_addresses
 
