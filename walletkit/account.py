@@ -12,7 +12,7 @@ from typing import Any
 from walletkit.chain import AddressOptions, Chain, ChainClient, ChainSpec, SignedTransaction
 from walletkit.errors import InvalidInput, UnsupportedOperation, WatchOnlyAccount
 from walletkit.hd.path import DerivationPath
-from walletkit.keys import PrivateKey, PublicKey
+from walletkit.keys import PrivateKey, PublicKey, SigningKey
 from walletkit.registry import get_chain
 from walletkit.units import check_amount
 
@@ -63,7 +63,7 @@ class Account:
     options: AddressOptions
     path: DerivationPath | None
     public_key: PublicKey
-    _key: PrivateKey | None
+    _key: SigningKey | None
     _address: str | None
     _sibling: SiblingFactory | None
 
@@ -73,7 +73,7 @@ class Account:
         options: AddressOptions,
         public_key: PublicKey,
         *,
-        key: PrivateKey | None = None,
+        key: SigningKey | None = None,
         path: DerivationPath | None = None,
         address: str | None = None,
         sibling: SiblingFactory | None = None,
@@ -156,8 +156,9 @@ class Account:
         """True when the account holds no private key."""
         return self._key is None
 
-    def signing_key(self) -> PrivateKey:
-        """Return the private key for a plugin to sign with.
+    def signing_key(self) -> SigningKey:
+        """Return the key for a plugin to sign with: a :class:`~walletkit.keys.PrivateKey` in memory,
+        or a key behind a backend that only signs (:mod:`walletkit.keys.pkcs11`).
 
         Raises:
             WatchOnlyAccount: the account was made from a public key only.
@@ -167,8 +168,18 @@ class Account:
         return self._key
 
     def export_private_key(self) -> str:
-        """Return the private key in the chain's usual form (WIF, 0x-hex, hex, base58 keypair)."""
-        return self._plugin.export_private_key(self.signing_key(), self.options)
+        """Return the private key in the chain's usual form (WIF, 0x-hex, hex, base58 keypair).
+
+        Raises:
+            WatchOnlyAccount: the account holds no private key.
+            UnsupportedOperation: the key is held by a backend it never leaves (an HSM).
+        """
+        key = self.signing_key()
+        if not isinstance(key, PrivateKey):
+            raise UnsupportedOperation(
+                f"{self.chain} account {self.address}: its key is held by {key!r}, which signs but never exports it"
+            )
+        return self._plugin.export_private_key(key, self.options)
 
     def sibling(self, *, change: int, index: int) -> Account:
         """Return the account at (change, index) of the same wallet, options and account number.

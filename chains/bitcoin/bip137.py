@@ -21,6 +21,7 @@ from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import double_sha256
 from walletkit.errors import InvalidSignature
+from walletkit.keys import SigningKey, sign_recoverable
 
 _MAGIC = b"Bitcoin Signed Message:\n"
 _HEADER_BASE = {"p2pkh": 31, "p2tr": 31, "p2sh-p2wpkh": 35, "p2wpkh": 39}
@@ -32,11 +33,14 @@ def message_digest(message: str | bytes) -> bytes:
     return double_sha256(varint(len(_MAGIC)) + _MAGIC + varint(len(data)) + data)
 
 
-def sign(secret: bytes, message: str | bytes, kind: str) -> str:
-    """Return the base64 BIP137 signature of a message for an address kind."""
-    r, s, rec = secp256k1.sign_recoverable(secret, message_digest(message))
-    header = _HEADER_BASE[kind] + rec
-    return base64.b64encode(bytes([header]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode("ascii")
+def sign(secret: bytes | SigningKey, message: str | bytes, kind: str) -> str:
+    """Return the base64 BIP137 signature of a message for an address kind.
+
+    ``secret`` is a :class:`~walletkit.keys.SigningKey` or a raw 32-byte secp256k1 secret.
+    """
+    sig = sign_recoverable(secret, message_digest(message))
+    header = _HEADER_BASE[kind] + sig[64]
+    return base64.b64encode(bytes([header]) + sig[:64]).decode("ascii")
 
 
 def verify(address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:

@@ -24,6 +24,7 @@ from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import hash160, tagged_hash
 from walletkit.errors import InvalidSignature, InvalidTransaction, UnsupportedOperation
+from walletkit.keys import SigningKey, sign_der, sign_taproot
 
 TAG = "BIP0322-signed-message"
 PREFIX = "smp"
@@ -51,8 +52,10 @@ def to_sign(spend: Transaction, witness: tuple[bytes, ...] = ()) -> Transaction:
     return Transaction((TxIn(OutPoint(spend.txid, 0), b"", 0, witness),), (TxOut(0, b"\x6a"),), version=0, locktime=0)
 
 
-def sign(secret: bytes, public: bytes, kind: str, message: str | bytes, *, prefix: bool = False) -> str:
+def sign(secret: bytes | SigningKey, public: bytes, kind: str, message: str | bytes, *, prefix: bool = False) -> str:
     """Return the BIP322 simple signature of ``message`` by the key's ``kind`` address.
+
+    ``secret`` is a :class:`~walletkit.keys.SigningKey` or the raw 32-byte secret of ``public``.
 
     Raises:
         UnsupportedOperation: a kind other than p2wpkh or p2tr (BIP322 simple needs a witness;
@@ -61,11 +64,11 @@ def sign(secret: bytes, public: bytes, kind: str, message: str | bytes, *, prefi
     if kind == "p2wpkh":
         spend = to_spend(script.p2wpkh(public), message)
         digest = sighash.bip143(to_sign(spend), 0, script.p2pkh(public), 0, sighash.SIGHASH_ALL)
-        witness: tuple[bytes, ...] = (secp256k1.sign_der(secret, digest) + b"\x01", public)
+        witness: tuple[bytes, ...] = (sign_der(secret, digest) + b"\x01", public)
     elif kind == "p2tr":
         spend = to_spend(script.p2tr(public), message)
         digest = sighash.bip341(to_sign(spend), 0, [spend.outputs[0]], sighash.SIGHASH_DEFAULT)
-        witness = (secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest),)
+        witness = (sign_taproot(secret, digest),)
     else:
         raise UnsupportedOperation(f"BIP322 simple signatures are for p2wpkh and p2tr, not {kind}; use BIP137")
     encoded = base64.b64encode(varint(len(witness)) + b"".join(varbytes(w) for w in witness)).decode("ascii")

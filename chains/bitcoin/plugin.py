@@ -142,7 +142,7 @@ class BitcoinChain:
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by BIP137 (base64), with the header of the account's kind."""
-        return bip137.sign(account.signing_key().secret_bytes(), message, account.kind)
+        return bip137.sign(account.signing_key(), message, account.kind)
 
     def sign_message_bip322(self, account: Account, message: str | bytes, *, prefix: bool = False) -> str:
         """Sign by BIP322 simple (P2WPKH and P2TR accounts); ``prefix`` adds the 2026 ``smp`` marker.
@@ -151,8 +151,7 @@ class BitcoinChain:
         """
         from chains.bitcoin import bip322
 
-        key = account.signing_key()
-        return bip322.sign(key.secret_bytes(), account.public_key.data, account.kind, message, prefix=prefix)
+        return bip322.sign(account.signing_key(), account.public_key.data, account.kind, message, prefix=prefix)
 
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if ``signature`` (BIP137, or BIP322 simple) is the holder of ``address`` signing ``message``.

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from chains.bitcoin import script, sighash, signer
 from chains.bitcoin.tx import Transaction, TxIn, TxOut, read_varbytes, read_varint, varbytes, varint
-from walletkit.crypto import secp256k1
 from walletkit.errors import InvalidTransaction
+from walletkit.keys import SigningKey, sign_der, sign_taproot
 
 MAGIC = b"psbt\xff"
 # Global / input / output key types used here (BIP174, BIP371).
@@ -256,11 +256,14 @@ class Psbt:
 
     # --- signer, finalizer, extractor -------------------------------------------------
 
-    def sign(self, secret: bytes, public: bytes, aux: bytes | None = None) -> int:
+    def sign(self, secret: bytes | SigningKey, public: bytes, aux: bytes | None = None) -> int:
         """Sign every input ``public`` can spend; return how many were signed.
+
+        ``secret`` is a :class:`~walletkit.keys.SigningKey` or the raw 32-byte secret of ``public``.
 
         Raises:
             InvalidTransaction: a UTXO is missing or inconsistent; a forbidden sighash type.
+            UnsupportedOperation: the key's backend cannot make a signature (an HSM and taproot).
         """
         spent: list[TxOut] | None = None
         signed = 0
@@ -276,7 +279,7 @@ class Psbt:
                 spent = spent or self.spent_outputs()  # taproot commits to every spent output
                 ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_DEFAULT
                 digest = sighash.bip341(self.tx, index, spent, ht)
-                sig = secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
+                sig = sign_taproot(secret, digest, aux)
                 m[bytes([I_TAP_KEY_SIG])] = sig if ht == 0 else sig + bytes([ht])
             else:
                 ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_ALL
@@ -284,7 +287,7 @@ class Psbt:
                     digest = sighash.legacy(self.tx, index, prev.script_pubkey, ht)
                 else:
                     digest = sighash.bip143(self.tx, index, script.p2pkh(public), prev.value, ht)
-                m[bytes([I_PARTIAL_SIG]) + public] = secp256k1.sign_der(secret, digest) + bytes([ht])
+                m[bytes([I_PARTIAL_SIG]) + public] = sign_der(secret, digest) + bytes([ht])
             signed += 1
         return signed
 

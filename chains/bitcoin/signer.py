@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from chains.bitcoin import script, sighash
 from chains.bitcoin.tx import Transaction, TxOut
-from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import hash160
 from walletkit.errors import InvalidTransaction
+from walletkit.keys import SigningKey, sign_der, sign_taproot
 
 
 def _candidate_kind(script_pubkey: bytes) -> str | None:
@@ -54,7 +54,7 @@ def input_kind(script_pubkey: bytes, public: bytes) -> str | None:
 def sign_input(
     tx: Transaction,
     index: int,
-    secret: bytes,
+    secret: bytes | SigningKey,
     public: bytes,
     spent: list[TxOut],
     hash_type: int = sighash.SIGHASH_ALL,
@@ -62,8 +62,12 @@ def sign_input(
 ) -> Transaction:
     """Return ``tx`` with input ``index`` signed by the key (its kind read from the spent script).
 
+    ``secret`` is a :class:`~walletkit.keys.SigningKey` (in memory or in an HSM) or the raw
+    32-byte secret; ``public`` its 33-byte compressed public key.
+
     Raises:
         InvalidTransaction: the key cannot spend that output, or a spent output is missing.
+        UnsupportedOperation: the key's backend cannot make the signature (an HSM and taproot).
     """
     if len(spent) != len(tx.inputs):
         raise InvalidTransaction(f"signing needs every spent output: {len(tx.inputs)} inputs, {len(spent)} given")
@@ -74,14 +78,14 @@ def sign_input(
     if kind == "p2tr":
         ht = sighash.SIGHASH_DEFAULT if hash_type == sighash.SIGHASH_ALL else hash_type
         digest = sighash.bip341(tx, index, spent, ht)
-        signature = secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(secret), digest, aux)
+        signature = sign_taproot(secret, digest, aux)
         return tx.with_signature(index, b"", (signature if ht == 0 else signature + bytes([ht]),))
     if kind == "p2pkh":
         digest = sighash.legacy(tx, index, prev.script_pubkey, hash_type)
-        signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
+        signature = sign_der(secret, digest) + bytes([hash_type])
         return tx.with_signature(index, script.push(signature) + script.push(public), ())
     script_code = b"\x76\xa9\x14" + _hash160(public) + b"\x88\xac"  # BIP143: P2WPKH's scriptCode is P2PKH's
     digest = sighash.bip143(tx, index, script_code, prev.value, hash_type)
-    signature = secp256k1.sign_der(secret, digest) + bytes([hash_type])
+    signature = sign_der(secret, digest) + bytes([hash_type])
     script_sig = script.push(script.p2wpkh(public)) if kind == "p2sh-p2wpkh" else b""
     return tx.with_signature(index, script_sig, (signature, public))

@@ -339,9 +339,7 @@ def sign_transfer(account: Account, transfer: object) -> SignedTransaction:
             raise InvalidTransaction(
                 f"input {index} ({tx.inputs[index].prevout.txid}:{tx.inputs[index].prevout.vout}) is not this account's"
             )
-        tx = signer.sign_input(
-            tx, index, signer_account.signing_key().secret_bytes(), signer_account.public_key.data, spent
-        )
+        tx = signer.sign_input(tx, index, signer_account.signing_key(), signer_account.public_key.data, spent)
     return SignedTransaction("btc", tx.serialize(), tx.txid, {"tx": tx, "fee": transfer.fee, "spent": tuple(spent)})
 
 
@@ -360,5 +358,5 @@ def sign_psbt(account: Account, psbt: Psbt | str) -> Psbt:
     if not isinstance(psbt, Psbt):
         raise InvalidTransaction(f"expected a Psbt or base64 PSBT text, got {type(psbt).__name__}")
     for owner in _owners(account):
-        psbt.sign(owner.signing_key().secret_bytes(), owner.public_key.data)
+        psbt.sign(owner.signing_key(), owner.public_key.data)
     return psbt

@@ -11,6 +11,7 @@ from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidSignature
+from walletkit.keys import SigningKey, sign_recoverable
 
 
 def personal_hash(message: str | bytes) -> bytes:
@@ -23,9 +24,14 @@ def personal_hash(message: str | bytes) -> bytes:
     return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode() + data)
 
 
-def sign_hash(secret: bytes, digest: bytes) -> bytes:
-    """Return r || s || v (v = 27 + recovery id) over a 32-byte digest; low S, RFC 6979."""
-    return secp256k1.sign_rsv(secret, digest)
+def sign_hash(secret: bytes | SigningKey, digest: bytes) -> bytes:
+    """Return r || s || v (v = 27 + recovery id) over a 32-byte digest; low S.
+
+    ``secret`` is a :class:`~walletkit.keys.SigningKey` or a raw 32-byte secp256k1 secret
+    (signed with an RFC 6979 nonce in memory).
+    """
+    sig = sign_recoverable(secret, digest)
+    return sig[:64] + bytes([27 + sig[64]])
 
 
 def parse_signature(signature: str | bytes) -> tuple[int, int, int]:

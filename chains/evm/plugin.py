@@ -90,7 +90,7 @@ class EvmChain:
         """Sign a raw 32-byte hash (r || s || v hex). Unsafe: the hash may be anything, even a transaction."""
         if not isinstance(digest, (bytes, bytearray)) or len(digest) != 32:
             raise InvalidMessage("unsafe_sign_hash takes a 32-byte digest")
-        return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), bytes(digest)).hex()
+        return "0x" + messages.sign_hash(account.signing_key(), bytes(digest)).hex()
 
     def sign_typed_data(self, account: Account, typed_data: Mapping[str, object]) -> str:
         """Sign EIP-712 typed data (a dict with types, primaryType, domain, message); 0x-hex r || s || v.
@@ -99,7 +99,7 @@ class EvmChain:
             ChainMismatch: the domain names another chain id than the account's.
         """
         digest = typed_data_hash(self, account, typed_data)
-        return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), digest).hex()
+        return "0x" + messages.sign_hash(account.signing_key(), digest).hex()
 
     def typed_data_hash(self, account: Account, typed_data: Mapping[str, object]) -> bytes:
         """Return the EIP-712 hash the account would sign (``keccak256(0x1901 || domainSeparator || hashStruct)``).
@@ -116,7 +116,7 @@ class EvmChain:
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by EIP-191 ``personal_sign``; return 0x-hex r || s || v."""
         digest = messages.personal_hash(message)
-        return "0x" + messages.sign_hash(account.signing_key().secret_bytes(), digest).hex()
+        return "0x" + messages.sign_hash(account.signing_key(), digest).hex()
 
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if the EIP-191 signature recovers to ``address``."""

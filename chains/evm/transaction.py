@@ -23,6 +23,8 @@ from walletkit.chain import SignedTransaction
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidTransaction
+from walletkit.keys import SigningKey
+from walletkit.keys import sign_recoverable as _sign_with
 
 LEGACY, ACCESS_LIST, DYNAMIC_FEE, SET_CODE = 0, 1, 2, 4
 TX_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE, SET_CODE)
@@ -86,11 +88,11 @@ class Authorization:
         return [self.chain_id, self.address, self.nonce, self.y_parity, self.r, self.s]
 
 
-def sign_authorization(secret: bytes, chain_id: int, address: bytes, nonce: int) -> Authorization:
+def sign_authorization(secret: bytes | SigningKey, chain_id: int, address: bytes, nonce: int) -> Authorization:
     """Sign an EIP-7702 authorization (chain id 0 means any chain): ``address``'s code for this account.
 
     Args:
-        secret: the authority's 32-byte secp256k1 key.
+        secret: the authority's key: a :class:`~walletkit.keys.SigningKey` or its 32 secp256k1 bytes.
         chain_id: 0..2^256-1; 0 lets the authorization act on every chain.
         address: the 20-byte delegate contract.
         nonce: the authority's account nonce when the authorization is processed, 0..2^64-2.
@@ -103,8 +105,9 @@ def sign_authorization(secret: bytes, chain_id: int, address: bytes, nonce: int)
     if type(address) is not bytes or len(address) != 20:
         raise InvalidTransaction(f"an authorization's address is 20 bytes, got {address!r}")
     digest = keccak256(b"\x05" + rlp.encode([chain_id, address, nonce]))
-    r, s, rec = secp256k1.sign_recoverable(secret, digest)
-    return Authorization(chain_id, address, nonce, rec, r, s)
+    sig = _sign_with(secret, digest)
+    r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")
+    return Authorization(chain_id, address, nonce, sig[64], r, s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,20 +285,25 @@ class EvmTransaction:
         encoded = rlp.list_prefix(len(body) + len(tail)) + body + tail
         return encoded if self.tx_type == LEGACY else _TYPE_BYTE[self.tx_type] + encoded
 
-    def sign(self, secret: bytes, chain: str, extra: Mapping[str, object] | None = None) -> SignedTransaction:
-        """Sign with a private key; return the raw transaction and its hash (``extra`` adds views).
+    def sign(self, key: bytes | SigningKey, chain: str, extra: Mapping[str, object] | None = None) -> SignedTransaction:
+        """Sign with a key; return the raw transaction and its hash (``extra`` adds views).
+
+        ``key`` is a :class:`~walletkit.keys.SigningKey` (in memory or in an HSM) or a raw
+        32-byte secp256k1 secret.
 
         Raises:
-            InvalidKey: not a valid 32-byte secp256k1 secret.
+            InvalidKey: not a valid secp256k1 key.
+            UnsupportedOperation: the key's backend cannot sign this.
         """
         body = self._body()
         tx_type = self.tx_type
         if tx_type == LEGACY:
-            sig = secp256k1.sign_recoverable_compact(secret, self.signing_hash(body))
+            sig = _sign_with(key, self.signing_hash(body))
             raw = self.encode_signed(sig[64], sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), body)
         else:  # typed: the signing payload and the signed transaction share type || list prefix || body
             type_byte = _TYPE_BYTE[tx_type]
-            sig = _sign(secret, _keccak(type_byte + _list_prefix(len(body)) + body))
+            digest = _keccak(type_byte + _list_prefix(len(body)) + body)
+            sig = _sign(key, digest) if isinstance(key, bytes) else key.sign_recoverable(digest)
             r, s = sig[:32], sig[32:64]
             # y_parity, then r and s as RLP strings without leading zeros (32 bytes: 0xa0 prefix).
             tail = _RECOVERY_ID[sig[64]] + (b"\xa0" + r if r[0] else _bytes(r.lstrip(b"\0")))

@@ -190,4 +190,4 @@ def sign_transaction(plugin: EvmChain, account: Account, tx: object) -> SignedTr
         raise ChainMismatch(
             f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {network} (chain id {expected})"
         )
-    return tx.sign(account.signing_key().secret_bytes(), plugin.spec.name, {"from": account.address})
+    return tx.sign(account.signing_key(), plugin.spec.name, {"from": account.address})

@@ -40,7 +40,7 @@ from chains.solana import programs
 from chains.solana.keys import parse_address
 from walletkit.chain import SignedTransaction
 from walletkit.errors import InvalidAddress, InvalidAmount, InvalidInput, InvalidTransaction
-from walletkit.keys import PrivateKey
+from walletkit.keys import PrivateKey, SigningKey
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -140,16 +140,17 @@ class SolanaTransfer:
             return b"\x80" + bytes(message)
         return bytes(Message.new_with_blockhash(list(self.instructions), self.payer, self.recent_blockhash))
 
-    def sign(self, key: PrivateKey | bytes) -> SignedTransaction:
+    def sign(self, key: SigningKey | bytes) -> SignedTransaction:
         """Sign as the fee payer (the only signer walletkit's transfers need).
 
-        ``key`` is the payer's ed25519 :class:`~walletkit.keys.PrivateKey` (its expanded
-        form is kept between signatures) or its 32-byte seed.
+        ``key`` is the payer's ed25519 :class:`~walletkit.keys.SigningKey`: a
+        :class:`~walletkit.keys.PrivateKey` (its expanded form is kept between signatures)
+        or a key in an HSM; or its 32-byte seed.
 
         Raises:
             InvalidKey: not an ed25519 key, or a seed that is not 32 bytes.
         """
-        if not isinstance(key, PrivateKey):
+        if isinstance(key, (bytes, bytearray)):
             key = PrivateKey("ed25519", key)
         message = self.message_bytes()
         signature = key.sign_ed25519(message)

@@ -11,6 +11,7 @@ from walletkit.chain import message_bytes
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidSignature
+from walletkit.keys import SigningKey, sign_recoverable
 
 
 def message_hash(message: str | bytes) -> bytes:
@@ -19,9 +20,10 @@ def message_hash(message: str | bytes) -> bytes:
     return keccak256(b"\x19TRON Signed Message:\n" + str(len(data)).encode() + data)
 
 
-def sign(secret: bytes, message: str | bytes) -> str:
-    """Return the 0x-hex signature r || s || v of a message."""
-    return "0x" + secp256k1.sign_rsv(secret, message_hash(message)).hex()
+def sign(secret: bytes | SigningKey, message: str | bytes) -> str:
+    """Return the 0x-hex signature r || s || v of a message (``secret``: a SigningKey or 32 secret bytes)."""
+    sig = sign_recoverable(secret, message_hash(message))
+    return "0x" + (sig[:64] + bytes([27 + sig[64]])).hex()
 
 
 def recover(message: str | bytes, signature: str) -> str:

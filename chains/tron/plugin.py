@@ -87,7 +87,7 @@ class TronChain:
 
     def sign_message(self, account: Account, message: str | bytes) -> str:
         """Sign by TIP-191 (tronweb ``signMessageV2``)."""
-        return messages.sign(account.signing_key().secret_bytes(), message)
+        return messages.sign(account.signing_key(), message)
 
     def verify_message(self, address: str, message: str | bytes, signature: str, network: str | None = None) -> bool:
         """Return True if the TIP-191 signature recovers to ``address``."""
@@ -101,7 +101,7 @@ class TronChain:
         """
         from chains.tron import typed_data as tip712
 
-        return tip712.sign(account.signing_key().secret_bytes(), typed_data, account.network)
+        return tip712.sign(account.signing_key(), typed_data, account.network)
 
     def typed_data_hash(self, account: Account, typed_data: Mapping[str, object]) -> bytes:
         """Return the TIP-712 hash the account would sign (the EIP-712 rules over TRON's types).

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from chains.tron import protobuf as pb
 from chains.tron.contracts import INT64_MAX, Contract
 from walletkit.chain import SignedTransaction
-from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import sha256
 from walletkit.errors import InvalidTransaction
+from walletkit.keys import SigningKey, sign_recoverable
 
 
 def _hex_bytes(name: str, value: object, size: int) -> bytes:
@@ -152,15 +152,19 @@ class TronTransaction:
             out["data"] = self.memo.hex()
         return out
 
-    def sign(self, secret: bytes) -> SignedTransaction:
+    def sign(self, secret: bytes | SigningKey) -> SignedTransaction:
         """Sign txID with a recoverable signature (r || s || v, v = 27 + recid, as tronweb and TronLink write it).
+
+        ``secret`` is a :class:`~walletkit.keys.SigningKey` (in memory or in an HSM) or a raw
+        32-byte secp256k1 secret.
 
         ``raw`` is the serialized Transaction protobuf (what /wallet/broadcasthex takes);
         ``extra["json"]`` is what /wallet/broadcasttransaction takes.
         """
         raw_data = self.raw_data()
         digest = sha256(raw_data)
-        signature = secp256k1.sign_rsv(secret, digest)
+        sig = sign_recoverable(secret, digest)
+        signature = sig[:64] + bytes([27 + sig[64]])
         raw = pb.message([(1, raw_data), (2, signature)])
         txid = digest.hex()
         broadcast = {

@@ -86,4 +86,4 @@ def sign_transaction(account: Account, tx: object) -> SignedTransaction:
     owner = tx.contract.json_value.get("owner_address")
     if owner != parse_address(account.address).hex():
         raise InvalidTransaction(f"this transaction's owner is {owner}, not the account {account.address}")
-    return tx.sign(account.signing_key().secret_bytes())
+    return tx.sign(account.signing_key())

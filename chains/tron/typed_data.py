@@ -18,8 +18,8 @@ from typing import Any
 from chains.tron.address import parse_address
 from chains.tron.messages import recover_address
 from walletkit import eip712
-from walletkit.crypto import secp256k1
 from walletkit.errors import ChainMismatch, InvalidMessage
+from walletkit.keys import SigningKey, sign_recoverable
 from walletkit.units import integer_from_json
 
 # The last four bytes of each network's genesis block id (TIP-712).
@@ -46,8 +46,10 @@ def digest(typed_data: Mapping[str, Any]) -> bytes:
     return eip712.digest(typed_data, TIP712)
 
 
-def sign(secret: bytes, typed_data: Mapping[str, Any], network: str) -> str:
+def sign(secret: bytes | SigningKey, typed_data: Mapping[str, Any], network: str) -> str:
     """Return the 0x-hex signature r || s || v (v 27 or 28), after checking the domain's chainId.
+
+    ``secret`` is a :class:`~walletkit.keys.SigningKey` or a raw 32-byte secp256k1 secret.
 
     Raises:
         ChainMismatch: the domain names another TRON network's chain id.
@@ -59,7 +61,8 @@ def sign(secret: bytes, typed_data: Mapping[str, Any], network: str) -> str:
             raise ChainMismatch(
                 f"typed data is for chain id {given}, but this account is on TRON {network} ({CHAIN_IDS[network]})"
             )
-    return "0x" + secp256k1.sign_rsv(secret, digest(typed_data)).hex()
+    sig = sign_recoverable(secret, digest(typed_data))
+    return "0x" + (sig[:64] + bytes([27 + sig[64]])).hex()
 
 
 def recover(typed_data: Mapping[str, Any], signature: str) -> str:

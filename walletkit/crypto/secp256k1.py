@@ -277,3 +277,67 @@ def verify_der(public: bytes, der: bytes, digest32: bytes) -> bool:
         return bool(_Pub(public).verify(der, digest32, hasher=None))
     except ValueError:
         return False
+
+
+def verify_compact(public: bytes, signature: bytes, digest32: bytes) -> bool:
+    """Return True if a 64-byte r || s signature over ``digest32`` verifies under ``public`` (33 or 65 bytes).
+
+    libsecp256k1's verification: a high-S signature (s > n/2) does not verify, as BIP62 and
+    EIP-2 require; normalise S first (:func:`low_s`) to check one that may be high.
+    """
+    if len(signature) != 64 or len(digest32) != 32:
+        return False
+    parsed = _ffi.new("secp256k1_ecdsa_signature *")
+    if not _lib.secp256k1_ecdsa_signature_parse_compact(_CTX, parsed, signature):
+        return False
+    try:
+        key = point(public)
+    except InvalidKey:
+        return False
+    return bool(_lib.secp256k1_ecdsa_verify(_CTX, parsed, digest32, key))
+
+
+def low_s(r: int, s: int) -> tuple[int, int]:
+    """Return (r, s) with S in the lower half of the order: (r, n - s) when s > n/2 (BIP62, EIP-2).
+
+    >>> low_s(1, N - 1)
+    (1, 1)
+
+    Raises:
+        InvalidSignature: r or s outside 1..n-1.
+    """
+    if not (0 < r < N and 0 < s < N):
+        raise InvalidSignature("signature values out of range: r and s must be in 1..n-1")
+    return (r, N - s) if s > HALF_N else (r, s)
+
+
+def der_from_compact(signature: bytes) -> bytes:
+    """Return the DER form (BIP66 strict) of a 64-byte r || s signature.
+
+    Raises:
+        InvalidSignature: not 64 bytes, or r or s outside 1..n-1.
+    """
+    parsed = _ffi.new("secp256k1_ecdsa_signature *")
+    if len(signature) != 64 or not _lib.secp256k1_ecdsa_signature_parse_compact(_CTX, parsed, signature):
+        raise InvalidSignature("a compact ECDSA signature is 64 bytes r || s with both below n")
+    out, size = _ffi.new("unsigned char[72]"), _ffi.new("size_t *", 72)
+    _lib.secp256k1_ecdsa_signature_serialize_der(_CTX, out, size, parsed)
+    return bytes(_ffi.buffer(out, size[0]))
+
+
+def recovery_id(digest32: bytes, r: int, s: int, public: bytes) -> int:
+    """Return the recovery id (0..3) under which (r, s) over ``digest32`` recovers to ``public`` (compressed).
+
+    An external signer (an HSM) gives (r, s) only; Ethereum, TRON and BIP137 also need the
+    id, found here by recovering each candidate and comparing it with the known key.
+
+    Raises:
+        InvalidSignature: no recovery id gives ``public``: the signature is not that key's.
+    """
+    for candidate in (0, 1, 2, 3):  # 2 and 3 only when r + n < p (probability about 2^-127)
+        try:
+            if recover(digest32, r, s, candidate) == public:
+                return candidate
+        except InvalidSignature:
+            continue
+    raise InvalidSignature("the signature does not recover to the signing key's public key")

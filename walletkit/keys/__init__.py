@@ -1,7 +1,14 @@
-"""Key values: a private key that never shows itself, and a public key.
+"""Key values: a private key that never shows itself, a public key, and the signing seam.
 
 Both are immutable and checked when built, so code past construction trusts them.
 secp256k1 goes through libsecp256k1 (coincurve), ed25519 through libsodium (PyNaCl).
+
+Every chain signs through :class:`SigningKey`, the protocol a key backend answers: a
+digest in, a signature out, in the forms the chains need (recoverable for Ethereum, TRON
+and BIP137; DER for Bitcoin's ECDSA inputs; BIP340 Schnorr for taproot; ed25519 for
+Solana). :class:`PrivateKey` answers it in memory; :mod:`walletkit.keys.pkcs11` answers
+it from a hardware security module, where the key never enters the process. What a
+backend cannot sign it refuses with :class:`~walletkit.errors.UnsupportedOperation`.
 
 Each key keeps its expanded form once computed: an ed25519 private key its libsodium
 signing key (expanded from the secret alone, so the public key it signs with is always
@@ -11,13 +18,78 @@ forms show nowhere: not in a repr, a pickle, a copy or an inspector.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from walletkit.crypto import ed25519, secp256k1
 from walletkit.errors import InvalidKey
 
 Curve = Literal["secp256k1", "ed25519"]
 CURVES: tuple[Curve, ...] = ("secp256k1", "ed25519")
+
+
+class SigningKey(Protocol):
+    """A key that signs: in memory (:class:`PrivateKey`) or behind a backend that only signs (an HSM).
+
+    Every signature a chain makes goes through one of these four methods. Each returns a
+    signature that verifies under :meth:`public_key` and, on secp256k1, has a low S
+    (s <= n/2, BIP62 and EIP-2): a backend that gets another form from its device
+    normalises and verifies it before returning it. A method the backend cannot serve
+    raises :class:`~walletkit.errors.UnsupportedOperation` saying so.
+    """
+
+    @property
+    def curve(self) -> Curve:
+        """The curve of the key: ``secp256k1`` or ``ed25519``."""
+        ...
+
+    def public_key(self) -> PublicKey:
+        """Return the public key (compressed SEC1 for secp256k1, 32 bytes for ed25519)."""
+        ...
+
+    def secret_bytes(self) -> bytes:
+        """Return the 32 secret bytes, where the backend holds them in memory.
+
+        Raises:
+            UnsupportedOperation: the key never leaves its device (an HSM).
+        """
+        ...
+
+    def sign_recoverable(self, digest32: bytes) -> bytes:
+        """Sign a 32-byte digest; return 65 bytes r || s || recovery id (0..3), low S (secp256k1).
+
+        Raises:
+            InvalidKey: not a secp256k1 key, or a digest that is not 32 bytes.
+        """
+        ...
+
+    def sign_der(self, digest32: bytes) -> bytes:
+        """Sign a 32-byte digest; return the DER signature (BIP66), low S (secp256k1).
+
+        Raises:
+            InvalidKey: not a secp256k1 key, or a digest that is not 32 bytes.
+        """
+        ...
+
+    def sign_schnorr(self, digest32: bytes, *, taproot_root: bytes | None = None, aux: bytes | None = None) -> bytes:
+        """Sign a 32-byte digest by BIP340; return 64 bytes.
+
+        ``taproot_root`` None signs with the key itself; bytes sign with its BIP341 output
+        key, tweaked by ``hashTapTweak(P.x || taproot_root)``: ``b""`` for a BIP86 key-path
+        spend (no script tree), a 32-byte Merkle root otherwise. ``aux`` is BIP340's 32
+        bytes of auxiliary randomness (fresh when None).
+
+        Raises:
+            UnsupportedOperation: the backend has no BIP340 (PKCS#11 tokens have none).
+        """
+        ...
+
+    def sign_ed25519(self, message: bytes) -> bytes:
+        """Return the 64-byte ed25519 (RFC 8032) signature of ``message``.
+
+        Raises:
+            InvalidKey: not an ed25519 key.
+        """
+        ...
 
 
 class PrivateKey:
@@ -117,6 +189,53 @@ class PrivateKey:
         expanded = ed25519.SigningKey(self._secret)
         object.__setattr__(self, "_expanded", expanded)
         return expanded
+
+    def sign_recoverable(self, digest32: bytes) -> bytes:
+        """Sign a 32-byte digest; return 65 bytes r || s || recovery id, low S, RFC 6979 nonce.
+
+        >>> key = PrivateKey("secp256k1", bytes(31) + b"\\x01")
+        >>> signature = key.sign_recoverable(bytes(32))
+        >>> len(signature), signature[64] in (0, 1)
+        (65, True)
+
+        Raises:
+            InvalidKey: not a secp256k1 key, or a digest that is not 32 bytes.
+        """
+        if self._curve != "secp256k1":
+            raise InvalidKey(f"an ECDSA signature needs a secp256k1 key; this key is {self._curve}")
+        return secp256k1.sign_recoverable_compact(self._secret, digest32)
+
+    def sign_der(self, digest32: bytes) -> bytes:
+        """Sign a 32-byte digest; return the DER signature (BIP66), low S, RFC 6979 nonce.
+
+        >>> PrivateKey("secp256k1", bytes(31) + b"\\x01").sign_der(bytes(32))[:1].hex()
+        '30'
+
+        Raises:
+            InvalidKey: not a secp256k1 key, or a digest that is not 32 bytes.
+        """
+        if self._curve != "secp256k1":
+            raise InvalidKey(f"an ECDSA signature needs a secp256k1 key; this key is {self._curve}")
+        return secp256k1.sign_der(self._secret, digest32)
+
+    def sign_schnorr(self, digest32: bytes, *, taproot_root: bytes | None = None, aux: bytes | None = None) -> bytes:
+        """Sign a 32-byte digest by BIP340 (64 bytes); with ``taproot_root``, as the BIP341 output key.
+
+        ``taproot_root`` None signs with this key; ``b""`` with its BIP86 output key (the
+        tweak ``hashTapTweak(P.x)``), 32 bytes with the output key of that script tree.
+        ``aux`` is BIP340's auxiliary randomness (32 fresh bytes when None).
+
+        >>> key = PrivateKey("secp256k1", bytes(31) + b"\\x01")
+        >>> len(key.sign_schnorr(bytes(32), taproot_root=b""))
+        64
+
+        Raises:
+            InvalidKey: not a secp256k1 key; a digest or aux that is not 32 bytes.
+        """
+        if self._curve != "secp256k1":
+            raise InvalidKey(f"a BIP340 signature needs a secp256k1 key; this key is {self._curve}")
+        secret = self._secret if taproot_root is None else secp256k1.taproot_tweak_secret(self._secret, taproot_root)
+        return secp256k1.sign_schnorr(secret, digest32, aux)
 
     def sign_ed25519(self, message: bytes) -> bytes:
         """Return the 64-byte ed25519 (RFC 8032) signature of ``message`` bytes.
@@ -257,3 +376,51 @@ _set_curve, _set_secret, _set_public = (PrivateKey.__dict__[n].__set__ for n in 
 _set_key_curve, _set_data, _set_uncompressed, _set_parsed = (
     PublicKey.__dict__[n].__set__ for n in ("curve", "data", "_uncompressed", "_parsed")
 )
+
+
+# --- signing with a key object or raw secret bytes -------------------------------------
+# The chains' signing functions take either: a SigningKey (what an account holds, in memory or
+# in an HSM) or the 32 raw secret bytes older callers pass. Raw bytes go straight to libsecp256k1.
+
+
+def sign_recoverable(key: bytes | SigningKey, digest32: bytes) -> bytes:
+    """Sign a 32-byte digest with ``key``; return r || s || recovery id (65 bytes), low S.
+
+    ``key`` is a :class:`SigningKey` or a raw 32-byte secp256k1 secret.
+
+    >>> sign_recoverable(bytes(31) + b"\\x01", bytes(32)) == PrivateKey.parse("secp256k1", bytes(31) + b"\\x01").sign_recoverable(bytes(32))
+    True
+
+    Raises:
+        InvalidKey: not a secp256k1 key; a digest that is not 32 bytes.
+        UnsupportedOperation: the backend cannot make this signature.
+    """
+    if isinstance(key, bytes):
+        return secp256k1.sign_recoverable_compact(key, digest32)
+    return key.sign_recoverable(digest32)
+
+
+def sign_der(key: bytes | SigningKey, digest32: bytes) -> bytes:
+    """Sign a 32-byte digest with ``key`` (a :class:`SigningKey` or 32 secret bytes); return DER, low S.
+
+    Raises:
+        InvalidKey: not a secp256k1 key; a digest that is not 32 bytes.
+        UnsupportedOperation: the backend cannot make this signature.
+    """
+    if isinstance(key, bytes):
+        return secp256k1.sign_der(key, digest32)
+    return key.sign_der(digest32)
+
+
+def sign_taproot(key: bytes | SigningKey, digest32: bytes, aux: bytes | None = None) -> bytes:
+    """Sign a BIP341 key-path digest with the BIP86 output key of ``key`` (no script tree); 64 bytes.
+
+    ``key`` is a :class:`SigningKey` or 32 secret bytes; ``aux`` BIP340's auxiliary randomness.
+
+    Raises:
+        InvalidKey: not a secp256k1 key; a digest that is not 32 bytes.
+        UnsupportedOperation: the backend has no BIP340 Schnorr (an HSM through PKCS#11).
+    """
+    if isinstance(key, bytes):
+        return secp256k1.sign_schnorr(secp256k1.taproot_tweak_secret(key), digest32, aux)
+    return key.sign_schnorr(digest32, taproot_root=b"", aux=aux)
