@@ -16,7 +16,7 @@ from walletkit.bip39 import Mnemonic
 from walletkit.chain import AddressOptions, Chain
 from walletkit.crypto import secp256k1
 from walletkit.errors import InvalidInput, InvalidKey, InvalidPath, UnsupportedOperation, WrongNetwork
-from walletkit.hd.bip32 import HDNode
+from walletkit.hd.bip32 import HDNode, version_for
 from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.hd.slip10 import Ed25519Node
 from walletkit.keys import PrivateKey, PublicKey
@@ -50,6 +50,25 @@ def _counting_level(
         if path_of(start + k) != DerivationPath.trusted(expected):
             return None
     return level
+
+
+def _test_networks(plugin: Chain, options: AddressOptions) -> tuple[str, ...]:
+    """Return the networks whose extended keys are test-network keys (tpub, upub, vpub).
+
+    Those whose account paths differ from the default network's: BIP44 gives every test
+    network coin type 1' (Bitcoin's testnet, signet, regtest). Where every network has the
+    same path (EVM chains, TRON) a key is the same key everywhere and its version names no
+    network: the tuple is empty.
+    """
+    if len(plugin.spec.networks) < 2:
+        return ()
+
+    def path_on(network: str) -> DerivationPath | None:
+        choice = AddressOptions(kind=options.kind, network=network, profile=options.profile)
+        return plugin.derivation_path(account=0, change=0, index=0, options=choice)
+
+    main = path_on(plugin.spec.default_network)
+    return tuple(n for n in plugin.spec.networks[1:] if path_on(n) != main)
 
 
 class Wallet:
@@ -124,14 +143,120 @@ class Wallet:
         if version.kind is not None and kind is not None and kind != version.kind:
             raise InvalidInput(f"a {version.prefix}pub is for {version.kind} addresses, not {kind}")
         kind = kind or (version.kind if version.kind in plugin.spec.kinds else None)
-        if network is None and version.testnet and "testnet" in plugin.spec.networks:
-            network = "testnet"
+        test_networks = _test_networks(plugin, resolve_options(plugin, kind, None, None))
+        if network is None and version.testnet and test_networks:
+            network = test_networks[0]
         options = resolve_options(plugin, kind, network, None)
-        if "testnet" in plugin.spec.networks and version.testnet != (options.network != plugin.spec.default_network):
+        if test_networks and version.testnet != (options.network in test_networks):
             # As Core's wallet_crosschain: an extended key names its network in its version bytes.
             named = "a test network" if version.testnet else plugin.spec.default_network
             raise WrongNetwork(f"a {version.prefix}pub is for {named}, not {options.network}")
         return cls(_watch=(node, plugin, options))
+
+    def xpub(
+        self,
+        chain: str,
+        account: int | None = None,
+        *,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+    ) -> str:
+        """Return the account-level extended public key (BIP32 ``m/purpose'/coin'/account'``).
+
+        It is what :meth:`from_xpub` takes: a watch-only wallet made from it derives the same
+        ``change/index`` addresses as this wallet's account. Bitcoin keys carry the SLIP-132
+        version of their kind and network, as wallets exchange them: ``zpub``/``vpub`` for
+        p2wpkh (BIP84), ``ypub``/``upub`` for p2sh-p2wpkh (BIP49), ``xpub``/``tpub`` for p2pkh
+        (BIP44) and p2tr (BIP86 keeps xpub/tpub); ``t``/``u``/``v`` on the test networks
+        (coin type 1'). EVM chains and TRON use ``xpub`` on every network (their keys are the
+        same on all of them). An extended public key is not a secret, but it reveals every
+        address of the account: share it only with what should see them all.
+
+        Args:
+            chain: chain name or alias (``btc``, ``eth``, ``bsc``, ``tron``...).
+            account: account number (BIP44 level 3), 0 by default; a watch-only wallet holds
+                one account, and returns its own key (``account`` may name it, or be left out).
+            kind, network, profile: as :meth:`account` takes them.
+
+        Returns:
+            The extended public key as base58check text (111 characters).
+
+        Raises:
+            UnsupportedOperation: an ed25519 chain (Solana: SLIP-10 derives hardened children
+                only, so there is no extended public key), or a profile whose addresses are not
+                ``change/index`` below one account node (``ledger-live``, ``ledger-legacy``).
+            InvalidInput: a bad account number, kind, network or profile; a watch-only wallet
+                asked for another chain or another account.
+            WrongNetwork: a watch-only wallet asked for a network its key does not name.
+
+        >>> w = Wallet.from_mnemonic("abandon " * 11 + "about")
+        >>> w.xpub("btc")  # BIP84's test vector, account 0
+        'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs'
+        >>> watch = Wallet.from_xpub(w.xpub("btc", kind="p2tr"), "btc", kind="p2tr")
+        >>> watch.account("btc", index=1).address == w.account("btc", index=1, kind="p2tr").address
+        True
+        >>> w.xpub("sol")
+        Traceback (most recent call last):
+        ...
+        walletkit.errors.UnsupportedOperation: sol keys are ed25519 (SLIP-10), which derives hardened children only: ...
+        """
+        if account is not None and (
+            isinstance(account, bool) or not isinstance(account, int) or not 0 <= account < HARDENED
+        ):
+            raise InvalidInput(f"account must be an integer in 0..2^31-1, got {account!r}")
+        plugin = get_chain(chain)
+        if plugin.spec.curve != "secp256k1":
+            raise UnsupportedOperation(
+                f"{plugin.spec.name} keys are {plugin.spec.curve} (SLIP-10), which derives hardened children "
+                "only: there is no extended public key to derive its addresses from; share each address instead"
+            )
+        if self._watch is not None:
+            return self._watch_xpub(plugin, chain, account, kind, network, profile)
+        options = resolve_options(plugin, kind, network, profile)
+        number = account or 0
+        first = plugin.derivation_path(account=number, change=0, index=0, options=options)
+        other = plugin.derivation_path(account=number, change=1, index=1, options=options)
+        if (
+            first is None
+            or len(first.indexes) < 2
+            or first.indexes[-2:] != (0, 0)
+            or other is None
+            or other.indexes != (*first.indexes[:-2], 1, 1)
+        ):
+            second = plugin.derivation_path(account=number, change=0, index=1, options=options)
+            raise UnsupportedOperation(
+                f"{plugin.spec.name} profile {options.profile!r} has no account-level extended key: its addresses "
+                f"are not change/index below one account node (index 0 is {first or 'the seed itself'}, "
+                f"index 1 is {second or 'none'})"
+            )
+        node = self._cached_node("secp256k1", first.indexes[:-2])
+        assert isinstance(node, HDNode)  # secp256k1 nodes are HDNodes
+        return node.to_xpub(version_for(options.kind, options.network in _test_networks(plugin, options)).prefix)
+
+    def _watch_xpub(
+        self,
+        plugin: Chain,
+        chain: str,
+        account: int | None,
+        kind: str | None,
+        network: str | None,
+        profile: str | None,
+    ) -> str:
+        node, base = self._watch, self._watch_options
+        assert node is not None and base is not None and self._watch_chain is not None  # set together
+        if plugin is not self._watch_chain:
+            raise InvalidInput(f"this watch-only wallet is for {self._watch_chain.spec.name}, not {chain}")
+        held = node.child_number & ~HARDENED if node.child_number & HARDENED else None
+        if account is not None and account != held:
+            which = f"account {held}" if held is not None else "one account"
+            raise InvalidInput(f"this watch-only wallet holds {which}'s key, not account {account}'s")
+        options = resolve_options(plugin, kind or base.kind, network or base.network, profile)
+        tests = _test_networks(plugin, options)
+        testnet = options.network in tests
+        if tests and testnet != (base.network in tests):
+            raise WrongNetwork(f"this watch-only wallet's key is for {base.network}, not {options.network}")
+        return node.to_xpub(version_for(options.kind, testnet).prefix)
 
     @property
     def master_fingerprint(self) -> str:

@@ -10,8 +10,8 @@ with too many decimals); 3 a secret was needed and none was given; 4 ``message v
 found the signature invalid.
 
 One module per command group (``mnemonic``, ``addresses``, ``chainlist``, ``demo``,
-``message``, ``tx``, ``keystore``), each exposing ``COMMANDS``; they join the group in
-:data:`walletkit.cli.app.COMMAND_MODULES`.
+``message``, ``tx``, ``keystore``, ``guard``, ``watch``, ``xpub``), each exposing ``COMMANDS``;
+they join the group in :data:`walletkit.cli.app.COMMAND_MODULES`.
 """
 
 from __future__ import annotations

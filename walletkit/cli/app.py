@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "walletkit.cli.keystore",
     "walletkit.cli.guard",
     "walletkit.cli.watch",
+    "walletkit.cli.xpub",
 )
 """Modules whose ``COMMANDS`` join ``walletkit``; a new command group adds its module here."""
 

@@ -281,12 +281,53 @@ def account_from_sources(
     if chain is not None:
         get_chain(chain)  # a bad chain name fails before any secret is asked for
     if sources.keystore and sources.name:
-        store = open_keystore(sources.keystore, sources.password_env, sources.password_file)
-        account = store.account(sources.name)
-        if chain is not None and get_chain(chain).spec.name != account.chain:
-            raise InvalidInput(f"stored account {sources.name!r} is on {account.chain}, not {chain}")
-        return account
+        return stored_account(sources, chain)[2]
     if chain is None:
         raise click.UsageError("give --chain (or --keystore FILE --name NAME for a stored account)")
     wallet = wallet_from_sources(sources)
     return wallet.account(chain, index, kind=kind, network=network, profile=profile)
+
+
+def stored_account(sources: SecretSources, chain: str | None = None) -> tuple[Any, Any, Any]:
+    """Open ``--keystore FILE`` and return (keystore, entry, account) of the account ``--name`` names.
+
+    ``entry`` is the stored metadata (:class:`walletkit.keystore.store.AccountEntry`: chain,
+    path, kind, network, label); ``account`` the account it gives.
+
+    Raises:
+        click.UsageError: no ``--keystore`` or no ``--name``.
+        InvalidInput: ``chain`` is given and is not the stored account's chain.
+        MissingSecret, KeystoreError: as :func:`open_keystore`; no account of that name.
+    """
+    from walletkit.registry import get_chain
+
+    _check_sources(sources)
+    if not (sources.keystore and sources.name):
+        raise click.UsageError("a stored account is named with --keystore FILE --name NAME")
+    store = open_keystore(sources.keystore, sources.password_env, sources.password_file)
+    account = store.account(sources.name)
+    entry = next(a for a in store.accounts if a.name == sources.name)
+    if chain is not None and get_chain(chain).spec.name != account.chain:
+        raise InvalidInput(f"stored account {sources.name!r} is on {account.chain}, not {chain}")
+    return store, entry, account
+
+
+def refuse_with_name(ctx: click.Context, fixed: tuple[str, ...]) -> None:
+    """Refuse options given on the command line that a stored account (``--name``) fixes.
+
+    ``fixed`` holds parameter names (``kind``, ``account_index``); the error names their options.
+
+    Raises:
+        click.UsageError: naming the options given, and what --name takes them from.
+    """
+    given = [
+        param.opts[0]
+        for param in ctx.command.params
+        if param.name is not None
+        and param.name in fixed
+        and ctx.get_parameter_source(param.name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if given:
+        raise click.UsageError(
+            f"{', '.join(given)} cannot go with --name: the stored account fixes its chain, path, kind and network"
+        )
