@@ -26,7 +26,7 @@ import pytest
 from walletkit.extras import DISTRIBUTION, EXTRAS, install_command
 
 ROOT = Path(__file__).parent.parent
-PACKAGES = {"engines": {"py-bitcoinkernel"}, "postgres": {"psycopg"}}  # what each extra installs, by name
+PACKAGES = {"engines": {"py-bitcoinkernel"}, "postgres": {"psycopg"}, "hsm": {"python-pkcs11"}}  # by name
 
 
 def pyproject() -> dict[str, object]:

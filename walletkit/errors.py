@@ -246,3 +246,37 @@ class ApprovalRefused(WalletKitError):
 class ReorgTooDeep(WalletKitError):
     """The node's chain forks below every block hash the watcher kept: it cannot tell which of its
     events were reverted. Keep more blocks (``Watcher(keep_blocks=...)``) or start from a known height."""
+
+
+# --- hardware security modules (walletkit.keys.pkcs11) --------------------------------------
+
+
+class HsmError(WalletKitError):
+    """A hardware security module (a PKCS#11 token) could not be used as asked.
+
+    Messages name the library, the token label and the key label, never the PIN.
+    """
+
+
+class HsmLibraryNotFound(HsmError):
+    """The PKCS#11 library (the vendor's shared object, ``.so``) could not be found or loaded."""
+
+
+class HsmTokenNotFound(HsmError, LookupError):
+    """No token with the label asked for is present; the message lists the labels that are."""
+
+
+class HsmLoginFailed(HsmError):
+    """The token refused the PIN: wrong, locked, expired, or of a length it does not take."""
+
+
+class HsmKeyNotFound(HsmError, LookupError):
+    """No key pair with this label on the token (or its public or private half is missing)."""
+
+
+class HsmKeyExists(HsmError):
+    """A key with this label is already on the token: generate never adds a second one."""
+
+
+class HsmSignatureInvalid(HsmError):
+    """The token returned a signature that does not verify under the key's public key; none was returned."""

@@ -7,7 +7,8 @@ talks to nodes. What only some users need comes with an extra:
 | --- | --- | --- |
 | ``engines`` | the local Bitcoin regtest engine (libbitcoinkernel), for ``walletkit demo`` and tests | ``pbk`` |
 | ``postgres`` | the signer's PostgreSQL store (:class:`walletkit.signer.PostgresStore`) | ``psycopg`` |
-| ``test`` | everything the test suite needs: both extras above, the linters, the oracles | |
+| ``hsm`` | keys in a hardware security module through PKCS#11 (:mod:`walletkit.keys.pkcs11`) | ``pkcs11`` |
+| ``test`` | everything the test suite needs: the extras above, the linters, the oracles | |
 
 (anvil and tronweb are npm packages, installed into a cache on first use; LiteSVM ships in
 ``solders``, a core dependency.) Code that needs an optional import calls :func:`require`,
@@ -30,6 +31,7 @@ DISTRIBUTION = "walletkit-multichain"
 EXTRAS: dict[str, tuple[str, ...]] = {
     "engines": ("pbk",),
     "postgres": ("psycopg",),
+    "hsm": ("pkcs11",),
 }
 """Each extra and the top-level modules it provides (pyproject.toml lists the packages; a test holds them equal)."""
 
