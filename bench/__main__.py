@@ -14,6 +14,7 @@ import sys
 from bench.common import Row
 
 MODULES = ("bench.core", "bench.bitcoin", "bench.evm", "bench.tron", "bench.solana", "bench.signer", "bench.watch")
+MODULES += ("bench.hsm",)  # SoftHSM2 (PKCS#11): HSM signing beside in-memory signing
 
 
 def collect(quick: bool, only: str | None) -> list[Row]:
