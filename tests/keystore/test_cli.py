@@ -36,14 +36,14 @@ def test_create_import_list_export_passwd(tmp_path: Path) -> None:
     listed = json.loads(run("list", path, "--json").stdout)
     assert listed == [{"name": "hot", "chain": "eth", "path": None, "label": ""}]
     v3_path = str(tmp_path / "hot.json")
-    out = run("export", path, "--account", "hot", "--v3", v3_path, "--password-env", "WK_PW", env=env)
+    out = run("export", path, "--name", "hot", "--v3", v3_path, "--password-env", "WK_PW", env=env)
     assert out.returncode == 0, out.stderr
     assert bytes(Account.decrypt(Path(v3_path).read_text(), "s3cret-pw")).hex() == "46" * 32
     out = run("passwd", path, "--password-env", "WK_PW", "--new-password-env", "WK_NEW", env=env)
     assert out.returncode == 0, out.stderr
     wrong = run("list", path)  # no password needed to list
     assert wrong.returncode == 0
-    bad = run("export", path, "--account", "hot", "--v3", v3_path + "2", "--password-env", "WK_PW", env=env)
+    bad = run("export", path, "--name", "hot", "--v3", v3_path + "2", "--password-env", "WK_PW", env=env)
     assert bad.returncode == 1 and bad.stderr.strip() == "error: the password does not open this keystore"
     for text in (out.stdout, out.stderr, bad.stderr):
         assert "s3cret" not in text and "legal" not in text and "46" * 32 not in text

@@ -1,4 +1,4 @@
-"""``walletkit keystore``: create, import, add, show, export, list and re-password encrypted keystores.
+"""``walletkit keystore``: create, import, add, show, export, list, reveal and re-password encrypted keystores.
 
 Passwords come from a hidden prompt (on a terminal), a file (``--password-file``, ``-`` for
 standard input) or an environment variable (``--password-env``); never from argv, never
@@ -6,13 +6,19 @@ echoed, never empty. With no source and no terminal (cron, CI, ``< /dev/null``) 
 refuses (exit 3) instead of writing a keystore under an empty password.
 
 A keystore's wallet is used by the other commands with ``--keystore FILE`` (``addresses``,
-``sign``, ``send``, ``message sign``); ``--name NAME`` picks a stored account.
+``sign``, ``send``, ``message sign``, ``xpub``); ``--name NAME`` picks a stored account.
+
+``create --generate`` shows the new phrase once, on the terminal (stderr), to be written down;
+piped, it is never printed unless asked (``--show-phrase``), and ``keystore reveal`` prints it
+later, after the password. Until it is written down, the file and its password are its only copy.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,6 +27,7 @@ from walletkit.cli.common import password_options, read_password, read_secret
 from walletkit.cli.output import print_rows
 from walletkit.errors import InvalidInput, KeystoreError
 from walletkit.keystore import Keystore, v3
+from walletkit.registry import get_chain
 
 
 def _existing(path: str) -> str:
@@ -36,7 +43,14 @@ def keystore() -> None:
 
 @keystore.command("create")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--generate", is_flag=True, help="Store a new 24-word mnemonic (not shown).")
+@click.option(
+    "--generate", is_flag=True, help="Store a new 24-word mnemonic; it is shown once on the terminal to write down."
+)
+@click.option(
+    "--show-phrase",
+    is_flag=True,
+    help="With --generate: print the new phrase on stderr even when it is not a terminal (a log may keep it).",
+)
 @click.option("--mnemonic-env", metavar="NAME", help="Store the mnemonic held in this environment variable.")
 @click.option("--mnemonic-file", metavar="FILE", help="Store the mnemonic held in this file ('-': stdin).")
 @click.option("--passphrase-env", metavar="NAME", help="Store this BIP39 passphrase with the mnemonic.")
@@ -45,6 +59,7 @@ def keystore() -> None:
 def create(
     path: str,
     generate: bool,
+    show_phrase: bool,
     mnemonic_env: str | None,
     mnemonic_file: str | None,
     passphrase_env: str | None,
@@ -52,9 +67,15 @@ def create(
     password_env: str | None,
     password_file: str | None,
 ) -> None:
-    """Create a keystore holding a mnemonic (scrypt N=2^18, AES-256-GCM)."""
+    """Create a keystore holding a mnemonic (scrypt N=2^18, AES-256-GCM).
+
+    With --generate the new phrase is shown once on stderr when it is a terminal, to be written
+    down; otherwise it is not printed (see keystore reveal) unless --show-phrase asks for it.
+    """
     if sum(map(bool, (generate, mnemonic_env, mnemonic_file))) > 1:
         raise click.UsageError("give one of --generate, --mnemonic-env, --mnemonic-file")
+    if show_phrase and not generate:
+        raise click.UsageError("--show-phrase goes with --generate (a phrase you gave is not printed back)")
     if Path(path).exists() and not overwrite:
         raise KeystoreError(f"{path} exists; pass --overwrite to replace it")
     if generate:
@@ -75,6 +96,39 @@ def create(
     password = read_password(password_env, password_file, confirm=True)
     ks = Keystore.create(path, password, mnemonic=phrase, passphrase=passphrase, overwrite=overwrite)
     click.echo(f"created {ks.path} (id {ks.id})")
+    if generate:
+        if show_phrase or _stderr_is_terminal():
+            _show_new_phrase(phrase, path)
+        else:
+            click.echo(
+                f"note: the new recovery phrase was not shown (stderr is not a terminal). Write it down now:\n"
+                f"  walletkit keystore reveal {path}\n"
+                "Until then this file and its password are the only copy of the wallet.",
+                err=True,
+            )
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr is not None and sys.stderr.isatty()
+
+
+def _show_new_phrase(phrase: str, name: str) -> None:
+    """Print a new phrase on stderr, numbered, with what to do with it (never on stdout)."""
+    words = phrase.split()
+    lines = [
+        "",
+        f"Recovery phrase of {name} ({len(words)} words). WRITE IT DOWN NOW and keep it offline:",
+        "with it anyone can spend this wallet's funds; without it, the file and its password are the only copy.",
+        "",
+    ]
+    for row in range(0, len(words), 4):
+        lines.append("  ".join(f"{i + 1:>2}. {w:<10}" for i, w in enumerate(words[row : row + 4], row)).rstrip())
+    lines += [
+        "",
+        f"(It is not shown again unasked: walletkit keystore reveal {name} prints it after the password.)",
+        "",
+    ]
+    click.echo("\n".join(lines), err=True)
 
 
 @keystore.command("import")
@@ -180,16 +234,36 @@ def show(path: str, as_json: bool, password_env: str | None, password_file: str 
 
 @keystore.command("export")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--account", "account_name", required=True, help="Stored account to export.")
+@click.option("--name", "name", help="Stored EVM account to export.")
+@click.option("--account", "account_alias", hidden=True, help="Deprecated spelling of --name.")
 @click.option("--v3", "v3_out", type=click.Path(dir_okay=False), required=True, help="Write a v3 keyfile here.")
 @password_options
-def export(path: str, account_name: str, v3_out: str, password_env: str | None, password_file: str | None) -> None:
-    """Export a secp256k1 account as an Ethereum v3 keyfile (under the same password)."""
+def export(
+    path: str,
+    name: str | None,
+    account_alias: str | None,
+    v3_out: str,
+    password_env: str | None,
+    password_file: str | None,
+) -> None:
+    """Export an EVM account as an Ethereum v3 keyfile (under the same password).
+
+    v3 keyfiles (geth, MetaMask) are an Ethereum format: accounts of other chains are refused.
+    """
+    if name and account_alias:
+        raise click.UsageError("give --name once (--account is its old spelling)")
+    if account_alias:
+        click.echo("warning: --account is deprecated; use --name", err=True)
+        name = account_alias
+    if not name:
+        raise click.UsageError("give --name NAME, the stored account to export")
+    entry = next((a for a in _header_accounts(path) if a["name"] == name), None)
+    if entry is not None:
+        _refuse_non_evm(name, str(entry["chain"]))  # before the password is asked for
     password = read_password(password_env, password_file)
     ks = Keystore.open(_existing(path), password)
-    account = ks.account(account_name)
-    if account.public_key.curve != "secp256k1":
-        raise KeystoreError("v3 keyfiles hold secp256k1 keys only")
+    account = ks.account(name)
+    _refuse_non_evm(name, account.chain)
     keyfile = v3.encrypt(account.signing_key().secret_bytes(), password)
     from walletkit.keystore.store import atomic_write
 
@@ -197,21 +271,134 @@ def export(path: str, account_name: str, v3_out: str, password_env: str | None, 
     click.echo(f"wrote {v3_out} for {account.address}")
 
 
+def _refuse_non_evm(name: str, chain: str) -> None:
+    from walletkit.errors import UnknownChain
+
+    try:
+        spec = get_chain(chain).spec
+    except UnknownChain:
+        family, shown = None, chain
+    else:
+        family, shown = spec.family, spec.display_name
+    if family != "evm":
+        raise InvalidInput(
+            f"stored account {name!r} is a {shown} account: a v3 keyfile is an Ethereum format (geth, MetaMask) "
+            "for EVM accounts only, and would hold the key under an unrelated 0x address"
+        )
+
+
 @keystore.command("list")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the stored metadata).")
 def list_accounts(path: str, as_json: bool) -> None:
     """List the named accounts (metadata only; no password needed; addresses: keystore show)."""
-    try:
-        header = json.loads(Path(_existing(path)).read_text(encoding="utf-8"))
-        accounts = list(header["accounts"])
-    except (ValueError, KeyError, TypeError) as e:
-        raise KeystoreError(f"{path} is not a walletkit keystore: {type(e).__name__}") from None
+    accounts = _header_accounts(path)
     if as_json:
         click.echo(json.dumps(accounts, indent=2))
-    else:
-        for a in accounts:
-            click.echo(f"{a['name']:16} {a['chain']:8} {a.get('path') or 'raw key':24} {a.get('label', '')}")
+        return
+    rows = [
+        {
+            "name": str(a["name"]),
+            "chain": str(a["chain"]),
+            "kind": _kind_text(a),
+            "network": _network_text(a),
+            "path": str(a.get("path") or "raw key"),
+            "label": str(a.get("label") or ""),
+        }
+        for a in accounts
+    ]
+    print_rows(rows, f"{Path(path).name}: {len(rows)} stored accounts (metadata; addresses: keystore show)")
+
+
+def _kind_text(entry: dict[str, Any]) -> str:
+    """The account's address kind: the stored one, else its chain's default where a chain has kinds."""
+    if entry.get("kind"):
+        return str(entry["kind"])
+    from walletkit.errors import UnknownChain
+
+    try:
+        spec = get_chain(str(entry["chain"])).spec
+    except UnknownChain:
+        return "-"
+    return spec.default_kind if len(spec.kinds) > 1 else "-"
+
+
+def _network_text(entry: dict[str, Any]) -> str:
+    """The account's network: the stored one, else its chain's default."""
+    if entry.get("network"):
+        return str(entry["network"])
+    from walletkit.errors import UnknownChain
+
+    try:
+        return get_chain(str(entry["chain"])).spec.default_network
+    except UnknownChain:
+        return "-"
+
+
+def _header_accounts(path: str) -> list[dict[str, Any]]:
+    """Read the account metadata of a keystore's header (no password); say exactly what is wrong.
+
+    Raises:
+        InvalidInput: no file at ``path``.
+        KeystoreError: unreadable, not JSON (with line and column), not a walletkit keystore,
+            or accounts that are not a list of entries with a name and a chain.
+    """
+    try:
+        raw = Path(_existing(path)).read_bytes()
+    except OSError as e:
+        raise KeystoreError(f"cannot read {path}: {e.strerror}") from None
+    problem = f"{path} is not a walletkit keystore"
+    if not raw.strip():
+        raise KeystoreError(f"{problem}: the file is empty")
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise KeystoreError(f"{problem}: it is not text (UTF-8 JSON)") from None
+    except json.JSONDecodeError as e:
+        raise KeystoreError(f"{problem}: not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise KeystoreError(f"{problem}: its JSON is nested too deeply") from None
+    if not isinstance(header, dict) or header.get("walletkit_keystore") != 1:
+        hint = ""
+        if isinstance(header, dict) and ("crypto" in header or "Crypto" in header):
+            hint = " (it looks like an Ethereum v3 keyfile: add it with keystore import --v3)"
+        raise KeystoreError(f'{problem}: it has no "walletkit_keystore": 1 entry{hint}')
+    accounts = header.get("accounts", [])
+    if not isinstance(accounts, list):
+        raise KeystoreError(f"{path} is a damaged walletkit keystore: 'accounts' is not a list")
+    for number, entry in enumerate(accounts, 1):
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("chain"), str)):
+            raise KeystoreError(f"{path} is a damaged walletkit keystore: account entry {number} has no name or chain")
+    return accounts
+
+
+@keystore.command("reveal")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--with-passphrase", is_flag=True, help="Also print the BIP39 passphrase stored with the phrase.")
+@password_options
+def reveal(path: str, with_passphrase: bool, password_env: str | None, password_file: str | None) -> None:
+    """Print the stored recovery phrase (after the password), to write it down. It is a secret.
+
+    The phrase goes to stdout, one line; a warning goes to stderr. With --with-passphrase a
+    second line holds the BIP39 passphrase (empty if none).
+    """
+    ks = Keystore.open(_existing(path), read_password(password_env, password_file))
+    if not ks.has_mnemonic:
+        raise KeystoreError(f"{path} holds raw keys, not a recovery phrase: nothing to reveal")
+    secret = ks.export_secret()
+    passphrase = str(secret.get("passphrase", ""))
+    click.echo(
+        "warning: this is the wallet's recovery phrase; with it anyone can spend the funds. "
+        "Write it down offline; keep it out of logs, chats and screenshots.",
+        err=True,
+    )
+    if passphrase and not with_passphrase:
+        click.echo(
+            "note: this wallet also has a BIP39 passphrase, needed with the phrase (--with-passphrase)", err=True
+        )
+    click.echo(secret["mnemonic"])
+    if with_passphrase:
+        click.echo(passphrase)
 
 
 @keystore.command("passwd")
