@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from walletkit.errors import InvalidAmount
+from walletkit.errors import InvalidAmount, UnknownChain
 
 
 def check_amount(amount: object, what: str = "amount") -> int:
@@ -34,24 +34,60 @@ def _decimals(unit: str | int) -> int:
             raise InvalidAmount(f"decimals must be in 0..77, got {unit}")
         return unit
     if isinstance(unit, str):
-        from walletkit.registry import get_chain
+        from walletkit.registry import get_chain, list_chains
 
-        return get_chain(unit).spec.decimals
-    raise InvalidAmount(f"a unit is a chain name or a number of decimals, got {type(unit).__name__}")
+        try:
+            return get_chain(unit).spec.decimals
+        except UnknownChain:
+            known = _DENOMINATIONS.get(unit.lower())
+            hint = f"; {unit} is {known[0]} decimals of {known[1]}: pass {known[0]}" if known else ""
+            raise UnknownChain(
+                f"a unit is a chain name ({', '.join(list_chains())}) or a number of decimals (an int), "
+                f"got {unit!r}{hint}"
+            ) from None
+    raise InvalidAmount(f"a unit is a chain name or a number of decimals (an int), got {type(unit).__name__}")
+
+
+# Denominations people reach for as units: what parse_units("30", 9) means by "gwei", for the hint.
+_DENOMINATIONS: dict[str, tuple[int, str]] = {
+    "wei": (0, "ether"),
+    "kwei": (3, "ether"),
+    "mwei": (6, "ether"),
+    "gwei": (9, "ether"),
+    "szabo": (12, "ether"),
+    "finney": (15, "ether"),
+    "ether": (18, "ether"),
+    "sat": (0, "bitcoin"),
+    "sats": (0, "bitcoin"),
+    "satoshi": (0, "bitcoin"),
+    "sun": (0, "TRX"),
+    "lamport": (0, "SOL"),
+    "lamports": (0, "SOL"),
+}
 
 
 def parse_units(text: str | Decimal | int, unit: str | int) -> int:
     """Convert decimal text in whole coins to an integer of base units, exactly.
 
-    ``unit`` is a chain name (its decimals are used) or a number of decimals.
+    ``unit`` is a chain name or alias (its decimals are used: 18 for ``eth``, 8 for ``btc``)
+    or a number of decimals (an int in 0..77; 9 for gwei).
 
     >>> parse_units("1.5", "eth")
     1500000000000000000
     >>> parse_units("0.00000001", 8)
     1
+    >>> parse_units("30", 9)  # 30 gwei in wei
+    30000000000
+    >>> parse_units("30", "gwei")
+    Traceback (most recent call last):
+    ...
+    walletkit.errors.UnknownChain: a unit is a chain name (...) or a number of decimals (an int), got 'gwei'; gwei is 9 decimals of ether: pass 9
 
     Raises:
-        InvalidAmount: a float, bad text, a negative amount, or more digits than the unit has.
+        InvalidAmount: a float, bad text, a negative amount, more digits than the unit has, or
+            decimals outside 0..77.
+        UnknownChain: ``unit`` is text that names no installed chain (a denomination such as
+            ``"gwei"`` is not a unit here: pass its decimals).
     """
     decimals = _decimals(unit)
     if isinstance(text, float) or isinstance(text, bool):
@@ -91,6 +127,10 @@ def format_units(amount: int, unit: str | int) -> str:
     '1.5'
     >>> format_units(100000000, 8)
     '1'
+
+    Raises:
+        InvalidAmount: ``amount`` is not a non-negative int, or decimals outside 0..77.
+        UnknownChain: ``unit`` is text that names no installed chain (pass decimals instead).
     """
     check_amount(amount)
     decimals = _decimals(unit)

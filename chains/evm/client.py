@@ -14,7 +14,7 @@ from chains.evm.address import checksum_encode, parse_address
 from chains.evm.nonces import NonceManager
 from chains.evm.transaction import EvmTransaction
 from walletkit.chain import SignedTransaction
-from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, NetworkError
+from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, InvalidAddress, NetworkError
 
 if TYPE_CHECKING:
     from chains.evm.plugin import EvmChain
@@ -97,6 +97,7 @@ class EvmClient:
 
         Raises:
             ChainMismatch: the node serves another chain id.
+            InvalidAddress: ``token`` has no code on this chain: an account, not a token contract.
             InsufficientFunds: value plus the maximum fee exceeds the balance.
         """
         self.check_chain_id()
@@ -104,6 +105,8 @@ class EvmClient:
         if token is not None and not filled.get("approve"):
             held = self.balance(account.address, token)
             if amount > held:
+                # balanceOf on an address with no code "returns" nothing, read as 0: say what it is.
+                self._require_contract(token)
                 raise InsufficientFunds(amount, held, "token units")
         if not any(k in filled for k in ("gas_price", "max_fee_per_gas")):
             tx_type = filled.get("tx_type")
@@ -121,6 +124,16 @@ class EvmClient:
         if "nonce" not in filled:
             filled["nonce"] = self.nonces.reserve(account.address)
         return filled
+
+    def _require_contract(self, token: str) -> None:
+        """Raise InvalidAddress if no code is deployed at ``token`` (eth_getCode at the latest block)."""
+        address = checksum_encode(parse_address(token))
+        code = self._call("eth_getCode", self.w3.eth.get_code, address)
+        if not bytes(code):
+            raise InvalidAddress(
+                f"{address} is not a token contract on {self.chain} {self.network}: no code is deployed there "
+                "(it is an account); give the token's contract address"
+            )
 
     def _estimate_gas(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]

@@ -35,6 +35,46 @@ class TransferDocument:
         return account.transfer(self.to, self.amount, self.token, **self.fields)
 
 
+def json_type(value: object) -> str:
+    """Name a parsed JSON value's type as JSON does (object, array, text, number, true/false, null).
+
+    >>> json_type([1]), json_type(1.5), json_type(None)
+    ('an array', 'a number (1.5)', 'null')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "an array"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def read_json_file(path: str, what: str) -> Any:
+    """Return the JSON value in the file at ``path``; ``what`` names it in errors.
+
+    Raises:
+        InvalidInput: the file cannot be read, is not UTF-8 text, or is not JSON (the message
+            gives the parser's reason with its line and column).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise InvalidInput(f"cannot read {what} {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise InvalidInput(f"{what} {path} is not UTF-8 text (byte {e.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidInput(f"{what} {path} is not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    except RecursionError:
+        raise InvalidInput(f"{what} {path} is JSON nested too deeply") from None
+
+
 def read_transfer_document(spec: object, chain: str) -> TransferDocument:
     """Check a parsed transfer document: ``{"to", "amount" | "base_units", "token"?, "fields"?}``.
 
@@ -42,12 +82,12 @@ def read_transfer_document(spec: object, chain: str) -> TransferDocument:
         InvalidInput: a missing or mistyped entry, naming it; fields that repeat to, amount or token.
     """
     if not isinstance(spec, dict):
-        raise InvalidInput(f"a transfer document is a JSON object, got {type(spec).__name__}")
+        raise InvalidInput(f"a transfer document is a JSON object, got {json_type(spec)}")
     to, token, fields = spec.get("to"), spec.get("token"), spec.get("fields", {})
     if not isinstance(to, str):
         raise InvalidInput("a transfer document needs 'to', the recipient address as text")
     if token is not None and not isinstance(token, str):
-        raise InvalidInput(f"'token' is a contract address, mint or id as text, got {type(token).__name__}")
+        raise InvalidInput(f"'token' is a contract address, mint or id as text, got {json_type(token)}")
     if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
         raise InvalidInput("'fields' is a JSON object of the chain's transfer fields")
     repeated = sorted({"to", "amount", "token"} & set(fields))
@@ -55,9 +95,9 @@ def read_transfer_document(spec: object, chain: str) -> TransferDocument:
         raise InvalidInput(f"give {', '.join(repeated)} at the top of the document, not in 'fields'")
     amount, base_units = spec.get("amount"), spec.get("base_units")
     if amount is not None and not isinstance(amount, str):
-        raise InvalidInput(f"'amount' is decimal text in whole coins (\"0.1\"), got {type(amount).__name__}")
+        raise InvalidInput(f"'amount' is decimal text in whole coins (\"0.1\"), got {json_type(amount)}")
     if base_units is not None and (isinstance(base_units, bool) or not isinstance(base_units, int)):
-        raise InvalidInput(f"'base_units' is an integer, got {type(base_units).__name__}")
+        raise InvalidInput(f"'base_units' is an integer, got {json_type(base_units)}")
     return TransferDocument(to, _amount(chain, amount, base_units), token, fields)
 
 
@@ -85,11 +125,11 @@ def sign(
     sources: SecretSources,
     tx_file: str,
 ) -> None:
-    """Build and sign a transfer described in a JSON file, offline; print raw hex and txid."""
-    try:
-        spec = json.loads(Path(tx_file).read_text(encoding="utf-8"))
-    except (ValueError, OSError) as e:
-        raise InvalidInput(f"the transaction file is not readable JSON: {type(e).__name__}") from None
+    """Build and sign a transfer described in a JSON file, offline.
+
+    Prints one line of JSON: {"chain": ..., "txid": ..., "raw": the signed transaction in hex}.
+    """
+    spec = read_json_file(tx_file, "the transaction file")
     if chain is not None:
         read_transfer_document(spec, chain)  # a bad document fails before any secret is asked for
     account = account_from_sources(sources, chain, index, kind=kind, network=network, profile=profile)
@@ -118,7 +158,10 @@ def send(
     base_units: int | None,
     token: str | None,
 ) -> None:
-    """Fill, sign and broadcast a transfer through a node; wait until final; print the txid."""
+    """Fill, sign and broadcast a transfer through a node; wait until final.
+
+    Prints one line of JSON: {"txid": ..., "from": ..., "to": ..., "amount": ...}.
+    """
     from walletkit.registry import get_chain
 
     if chain is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from walletkit.errors import KeystoreCorrupted, WeakKdfParameters
+from walletkit.keystore.malformed import reason
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 18, 8, 1
 SCRYPT_MIN_N = 1 << 17
@@ -121,7 +122,7 @@ class KdfParams:
                     raise KeystoreCorrupted("argon2id parameters out of range")
                 return cls("argon2id", memory_cost=m, time_cost=t, lanes=lanes, salt=salt)
         except (KeyError, ValueError, TypeError) as e:
-            raise KeystoreCorrupted(f"the keystore's kdf section is malformed: {type(e).__name__}") from None
+            raise KeystoreCorrupted(f"the keystore's kdf section is malformed: {reason(e)}") from None
         raise KeystoreCorrupted(f"unknown kdf {data.get('name')!r}; expected scrypt or argon2id")
 
 

@@ -46,6 +46,7 @@ from walletkit.errors import (
     WrongPassword,
 )
 from walletkit.keystore.kdf import KdfParams
+from walletkit.keystore.malformed import reason
 
 FORMAT_VERSION = 1
 _TEMP_PREFIX = ".wk-tmp-"
@@ -472,11 +473,15 @@ def _decrypt(
     del key
     try:
         secret = _Sealed(json.loads(plaintext))
-        accounts = [AccountEntry(**a) for a in header.get("accounts", [])]
-    except (ValueError, TypeError) as e:
-        raise KeystoreCorrupted(f"the keystore's contents are malformed: {type(e).__name__}") from None
+    except (ValueError, RecursionError) as e:  # the reason names a position, never the plaintext
+        raise KeystoreCorrupted(f"the keystore's encrypted contents are malformed: {reason(e)}") from None
     finally:
         del plaintext
+    try:
+        accounts = [AccountEntry(**a) for a in header.get("accounts", [])]
+    except TypeError:
+        fields = "name, chain, path, label, and optionally kind and network"
+        raise KeystoreCorrupted(f"the keystore's accounts are malformed: each is an object of {fields}") from None
     if not isinstance(secret._value, dict):
         raise KeystoreCorrupted("the keystore's contents are malformed: not an object")
     return secret, accounts
@@ -518,7 +523,7 @@ def _parse(raw: bytes) -> tuple[dict[str, Any], bytes, bytes]:
         if isinstance(generation, bool) or not isinstance(generation, int) or not 0 <= generation < 1 << 63:
             raise KeystoreCorrupted("bad generation; expected a non-negative integer")
     except (KeyError, ValueError, TypeError) as e:
-        raise KeystoreCorrupted(f"the keystore is malformed: {type(e).__name__}") from None
+        raise KeystoreCorrupted(f"the keystore is malformed: {reason(e)}") from None
     return document, ciphertext, nonce
 
 

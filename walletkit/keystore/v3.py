@@ -23,6 +23,7 @@ from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.errors import InvalidKey, KeystoreCorrupted, WeakKdfParameters, WrongPassword
 from walletkit.keystore.kdf import PBKDF2_MIN_ITERATIONS, SCRYPT_MIN_N, scrypt
+from walletkit.keystore.malformed import reason
 
 
 def _password(password: str | bytes) -> bytes:
@@ -120,7 +121,7 @@ def decrypt(keyfile: str | bytes | dict[str, Any], password: str | bytes, *, all
     except (KeyError, TypeError, ValueError, UnicodeDecodeError, RecursionError, AttributeError) as e:
         if isinstance(e, (KeystoreCorrupted, WeakKdfParameters)):
             raise
-        raise KeystoreCorrupted(f"malformed v3 keyfile: {type(e).__name__}") from None
+        raise KeystoreCorrupted(f"malformed v3 keyfile: {reason(e)}") from None
     if not hmac.compare_digest(keccak256(derived[16:32] + ciphertext), mac):
         raise WrongPassword("the password does not open this keyfile (MAC mismatch)")
     secret = _aes_ctr(derived[:16], iv, ciphertext)
