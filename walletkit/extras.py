@@ -36,13 +36,23 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 """Each extra and the top-level modules it provides (pyproject.toml lists the packages; a test holds them equal)."""
 
 
+PACKAGES: dict[str, tuple[str, ...]] = {
+    "engines": ("py-bitcoinkernel",),
+    "postgres": ("psycopg",),
+    "hsm": ("python-pkcs11",),
+}
+"""The package-index names each extra installs (its import names differ: pbk, psycopg, pkcs11)."""
+
+
 def install_command(extra: str) -> str:
-    """Return the command that installs ``extra``, from the index and from a clone.
+    """Return the command that installs ``extra``, from the index and from a clone, and what it installs.
 
     >>> install_command("engines")
-    'python -m pip install "walletkit-multichain[engines]" (from a clone: python -m pip install -e ".[engines]")'
+    'python -m pip install "walletkit-multichain[engines]" (from a clone: python -m pip install -e ".[engines]"), which installs py-bitcoinkernel'
     """
-    return f'python -m pip install "{DISTRIBUTION}[{extra}]" (from a clone: python -m pip install -e ".[{extra}]")'
+    command = f'python -m pip install "{DISTRIBUTION}[{extra}]" (from a clone: python -m pip install -e ".[{extra}]")'
+    packages = PACKAGES.get(extra)
+    return f"{command}, which installs {', '.join(packages)}" if packages else command
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
@@ -55,7 +65,8 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
 
     Raises:
         MissingExtra: the module is not installed (or cannot be imported); the message names
-            the extra and the pip install to run, and chains the ImportError.
+            the extra, the pip install to run and the package it installs (``pbk`` is
+            py-bitcoinkernel's import name), and chains the ImportError.
 
     >>> require("json", "engines", "a test").__name__
     'json'

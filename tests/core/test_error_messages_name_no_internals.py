@@ -245,3 +245,35 @@ def test_send_token_to_an_account_through_the_command(anvil_eth: Any, funded: tu
     assert out.returncode == 2, out.stderr
     assert f"error: {eoa.address} is not a token contract on eth mainnet" in out.stderr
     assert "insufficient" not in out.stderr
+
+
+# --- a missing extra ----------------------------------------------------------------------------------------
+
+
+def test_missing_extra_names_the_package_and_the_extra() -> None:
+    code = (
+        "import sys\nsys.modules['pbk'] = None\n"  # how the interpreter itself makes an import fail
+        "from walletkit.testing import start_engine\n"
+        "try:\n    start_engine('btc')\nexcept Exception as e:\n    print(type(e).__name__, '|', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    kind, message = out.stdout.strip().split(" | ", 1)
+    assert kind == "MissingExtra"
+    assert "needs the 'engines' extra: pbk is not installed; run: " in message
+    assert 'python -m pip install "walletkit-multichain[engines]"' in message
+    assert message.endswith(", which installs py-bitcoinkernel")
+
+
+def test_every_extra_names_its_packages() -> None:
+    import re
+
+    import tomllib
+
+    from walletkit.extras import EXTRAS, PACKAGES
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert set(PACKAGES) == set(EXTRAS)
+    for extra, packages in PACKAGES.items():
+        declared = {re.split(r"[\[<>=;! ]", r, maxsplit=1)[0].strip().lower() for r in extras[extra]}
+        assert declared == set(packages), extra
