@@ -63,7 +63,7 @@ def direct(softhsm: SoftHsm, hsm_store: Pkcs11KeyStore) -> Iterator[Any]:
     """A python-pkcs11 session of its own on the test token (the store's login covers it)."""
     import pkcs11
 
-    session = pkcs11.lib(softhsm.library_path).get_token(token_label=TOKEN).open()
+    session = pkcs11.lib(softhsm.library_path).get_token(token_label=TOKEN).open(rw=True)
     try:
         yield session
     finally:
@@ -367,3 +367,31 @@ def test_softhsm_helper_cleans_up(softhsm: SoftHsm) -> None:
     assert softhsm.directory is not None and softhsm.directory.is_dir()
     assert os.environ["SOFTHSM2_CONF"] == str(softhsm.directory / "softhsm2.conf")
     assert shutil.which("softhsm2-util")
+
+
+def test_a_signature_that_does_not_verify_is_never_returned(hsm_store: Pkcs11KeyStore, direct: Any, label: str) -> None:
+    """The token signs with one key while the public key says another: walletkit's verification refuses."""
+    from walletkit.errors import HsmSignatureInvalid
+
+    hsm_store.generate("eth", label)
+    hsm_store.generate("eth", label + "-other")
+    hsm_store.generate("sol", label + "-ed")
+    hsm_store.generate("sol", label + "-ed-other")
+    for mine, other, curve in ((label, label + "-other", "secp256k1"), (label + "-ed", label + "-ed-other", "ed25519")):
+        wrong_private, _ = _objects(direct, other)
+        crossed = Pkcs11Key(hsm_store._login, mine, curve, wrong_private, hsm_store.key(mine).public_key())  # type: ignore[arg-type]
+        calls = [crossed.sign_recoverable, crossed.sign_der] if curve == "secp256k1" else [crossed.sign_ed25519]
+        for call in calls:
+            with pytest.raises(HsmSignatureInvalid, match="does not verify under its public key"):
+                call(bytes(range(32)))
+
+
+def test_keys_of_other_kinds_are_left_out(hsm_store: Pkcs11KeyStore, direct: Any, label: str) -> None:
+    from pkcs11 import KeyType
+
+    direct.generate_keypair(KeyType.RSA, 2048, label=label, store=True)  # an RSA key pair on the same token
+    assert label not in {info.label for info in hsm_store.list()}
+    with pytest.raises(HsmKeyNotFound, match="neither secp256k1 nor ed25519"):
+        hsm_store.account("eth", label)
+    with pytest.raises(HsmKeyExists):
+        hsm_store.generate("eth", label)

@@ -36,11 +36,12 @@ import os
 import secrets
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from walletkit.crypto import ed25519, secp256k1
 from walletkit.errors import (
     HsmError,
     HsmKeyExists,
@@ -51,12 +52,12 @@ from walletkit.errors import (
     HsmTokenNotFound,
     InvalidInput,
     InvalidKey,
-    InvalidSignature,
     MissingSecret,
     UnsupportedOperation,
 )
 from walletkit.extras import require
 from walletkit.keys import Curve, PublicKey
+from walletkit.keys.external import ExternalKey
 
 if TYPE_CHECKING:
     from walletkit.account import Account
@@ -147,7 +148,12 @@ def _open_login(library_path: str, token_label: str, pin: str) -> _Login:
         ) from None
     except pkcs11.MultipleTokensReturned:
         raise HsmError(f"more than one token is labelled {token_label!r} in {library_path}") from None
-    mechanisms = frozenset(getattr(m, "name", str(m)) for m in token.slot.get_mechanisms())
+    except pkcs11.PKCS11Error as e:
+        raise HsmError(f"the slots of {library_path} could not be read ({_error(e)})") from None
+    try:
+        mechanisms = frozenset(getattr(m, "name", str(m)) for m in token.slot.get_mechanisms())
+    except pkcs11.PKCS11Error as e:
+        raise HsmError(f"token {token_label!r} did not list its mechanisms ({_error(e)})") from None
     try:
         session = token.open(rw=True, user_pin=pin)
     except (pkcs11.PinIncorrect, pkcs11.PinInvalid, pkcs11.PinLenRange) as e:
@@ -186,8 +192,12 @@ def _release(login: _Login) -> None:
         _logins.pop((login.library_path, login.token_label), None)
         session, login.session = login.session, None
     if session is not None:
+        pkcs11 = _pkcs11()
         with login.lock:
-            session.close()  # logs out: the last store on this token is gone
+            try:
+                session.close()  # logs out: the last store on this token is gone
+            except pkcs11.PKCS11Error as e:
+                raise HsmError(f"token {login.token_label!r} did not close its session ({_error(e)})") from None
 
 
 def reset_library(library_path: str) -> None:
@@ -255,26 +265,21 @@ def public_key_from_ec_point(curve: Curve, ec_point: bytes) -> PublicKey:
 # --- the key ------------------------------------------------------------------------------
 
 
-class Pkcs11Key:
+class Pkcs11Key(ExternalKey):
     """A key pair on a PKCS#11 token; it signs there and is never read (a :class:`~walletkit.keys.SigningKey`).
 
-    Made by :meth:`Pkcs11KeyStore.key`. Every signature is normalised (low S on secp256k1)
-    and verified under the token's public key before it is returned.
+    Made by :meth:`Pkcs11KeyStore.key`. ``CKM_ECDSA`` and ``CKM_EDDSA`` sign in the token;
+    :class:`~walletkit.keys.external.ExternalKey` makes S low, finds the recovery id and
+    verifies every signature under the token's public key before returning it.
     """
 
-    __slots__ = ("_curve", "_label", "_login", "_private", "_public")
+    __slots__ = ("_label", "_login", "_private")
 
     def __init__(self, login: _Login, label: str, curve: Curve, private: Any, public: PublicKey) -> None:
+        super().__init__(curve, public)
         self._login = login
         self._label = label
-        self._curve: Curve = curve
         self._private: Any = private
-        self._public = public
-
-    @property
-    def curve(self) -> Curve:
-        """The key's curve: ``secp256k1`` or ``ed25519``."""
-        return self._curve
 
     @property
     def label(self) -> str:
@@ -286,118 +291,47 @@ class Pkcs11Key:
         """The label of the token that holds the key."""
         return self._login.token_label
 
-    def public_key(self) -> PublicKey:
-        """Return the public key, as the token's public key object gives it."""
-        return self._public
+    def where(self) -> str:
+        """Say which key on which token: ``key 'hot-1' on HSM token 'payouts'``."""
+        return f"key {self._label!r} on HSM token {self.token_label!r}"
 
-    def secret_bytes(self) -> bytes:
-        """Refuse: the key is generated non-extractable and never leaves the token.
-
-        Raises:
-            UnsupportedOperation: always.
-        """
-        raise UnsupportedOperation(
-            f"key {self._label!r} is held by HSM token {self.token_label!r} and never leaves it: "
-            "it signs, it cannot be exported"
-        )
-
-    def _sign(self, data: bytes, mechanism: str) -> bytes:
+    def _token_sign(self, data: bytes, mechanism: str) -> bytes:
         pkcs11 = _pkcs11()
         login = self._login
         with login.lock:
             if login.session is None:
                 raise HsmError(f"the key store of token {login.token_label!r} is closed; open it again to sign")
             try:
-                signature: bytes = self._private.sign(data, mechanism=getattr(pkcs11.Mechanism, mechanism))
+                signature = self._private.sign(data, mechanism=getattr(pkcs11.Mechanism, mechanism))
             except pkcs11.PKCS11Error as e:
-                raise HsmError(
-                    f"token {login.token_label!r} did not sign with key {self._label!r} ({_error(e)})"
-                ) from None
+                raise HsmError(f"{self.where()} did not sign ({_error(e)})") from None
         return bytes(signature)
 
-    def _ecdsa(self, digest32: bytes) -> tuple[int, int]:
-        if self._curve != "secp256k1":
-            raise InvalidKey(f"an ECDSA signature needs a secp256k1 key; key {self._label!r} is {self._curve}")
-        if not isinstance(digest32, (bytes, bytearray)) or len(digest32) != 32:
-            raise InvalidKey("ECDSA signs a 32-byte digest")
-        raw = self._sign(bytes(digest32), "ECDSA")
+    def sign_digest(self, digest32: bytes) -> tuple[int, int]:
+        """Return the token's ``CKM_ECDSA`` signature (r, s) of a 32-byte digest, as it gives it (S may be high).
+
+        PKCS#11 (v2.40 section 2.3.1) returns r || s, each as long as the curve order: 64 bytes.
+
+        Raises:
+            HsmError: the token did not sign, or returned another length.
+        """
+        raw = self._token_sign(digest32, "ECDSA")
         if len(raw) != 64:
             raise HsmSignatureInvalid(
-                f"token {self.token_label!r} returned a {len(raw)}-byte ECDSA signature; PKCS#11 gives r || s, 64 bytes"
+                f"{self.where()} returned a {len(raw)}-byte ECDSA signature; expected r || s, 64 bytes"
             )
-        try:
-            r, s = secp256k1.low_s(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-        except InvalidSignature as e:
-            raise HsmSignatureInvalid(f"token {self.token_label!r} returned an invalid signature: {e}") from None
-        compact = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        if not secp256k1.verify_compact(self._public.data, compact, bytes(digest32)):
-            raise HsmSignatureInvalid(
-                f"the signature token {self.token_label!r} made with key {self._label!r} does not verify "
-                "under its public key; nothing was signed"
-            )
-        return r, s
+        return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
 
-    def sign_recoverable(self, digest32: bytes) -> bytes:
-        """Sign a 32-byte digest in the token; return r || s || recovery id (65 bytes), low S, verified.
+    def sign(self, message: bytes) -> bytes:
+        """Return the token's ``CKM_EDDSA`` (Ed25519) signature of ``message``.
 
         Raises:
-            InvalidKey: not a secp256k1 key, or a digest that is not 32 bytes.
-            HsmError: the token did not sign; HsmSignatureInvalid: its signature did not verify.
+            HsmError: the token did not sign.
         """
-        r, s = self._ecdsa(digest32)
-        try:
-            recid = secp256k1.recovery_id(bytes(digest32), r, s, self._public.data)
-        except InvalidSignature:
-            raise HsmSignatureInvalid(
-                f"the signature of key {self._label!r} does not recover to its public key"
-            ) from None
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recid])
-
-    def sign_der(self, digest32: bytes) -> bytes:
-        """Sign a 32-byte digest in the token; return the DER signature (BIP66), low S, verified.
-
-        Raises:
-            InvalidKey: not a secp256k1 key, or a digest that is not 32 bytes.
-            HsmError: the token did not sign; HsmSignatureInvalid: its signature did not verify.
-        """
-        r, s = self._ecdsa(digest32)
-        return secp256k1.der_from_compact(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-
-    def sign_schnorr(self, digest32: bytes, *, taproot_root: bytes | None = None, aux: bytes | None = None) -> bytes:
-        """Refuse: PKCS#11 defines no BIP340 Schnorr mechanism, so no taproot key-path spend.
-
-        Raises:
-            UnsupportedOperation: always.
-        """
-        raise UnsupportedOperation(
-            f"key {self._label!r} on HSM token {self.token_label!r} cannot make a BIP340 Schnorr signature: "
-            "PKCS#11 has no such mechanism, so taproot (p2tr) key-path spends cannot be signed; "
-            "use a p2wpkh address for HSM-held bitcoin"
-        )
-
-    def sign_ed25519(self, message: bytes) -> bytes:
-        """Sign ``message`` in the token with ``CKM_EDDSA`` (Ed25519, RFC 8032); return 64 bytes, verified.
-
-        Raises:
-            InvalidKey: not an ed25519 key.
-            HsmError: the token did not sign; HsmSignatureInvalid: its signature did not verify.
-        """
-        if self._curve != "ed25519":
-            raise InvalidKey(f"an ed25519 signature needs an ed25519 key; key {self._label!r} is {self._curve}")
-        data = bytes(message)
-        signature = self._sign(data, "EDDSA")
-        if len(signature) != 64 or not ed25519.verify(self._public.data, data, signature):
-            raise HsmSignatureInvalid(
-                f"the signature token {self.token_label!r} made with key {self._label!r} does not verify "
-                "under its public key; nothing was signed"
-            )
-        return signature
+        return self._token_sign(message, "EDDSA")
 
     def __repr__(self) -> str:
         return f"Pkcs11Key({self._curve}, token={self.token_label!r}, label={self._label!r})"
-
-    def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("a Pkcs11Key is a handle on an HSM session; it cannot be pickled")
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -474,30 +408,48 @@ class Pkcs11KeyStore:
                 f"so it cannot hold {curve} keys; its mechanisms: {', '.join(self.mechanisms)}"
             )
 
-    def _session(self) -> Any:
-        session = self._login.session
-        if self._closed or session is None:
-            raise HsmError(f"the key store of token {self.token_label!r} is closed")
-        return session
+    @contextmanager
+    def _token(self, doing: str) -> Iterator[Any]:
+        # The logged-in session, under its lock; the token's errors become HsmError naming what failed.
+        pkcs11 = _pkcs11()
+        with self._login.lock:
+            session = self._login.session
+            if self._closed or session is None:
+                raise HsmError(f"the key store of token {self.token_label!r} is closed")
+            try:
+                yield session
+            except pkcs11.PKCS11Error as e:
+                raise HsmError(f"token {self.token_label!r} failed while {doing} ({_error(e)})") from None
 
     # --- keys -------------------------------------------------------------------------------
 
-    def _objects(self, label: str) -> tuple[list[Any], list[Any]]:
+    def _pair(self, label: str) -> tuple[Any, PublicKey, Curve]:
+        # The private half, the public key (read from the public half) and the curve of the pair labelled so.
+        self._check_label(label)
         pkcs11 = _pkcs11()
         attribute, kind = pkcs11.Attribute, pkcs11.ObjectClass
-        session = self._session()
-        private = list(session.get_objects({attribute.CLASS: kind.PRIVATE_KEY, attribute.LABEL: label}))
-        public = list(session.get_objects({attribute.CLASS: kind.PUBLIC_KEY, attribute.LABEL: label}))
-        return private, public
-
-    @staticmethod
-    def _curve_of(obj: Any) -> Curve | None:
-        pkcs11 = _pkcs11()
+        with self._token(f"reading key {label!r}") as session:
+            private = list(session.get_objects({attribute.CLASS: kind.PRIVATE_KEY, attribute.LABEL: label}))
+            public = list(session.get_objects({attribute.CLASS: kind.PUBLIC_KEY, attribute.LABEL: label}))
+            if not private and not public:
+                raise HsmKeyNotFound(f"token {self.token_label!r} holds no key labelled {label!r}")
+            if len(private) != 1 or len(public) != 1:
+                raise HsmKeyNotFound(
+                    f"token {self.token_label!r} holds {len(private)} private and {len(public)} public keys "
+                    f"labelled {label!r}; expected one of each"
+                )
+            try:
+                params = bytes(public[0][attribute.EC_PARAMS])
+            except pkcs11.PKCS11Error:  # an RSA or AES key has no CKA_EC_PARAMS
+                params = b""
+            curve = _EC_PARAMS.get(params)
+            if curve is None:
+                raise HsmKeyNotFound(f"key {label!r} on token {self.token_label!r} is neither secp256k1 nor ed25519")
+            ec_point = bytes(public[0][attribute.EC_POINT])
         try:
-            params = bytes(obj[pkcs11.Attribute.EC_PARAMS])
-        except pkcs11.PKCS11Error:
-            return None
-        return _EC_PARAMS.get(params)
+            return private[0], public_key_from_ec_point(curve, ec_point), curve
+        except InvalidKey as e:
+            raise HsmError(f"key {label!r} on token {self.token_label!r}: {e}") from None
 
     def generate(self, chain: str, label: str) -> HsmKeyInfo:
         """Generate a key pair for ``chain`` in the token, labelled ``label``; return its public half.
@@ -523,33 +475,23 @@ class Pkcs11KeyStore:
         self._require(curve)
         pkcs11 = _pkcs11()
         attribute = pkcs11.Attribute
-        with self._login.lock:
-            private, public = self._objects(label)
-            if private or public:
+        oid = SECP256K1_OID if curve == "secp256k1" else ED25519_OID
+        with self._token(f"generating a {curve} key pair") as session:
+            if any(True for _ in session.get_objects({attribute.LABEL: label})):
                 raise HsmKeyExists(f"token {self.token_label!r} already holds a key labelled {label!r}")
-            key_type = pkcs11.KeyType.EC if curve == "secp256k1" else pkcs11.KeyType.EC_EDWARDS
-            oid = SECP256K1_OID if curve == "secp256k1" else ED25519_OID
-            generator = MECHANISMS[curve][0]
-            try:
-                params = self._session().create_domain_parameters(
-                    key_type, {attribute.EC_PARAMS: pkcs11.util.ec.encode_named_curve_parameters(oid)}, local=True
-                )
-                _, private_key = params.generate_keypair(
-                    store=True,
-                    label=label,
-                    id=secrets.token_bytes(16),  # CKA_ID pairs the two halves
-                    capabilities=pkcs11.MechanismFlag.SIGN | pkcs11.MechanismFlag.VERIFY,
-                    mechanism=getattr(pkcs11.Mechanism, generator),
-                    private_template={
-                        attribute.PRIVATE: True,
-                        attribute.SENSITIVE: True,
-                        attribute.EXTRACTABLE: False,
-                    },
-                )
-            except pkcs11.PKCS11Error as e:
-                raise HsmError(
-                    f"token {self.token_label!r} did not generate a {curve} key pair ({_error(e)})"
-                ) from None
+            params = session.create_domain_parameters(
+                pkcs11.KeyType.EC if curve == "secp256k1" else pkcs11.KeyType.EC_EDWARDS,
+                {attribute.EC_PARAMS: pkcs11.util.ec.encode_named_curve_parameters(oid)},
+                local=True,
+            )
+            _, private_key = params.generate_keypair(
+                store=True,
+                label=label,
+                id=secrets.token_bytes(16),  # CKA_ID pairs the two halves
+                capabilities=pkcs11.MechanismFlag.SIGN | pkcs11.MechanismFlag.VERIFY,
+                mechanism=getattr(pkcs11.Mechanism, MECHANISMS[curve][0]),
+                private_template={attribute.PRIVATE: True, attribute.SENSITIVE: True, attribute.EXTRACTABLE: False},
+            )
             flags = {
                 name: bool(private_key[getattr(attribute, name)])
                 for name in ("SENSITIVE", "EXTRACTABLE", "ALWAYS_SENSITIVE", "NEVER_EXTRACTABLE")
@@ -560,41 +502,13 @@ class Pkcs11KeyStore:
                     f"token {self.token_label!r} made key {label!r} extractable or not sensitive ({flags}); "
                     "it was destroyed"
                 )
-        return self._info(label)
+        _, public, _ = self._pair(label)
+        return HsmKeyInfo(label, curve, public)
 
     @staticmethod
     def _check_label(label: str) -> None:
         if not isinstance(label, str) or not label or len(label.encode("utf-8")) > 255:
             raise InvalidInput(f"a key label is a non-empty string of up to 255 bytes, got {label!r}")
-
-    def _pair(self, label: str) -> tuple[Any, Any, Curve]:
-        self._check_label(label)
-        with self._login.lock:
-            private, public = self._objects(label)
-        if not private and not public:
-            raise HsmKeyNotFound(f"token {self.token_label!r} holds no key labelled {label!r}")
-        if len(private) != 1 or len(public) != 1:
-            raise HsmKeyNotFound(
-                f"token {self.token_label!r} holds {len(private)} private and {len(public)} public keys "
-                f"labelled {label!r}; expected one of each"
-            )
-        curve = self._curve_of(public[0])
-        if curve is None:
-            raise HsmKeyNotFound(f"key {label!r} on token {self.token_label!r} is neither secp256k1 nor ed25519")
-        return private[0], public[0], curve
-
-    def _public_of(self, label: str, public: Any, curve: Curve) -> PublicKey:
-        pkcs11 = _pkcs11()
-        with self._login.lock:
-            ec_point = bytes(public[pkcs11.Attribute.EC_POINT])
-        try:
-            return public_key_from_ec_point(curve, ec_point)
-        except InvalidKey as e:
-            raise HsmError(f"key {label!r} on token {self.token_label!r}: {e}") from None
-
-    def _info(self, label: str) -> HsmKeyInfo:
-        _, public, curve = self._pair(label)
-        return HsmKeyInfo(label, curve, self._public_of(label, public, curve))
 
     def key(self, label: str) -> Pkcs11Key:
         """Return the signing key labelled ``label`` (its public key read from the token's public key object).
@@ -605,7 +519,7 @@ class Pkcs11KeyStore:
         """
         private, public, curve = self._pair(label)
         self._require(curve)
-        return Pkcs11Key(self._login, label, curve, private, self._public_of(label, public, curve))
+        return Pkcs11Key(self._login, label, curve, private, public)
 
     def account(self, chain: str, label: str, *, kind: str | None = None, network: str | None = None) -> Account:
         """Return an account of ``chain`` on the key labelled ``label``: the uniform account API, signed in the token.
@@ -645,19 +559,16 @@ class Pkcs11KeyStore:
         """
         pkcs11 = _pkcs11()
         attribute = pkcs11.Attribute
-        with self._login.lock:
-            labels = sorted(
-                {
-                    str(obj[attribute.LABEL])
-                    for obj in self._session().get_objects({attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY})
-                }
-            )
+        with self._token("listing keys") as session:
+            found = session.get_objects({attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY})
+            labels = sorted({str(obj[attribute.LABEL]) for obj in found})
         out: list[HsmKeyInfo] = []
         for label in labels:
             try:
-                out.append(self._info(label))
+                _, public, curve = self._pair(label)
             except (HsmKeyNotFound, InvalidInput):
-                continue
+                continue  # a key of another kind, or without its public half: not one walletkit signs with
+            out.append(HsmKeyInfo(label, curve, public))
         return out
 
     # --- lifetime ---------------------------------------------------------------------------
