@@ -8,11 +8,12 @@ Read from the unsigned transaction about to be signed (a :class:`BitcoinTransfer
   (m/.../1/0..19, the BIP44 gap limit), derived here from the account's keys, not taken from the
   request. Another receive address of the same wallet is another account, and is judged.
 - A zero-value OP_RETURN is a :class:`DataCarrier`.
-- The fee bound is inputs minus outputs (sat). An input's value is proven when the signature
-  commits to it (segwit v0 by BIP143, taproot by BIP341) or when the previous transaction is
-  given and matches (``prev_tx``, a PSBT non-witness UTXO). A legacy (P2PKH or bare) input with
-  only a claimed value is :class:`Unverified` (``input_value``): the signer checks it through a
-  client or refuses, as PSBT signers require the previous transaction for such inputs.
+- The fee bound is inputs minus outputs (sat). An input's value is proven when every signature
+  commits to it (taproot, BIP341) or when the previous transaction is given and matches
+  (``prev_tx``, a PSBT non-witness UTXO). Any other input (legacy, and segwit v0, whose BIP143
+  signature commits to its own amount only) with only a claimed value is :class:`Unverified`
+  (``input_value``): the signer checks it through a client or refuses, as BIP174 and hardware
+  signers require the previous transaction for such inputs.
 - A PSBT input the account signs may ask only for a sighash type that commits to every output:
   SIGHASH_ALL, ALL|ANYONECANPAY (others may add inputs, never change outputs) or, for taproot,
   SIGHASH_DEFAULT. NONE and SINGLE sign away the outputs: whoever holds the signed transaction
@@ -63,8 +64,14 @@ def address_of_script(spk: bytes, network: str) -> str:
 
 
 def _is_committed(spk: bytes) -> bool:
-    """True when a signature for this script commits to the spent amount (segwit v0, P2SH-P2WPKH, taproot)."""
-    return spk[:1] == b"\x00" or spk[:2] == b"\x51\x20" or (len(spk) == 23 and spk[:2] == b"\xa9\x14")
+    """True when a signature for this script commits to every spent amount: taproot only (BIP341).
+
+    A segwit v0 signature (P2WPKH, P2SH-P2WPKH; BIP143) commits to its own input's amount alone:
+    two transactions over the same inputs, each understating a different one, give signatures that
+    combine into one paying the difference as fee (the 2020 segwit fee attack). So, as BIP174 and
+    hardware signers require, such an input's value is proven by its previous transaction.
+    """
+    return spk[:2] == b"\x51\x20"
 
 
 class OwnScripts:

@@ -238,6 +238,16 @@ class RegtestChain:
             return None
         return bytes(self.chainman.blocks[chain.block_tree_entries[height]])
 
+    def raw_transaction(self, txid: str) -> bytes | None:
+        """Return a confirmed transaction's serialization (read back from its block), or None."""
+        from chains.bitcoin.watch import block_transactions
+
+        height = self.confirmed.get(txid)
+        raw = self.raw_block(height) if height is not None else None
+        if raw is None:
+            return None
+        return next((tx.serialize() for tx in block_transactions(raw) if tx.txid == txid), None)
+
     def reorg(self, depth: int, blocks: int, txs: list[Transaction] | None = None, to: str | None = None) -> list[str]:
         """Replace the last ``depth`` blocks by ``blocks`` (more than ``depth``) new ones built on the block below.
 
@@ -323,12 +333,15 @@ class RegtestChain:
             coins = [c for owner in sorted(owners) for c in self.utxos(owner)]
             if not coins:
                 raise InsufficientFunds(amount, 0, "sat")
+            # Each coin carries the transaction that made it: a signer proves every input's value with
+            # it (a segwit v0 signature commits to its own input's amount only; BIP174's non-witness UTXO).
             filled["utxos"] = [
                 {
                     "txid": c.outpoint.txid,
                     "vout": c.outpoint.vout,
                     "value": c.output.value,
                     "script_pubkey": c.output.script_pubkey,
+                    "prev_tx": self.raw_transaction(c.outpoint.txid),
                 }
                 for c in coins
             ]

@@ -62,10 +62,15 @@ def _fields(chain: str) -> dict[str, Any]:
     if chain == "sol":
         return dict(SOL)
     sender = WALLET.account("btc", network="regtest")
-    coins = [
-        {"txid": f"{i:02x}" * 32, "vout": 0, "value": 2_000 * 10**8, "script_pubkey": _spk(sender)} for i in range(6)
-    ]
-    return {"utxos": coins, "fee_rate": 1}  # signed spends lock their coins: one coin each
+    return {"utxos": [_coin(i, _spk(sender)) for i in range(6)], "fee_rate": 1}  # signed spends lock their coins
+
+
+def _coin(i: int, spk: bytes) -> dict[str, Any]:
+    """A 2,000 BTC coin with the transaction that made it (segwit v0 values are proven by it)."""
+    from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
+
+    prev = Transaction((TxIn(OutPoint(f"{i:02x}" * 32, 0)),), (TxOut(2_000 * 10**8, spk),), 2, 0)
+    return {"txid": prev.txid, "vout": 0, "value": 2_000 * 10**8, "prev_tx": prev.serialize()}
 
 
 def _spk(account: wk.Account) -> bytes:

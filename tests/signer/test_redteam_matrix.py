@@ -152,7 +152,15 @@ def _world() -> World:
     w.acct["btc"] = w.wallet.account("btc", network="regtest")
     w.ok["btc"] = w.wallet.account("btc", index=1, network="regtest").address
     w.stranger["btc"] = w.wallet.account("btc", index=2, network="regtest").address
-    w.utxos = [Utxo(hashlib.sha256(f"coin {i}".encode()).hexdigest(), i, v) for i, v in enumerate((BTC, 2 * BTC))]
+    # Each coin with the transaction that made it: a segwit v0 input's value is proven by it (BIP143
+    # commits to one input's amount only), so the signer takes no claimed value for it.
+    spk = btc_script.script_pubkey(w.acct["btc"].public_key.data, w.acct["btc"].kind)
+    w.utxos = []
+    for i, value in enumerate((BTC, 2 * BTC)):
+        made = Transaction(
+            (TxIn(OutPoint(hashlib.sha256(f"coin {i}".encode()).hexdigest(), i)),), (TxOut(value, spk),), 2, 0
+        )
+        w.utxos.append(Utxo(made.txid, 0, value, spk, made.serialize(witness=False)))
     return w
 
 
@@ -1046,7 +1054,15 @@ def btc_fee() -> Expected:
 
     def fee(signed: Any) -> list[Effect]:
         tx = Transaction.parse(signed.raw)
-        values = {(u.txid, u.vout): u.value for u in W.utxos}
+        coins = [
+            *W.utxos,
+            *(
+                c
+                for k in ("p2tr", "p2sh-p2wpkh")
+                for c in _coins_of(W.wallet.account("btc", kind=k, network="regtest"))
+            ),
+        ]
+        values = {(u.txid, u.vout): u.value for u in coins}
         spent = sum(values[(i.prevout.txid, i.prevout.vout)] for i in tx.inputs)
         return [FeeBound(spent - sum(o.value for o in tx.outputs))]
 
@@ -1055,6 +1071,16 @@ def btc_fee() -> Expected:
 
 def btc_signed(*effects: Effect) -> Expected:
     return lambda signed: [*effects, *btc_fee()(signed)]
+
+
+def _coins_of(account: wk.Account) -> list[Utxo]:
+    """W's coins, made again to ``account``'s script (each with the transaction that made it)."""
+    spk = btc_script.script_pubkey(account.public_key.data, account.kind)
+    out = []
+    for i, coin in enumerate(W.utxos):
+        made = Transaction((TxIn(OutPoint("ef" * 31 + f"{i:02x}", 0)),), (TxOut(coin.value, spk),), 2, 0)
+        out.append(Utxo(made.txid, 0, coin.value, spk, made.serialize(witness=False)))
+    return out
 
 
 def _p2pkh_world() -> tuple[wk.Account, list[Utxo]]:
@@ -1100,6 +1126,8 @@ def _psbt(
     tx = Transaction((TxIn(OutPoint(coin.txid, coin.vout), sequence=0xFFFFFFFD),), tuple(outs), 2, 0)
     psbt = Psbt.create(tx)
     psbt.update_input(0, TxOut(coin.value - lie, own), public=account.public_key.data)
+    if own == btc_script.script_pubkey(W.acct["btc"].public_key.data, W.acct["btc"].kind) and coin.prev_tx:
+        psbt.inputs[0][b"\x00"] = coin.prev_tx  # the non-witness UTXO proves the value (BIP174)
     if prev:  # a previous transaction that says something else than the witness UTXO
         fake = Transaction((TxIn(OutPoint("cd" * 32, 0)),), (TxOut(coin.value, own),), 2, 0)
         psbt.inputs[0][b"\x00"] = fake.serialize(witness=False)
@@ -1336,7 +1364,7 @@ def btc_cases() -> None:
                 ],
             },
         ),
-        InvalidTransaction,
+        PolicyViolation,  # a claimed coin of another script, unproven: refused before signing
     )
     case("token", chain, "token", lambda: Req(chain, ok, 5, token="USDT", fields=btc_fields()), InvalidInput)
     case("unknown-field", chain, "field", lambda: Req(chain, ok, 5, fields=btc_fields(memo="x")), InvalidInput)
@@ -1429,7 +1457,7 @@ def btc_cases() -> None:
                 chain,
                 ok,
                 BTC // 100,
-                fields=btc_fields(),
+                fields={"utxos": _coins_of(W.wallet.account("btc", kind=kind, network="regtest")), "fee_rate": 2},
                 account=W.wallet.account("btc", kind=kind, network="regtest"),
             ),
             lambda signed: [Transfer(NATIVE, ok, BTC // 100), *btc_fee()(signed)],
