@@ -46,12 +46,28 @@ class WalletKitGroup(click.Group):
     """A group that turns walletkit errors into one line on stderr and an exit code, no traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a WalletKitError becomes ``error: <message>`` and its exit code."""
+        """Run the command; a WalletKitError becomes ``error: <message>`` and its exit code.
+
+        Ctrl-C (SIGINT) exits 130, as shells report a process a SIGINT ended, with
+        ``interrupted`` on stderr (click's default is ``Aborted!`` and 1, which reads as a failure).
+        """
         try:
             return super().invoke(ctx)
         except WalletKitError as e:
             click.echo(f"error: {e}", err=True)
             ctx.exit(exit_code_of(e))
+        except KeyboardInterrupt:
+            _interrupted(ctx)
+        except click.exceptions.Abort as e:
+            # click's prompts turn Ctrl-C (and Ctrl-D) into Abort; the KeyboardInterrupt is its context.
+            if isinstance(e.__context__, KeyboardInterrupt):
+                _interrupted(ctx)
+            raise
+
+
+def _interrupted(ctx: click.Context) -> None:
+    click.echo("\ninterrupted", err=True)
+    ctx.exit(ExitCode.INTERRUPTED)
 
 
 def _version() -> str:

@@ -33,6 +33,7 @@ class ExitCode(enum.IntEnum):
     BAD_INPUT = 2
     NO_SECRET = 3
     INVALID_SIGNATURE = 4
+    INTERRUPTED = 130
 
 
 EXIT_MEANINGS: dict[ExitCode, str] = {
@@ -41,6 +42,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.BAD_INPUT: "bad input (a wrong word, a bad address, an amount with too many decimals, a bad option)",
     ExitCode.NO_SECRET: "a secret was needed and none was given (an unset variable, empty input, no terminal to ask)",
     ExitCode.INVALID_SIGNATURE: "`message verify` found the signature invalid",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C, SIGINT): 128 + 2, as shells report it",
 }
 """What each exit code means, as docs/cli.md's table says it (a test holds the two equal)."""
 

@@ -307,7 +307,7 @@ def list_accounts(path: str, as_json: bool) -> None:
         }
         for a in accounts
     ]
-    print_rows(rows, f"{Path(path).name}: {len(rows)} stored accounts (metadata; addresses: keystore show)")
+    print_rows(rows, f"{Path(path).name}: {len(rows)} stored accounts")
 
 
 def _kind_text(entry: dict[str, Any]) -> str:
