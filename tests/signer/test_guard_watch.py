@@ -24,7 +24,7 @@ from tests.watch.solana_rpc import SolanaRpc
 from walletkit.signer import Policy, PostgresStore, Signer, SQLiteStore
 from walletkit.watch import Watcher
 
-PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+PHRASE = "zoo " * 11 + "wrong"  # its own accounts: the session's anvil is shared with other tests
 ETH = 10**18
 
 
