@@ -4,6 +4,7 @@ idempotent retries, and a hash-chained audit log."""
 from __future__ import annotations
 
 import tempfile
+import textwrap
 from pathlib import Path
 
 import walletkit as wk
@@ -42,11 +43,9 @@ max_fee = "0.01"
                     txid = signer.send(hot, anvil, to, wk.parse_units(amount, "eth"), idempotency_key=key)
                     print(f"{attempt}: {key} sent {amount} ETH -> {txid[:18]}...")
                 except wk.errors.PolicyViolation as e:
-                    print(f"{attempt}: {key} refused by {e.rule}: {e}")
-            print(
-                f"customer balance {wk.format_units(anvil.balance(customer.address), 'eth')} ETH; "
-                f"audit log verifies: {store.verify_audit()} ({len(store.audit_events())} events)"
-            )
+                    print(textwrap.fill(f"{attempt}: {key} refused by {e.rule}: {e}", 96, subsequent_indent="   "))
+            print(f"customer balance {wk.format_units(anvil.balance(customer.address), 'eth')} ETH")
+            print(f"audit log verifies: {store.verify_audit()} ({len(store.audit_events())} events)")
 
 
 if __name__ == "__main__":

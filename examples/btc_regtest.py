@@ -21,7 +21,8 @@ def main() -> None:
         print(f"mined to {len(senders)} accounts; tip at height {chain.height}")
         for sender in senders:
             txid = sender.connect(chain).send(receiver.address, wk.parse_units("0.25", "btc"), fee_rate=3)
-            print(f"{sender.kind:12} {sender.address}  txid {txid}  in block {chain.wait(txid)}")
+            print(f"{sender.kind:12} {sender.address}")  # two lines: each fits 100 columns
+            print(f"{'':12} txid {txid}  in block {chain.wait(txid)}")
         print(f"receiver {receiver.address} holds {wk.format_units(chain.balance(receiver.address), 'btc')} BTC")
 
 

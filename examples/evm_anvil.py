@@ -20,10 +20,14 @@ def main() -> None:
             erc20 = connected.send(bob.address, 250 * 10**6, token=token)
             for label, txid in ((f"{alice.spec.symbol} transfer", native), ("ERC-20 transfer", erc20)):
                 receipt = anvil.w3.eth.get_transaction_receipt(txid)
-                print(f"chain id {chain_id}  {label:16} {txid}  block {receipt['blockNumber']}  "
-                      f"status {receipt['status']}  gas used {receipt['gasUsed']}")
-            print(f"chain id {chain_id}  bob holds {wk.format_units(anvil.balance(bob.address), chain)} "
-                  f"{alice.spec.symbol} and {anvil.balance(bob.address, token) / 10**6:.2f} TUSD")
+                print(f"chain id {chain_id}  {label:16} {txid}")  # two lines: each fits 100 columns
+                print(
+                    f"{'':13}block {receipt['blockNumber']}  status {receipt['status']}  gas used {receipt['gasUsed']}"
+                )
+            print(
+                f"chain id {chain_id}  bob holds {wk.format_units(anvil.balance(bob.address), chain)} "
+                f"{alice.spec.symbol} and {anvil.balance(bob.address, token) / 10**6:.2f} TUSD"
+            )
 
 
 if __name__ == "__main__":

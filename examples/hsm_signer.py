@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import textwrap
 from pathlib import Path
 
 import walletkit as wk
@@ -40,11 +41,11 @@ def main() -> None:
         info = store.generate("eth", "hot-wallet")
         hot = store.account("eth", "hot-wallet")
         print(f"token {TOKEN!r} offers ECDSA: {store.supports('secp256k1')}, EdDSA: {store.supports('ed25519')}")
-        print(f"key {info.label!r} ({info.curve}) generated in the token; address {hot.address}")
+        print(f"key {info.label!r} ({info.curve}) generated in the token;\n   address {hot.address}")
         try:
             hot.export_private_key()
         except wk.errors.UnsupportedOperation as e:
-            print(f"export refused: {e}")
+            print(textwrap.fill(f"export refused: {e}", 96, subsequent_indent="   "))
 
         policy = Policy.from_toml(f"""
 [chains.eth]
@@ -70,12 +71,12 @@ max_fee = "0.01"
                 txid = signer.send(hot, anvil, to, wk.parse_units(amount, "eth"), idempotency_key=key)
                 print(f"{attempt}: {key} sent {amount} ETH -> {txid[:18]}... (signed in the HSM)")
             except wk.errors.PolicyViolation as e:
-                print(f"{attempt}: {key} refused by {e.rule}: {e}")
+                print(textwrap.fill(f"{attempt}: {key} refused by {e.rule}: {e}", 96, subsequent_indent="   "))
         print(
             f"customer balance {wk.format_units(anvil.balance(customer.address), 'eth')} ETH; "
-            f"{anvil.w3.eth.get_transaction_count(hot.address)} transactions from the HSM key; "
-            f"audit log verifies: {store_db.verify_audit()} ({len(store_db.audit_events())} events)"
+            f"{anvil.w3.eth.get_transaction_count(hot.address)} transactions from the HSM key"
         )
+        print(f"audit log verifies: {store_db.verify_audit()} ({len(store_db.audit_events())} events)")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ def main() -> None:
             token=usdc,
             compute_unit_price=10_000,  # limit: estimated
         )
-        print(f"SOL transfer  {sol_sig}  fee {svm.fee_of(sol_sig)} lamports")
-        print(f"SPL transfer  {token_sig}  fee {svm.fee_of(token_sig)} lamports (created Bob's token account)")
+        print(f"SOL transfer, fee {svm.fee_of(sol_sig)} lamports:\n  {sol_sig}")  # a signature is up to 88 chars
+        print(f"SPL transfer, fee {svm.fee_of(token_sig)} lamports (created Bob's token account):\n  {token_sig}")
         print(
             f"alice {wk.format_units(svm.balance(alice.address), 'sol')} SOL, "
             f"{wk.format_units(svm.balance(alice.address, usdc), 6)} USDC"
