@@ -58,7 +58,8 @@ class Transfer:
 
 @dataclass(frozen=True, slots=True)
 class Approval:
-    """``spender`` may move ``amount`` of ``asset`` (None: unlimited, or every NFT with ``all_tokens``)."""
+    """``spender`` may move ``amount`` of ``asset`` (None: unlimited; with ``all_tokens`` every NFT, and
+    amount 0 with ``all_tokens`` revokes that: ``setApprovalForAll(spender, false)``)."""
 
     asset: str
     spender: str

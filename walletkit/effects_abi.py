@@ -4,9 +4,9 @@ The EVM and TRON plugins share the Solidity ABI (4-byte selector, 32-byte words)
 decoding of ERC-20, ERC-721 and ERC-1155 calls lives here once. Addresses come back as
 20-byte values; the plugin renders them in its own canonical form through ``render``.
 
-A call is decoded only when its calldata is the canonical encoding of the function:
-the exact length, address words with zero high bytes, booleans 0 or 1, and (for dynamic
-types) an encoding that ``eth_abi`` re-encodes to the same bytes. Anything else is a
+A call is decoded only when its calldata starts with the canonical encoding of the function:
+address words with zero high bytes, booleans 0 or 1, and (for dynamic types) an encoding that
+``eth_abi`` re-encodes to the same bytes; bytes after it are ignored, as Solidity ignores them. Anything else is a
 :class:`~walletkit.effects.ContractCall`: what the decoder does not understand is refused
 unless the policy names it, never guessed at.
 
@@ -46,10 +46,13 @@ Render = Callable[[bytes], str]
 
 
 def _words(data: bytes, count: int) -> list[bytes] | None:
+    # Solidity's ABI decoder reads the words it needs and ignores bytes after them, so a call with
+    # trailing bytes does what its first words say: it is decoded from them (never left as an
+    # undecoded call that a contract-wide call rule would let through).
     body = data[4:]
-    if len(body) != 32 * count:
+    if len(body) < 32 * count:
         return None
-    return [body[i : i + 32] for i in range(0, len(body), 32)]
+    return [body[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 def _address(word: bytes) -> bytes | None:
@@ -62,7 +65,8 @@ def _dynamic(data: bytes, types: list[str]) -> tuple[object, ...] | None:
 
     try:
         values = decode(types, data[4:])
-        if encode(types, values) != data[4:]:
+        encoded = encode(types, values)
+        if data[4 : 4 + len(encoded)] != encoded:  # canonical, trailing bytes ignored as Solidity does
             return None
     except Exception:  # eth_abi raises many unrelated types on malformed input; any failure means "not decoded"
         return None
@@ -150,7 +154,8 @@ def _decode(contract: str, selector: str, data: bytes, owner: bytes, render: Ren
         flag = int.from_bytes(words[1], "big") if words else 2
         if words is None or who is None or flag > 1:
             return None
-        return [Approval(contract, render(who), None if flag else 0, all_tokens=bool(flag))]
+        # all_tokens with amount 0 is the unambiguous revocation setApprovalForAll(x, false)
+        return [Approval(contract, render(who), None if flag else 0, all_tokens=True)]
     return None
 
 

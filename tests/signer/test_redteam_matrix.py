@@ -704,7 +704,7 @@ def evm_cases(chain: str) -> None:
         chain,
         "nft",
         call("setApprovalForAll(address,bool)", bad, False, to=NFT),
-        effects_are(Approval(NFT, bad, 0), fee2),
+        effects_are(Approval(NFT, bad, 0, all_tokens=True), fee2),
     )
     case(
         "call-set-approval-for-all-unlisted",
@@ -813,14 +813,16 @@ def evm_cases(chain: str) -> None:
         call("safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)", me, ok, [1, 2], [3], b"", to=NFT),
         "contract_call",
     )
-    # Non-canonical calldata is not guessed at.
+    # Trailing bytes are ignored by Solidity's decoder, so the call is judged as the transfer it is
+    # (to a stranger: refused by the allowlist, not waved through a contract-wide call rule).
     case(
         "call-transfer-trailing-byte",
         chain,
         "call",
-        lambda: evm_tx(chain, TOKEN, calldata("transfer(address,uint256)", ok, 5) + b"\x00"),
-        "contract_call",
+        lambda: evm_tx(chain, TOKEN, calldata("transfer(address,uint256)", bad, 5) + b"\x00"),
+        "recipient_allowlist",
     )
+    # Non-canonical calldata is not guessed at.
     case(
         "call-transfer-short",
         chain,

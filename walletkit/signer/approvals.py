@@ -85,8 +85,12 @@ class ApprovalRule:
                     totals[NATIVE] = totals.get(NATIVE, 0) + e.value
                 if self.new_contract and f"{e.contract}:{e.selector}" not in called:
                     return True
-            elif isinstance(e, Approval) and self.new_recipient and e.amount != 0 and e.spender not in paid:
-                return True
+            elif isinstance(e, Approval):
+                if self.new_recipient and e.amount != 0 and e.spender not in paid:
+                    return True
+                if e.asset in self.above and (e.amount is None or (e.all_tokens and e.amount != 0)):
+                    return True  # an unlimited approval is above every threshold
+                totals[e.asset] = totals.get(e.asset, 0) + (e.amount or 0)
             if describe(e)["effect"] in self.effects:
                 return True
         return any(amount > self.above[asset] for asset, amount in totals.items() if asset in self.above)

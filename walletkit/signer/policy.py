@@ -292,9 +292,12 @@ class Policy:
     def _approval(self, rules: ChainRules, chain: str, effect: Approval) -> int:
         """Judge an approval; return what it counts against the window (0 for a revocation)."""
         listed = rules.tokens.get(effect.asset)
-        nft = listed is not None and listed.nft
-        if effect.amount == 0 and not effect.all_tokens and not nft:
-            return 0  # a revocation takes rights away: allowed for any spender (ERC-721's approve(x, 0) grants token 0)
+        # approve(x, 0) revokes an ERC-20 allowance but grants ERC-721 token #0: it is a revocation
+        # (allowed for any spender) only on a listed token with decimals that is not an NFT.
+        fungible = listed is not None and not listed.nft and bool(listed.decimals)
+        nft = listed is not None and not fungible
+        if effect.amount == 0 and (effect.all_tokens or fungible):
+            return 0  # a revocation takes rights away: allowed for any spender
         limits = self._limits(rules, chain, effect.asset)
         allow = rules.spenders if rules.spenders is not None else rules.recipients
         if allow is not None:

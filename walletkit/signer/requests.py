@@ -14,6 +14,7 @@ Every state change is stored and audited; time comes from the store's clock.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -51,9 +52,18 @@ class Ask:
     kind: str = "transfer"
 
 
-def _same_effects(executing: Mapping[str, Any], effects: Sequence[Effect]) -> None:
-    """Refuse an execution whose rebuilt effects are not the approved ones (the fee may only fall)."""
-    approved_digest, _, approved_fee = str(executing["effects"]).partition("|")
+def _request_hash(request_text: str) -> str:
+    return hashlib.sha256(request_text.encode()).hexdigest()
+
+
+def _same_effects(executing: Mapping[str, Any], effects: Sequence[Effect], request_text: str) -> None:
+    """Refuse an execution that is not the approved request (its exact text: a contract call's
+    arguments, a prepared transaction's every field) or whose rebuilt effects differ (the fee may
+    only fall)."""
+    approved_digest, _, rest = str(executing["effects"]).partition("|")
+    approved_fee, _, approved_request = rest.partition("|")
+    if approved_request != _request_hash(request_text):
+        raise PolicyViolation("approval_mismatch", "this is not the request that was approved (other fields or bytes)")
     fee = sum(e.amount for e in effects if isinstance(e, FeeBound))
     if effects_digest([e for e in effects if not isinstance(e, FeeBound)]) != approved_digest:
         raise PolicyViolation("approval_mismatch", "the transaction now does something other than what was approved")
@@ -188,7 +198,8 @@ class ApprovalFlow:
                 "requester": ask.requester,
                 "request": ask.payload,
                 "digest": digest,
-                "effects": effects_digest([e for e in effects if not isinstance(e, FeeBound)]) + f"|{fee}",
+                "effects": effects_digest([e for e in effects if not isinstance(e, FeeBound)])
+                + f"|{fee}|{_request_hash(request_text)}",
                 "needs": needs,
                 "expires_at": expires_at,
             },
@@ -302,8 +313,10 @@ class ApprovalFlow:
             raise ApprovalRefused("not_pending", f"request {row['id']} is {row['status']}")
         if self.store.clock() > row["expires_at"]:
             raise ApprovalRefused("expired", f"request {row['id']} expired before it had its approvals")
-        if row["chain"] != account.chain or row["account"] != account.address:
-            raise ApprovalRefused("wrong_request", f"request {row['id']} is for {row['chain']} {row['account']}")
+        if row["chain"] != account.chain or row["network"] != account.network or row["account"] != account.address:
+            raise ApprovalRefused(
+                "wrong_request", f"request {row['id']} is for {row['chain']} {row['network']} {row['account']}"
+            )
         view = self._pending_view(db, row)
         if not view.ready:
             missing = ", ".join(f"{n}: {k} more" for n, k in view.needs.items() if k > 0)

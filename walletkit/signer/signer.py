@@ -216,7 +216,7 @@ class Signer(ApprovalFlow):
                 rules = self.policy.chains[account.chain]
                 guard.check_velocity_in(db, account.chain, account.address, effects, rules.velocity)
                 if executing is not None:
-                    _same_effects(executing, effects)
+                    _same_effects(executing, effects, request_text)
                 else:
                     triggered = (
                         triggered_rules(rules.approvals, effects, *guard.known_in(db, account.chain, effects))
