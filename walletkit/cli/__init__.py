@@ -7,7 +7,7 @@ input, a file or an environment variable: never from argv, and never echoed back
 Exit codes (:class:`walletkit.cli.common.ExitCode`; docs/cli.md): 0 success; 1 an operation
 failed (network, engine, wrong password); 2 bad input (a wrong word, a bad address, an amount
 with too many decimals); 3 a secret was needed and none was given; 4 ``message verify``
-found the signature invalid.
+found the signature invalid; 130 interrupted (Ctrl-C).
 
 One module per command group (``mnemonic``, ``addresses``, ``chainlist``, ``demo``,
 ``message``, ``tx``, ``keystore``, ``guard``, ``watch``, ``xpub``), each exposing ``COMMANDS``;
