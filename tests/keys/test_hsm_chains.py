@@ -2,7 +2,8 @@
 
 - Ethereum: an EIP-1559 transfer, an ERC-20 deployment and transfer, mined on anvil; EIP-191
   and EIP-712 signatures recovered by eth-account.
-- Bitcoin: P2WPKH (and P2PKH, P2SH-P2WPKH) spends in blocks libbitcoinkernel validates;
+- Bitcoin: P2WPKH (and P2PKH, P2SH-P2WPKH) spends in blocks libbitcoinkernel validates (a chain of
+  this module's own);
   BIP137 and BIP322 messages.
 - TRON: TRX and TRC-20 transfers built by tronweb to the same bytes, the signature recovered
   by tronweb to the HSM address; a TIP-191 message verified by tronweb.
@@ -28,6 +29,7 @@ from tests.conftest import load_vectors
 from tests.keys.conftest import PIN, SPARE_PIN
 from walletkit.keys.pkcs11 import Pkcs11KeyStore
 from walletkit.signer import Policy, Signer, SQLiteStore
+from walletkit.testing import start_engine
 
 ETHER = 10**18
 HERE = Path(__file__).parent
@@ -79,9 +81,20 @@ def test_evm_messages_recover_to_the_hsm_address(hsm_store: Pkcs11KeyStore, labe
 # --- Bitcoin on the kernel's regtest chain -------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def regtest() -> Iterator[Any]:
+    """A kernel regtest chain of this module's own, stopped at its end.
+
+    The session's shared chain (``wk_engine("btc")``) is left alone: the blocks mined here
+    would move its height, and with it the subsidy other modules' tests are funded by.
+    """
+    with start_engine("btc") as chain:
+        yield chain
+
+
 @pytest.mark.parametrize("kind", ["p2wpkh", "p2pkh", "p2sh-p2wpkh"])
-def test_bitcoin_spend_accepted_by_the_kernel(wk_engine: Any, hsm_store: Pkcs11KeyStore, label: str, kind: str) -> None:
-    chain = wk_engine("btc")
+def test_bitcoin_spend_accepted_by_the_kernel(regtest: Any, hsm_store: Pkcs11KeyStore, label: str, kind: str) -> None:
+    chain = regtest
     hsm_store.generate("btc", label)
     sender = hsm_store.account("btc", label, kind=kind, network="regtest")
     chain.mine(1, to=sender.address)
