@@ -30,13 +30,14 @@ def main() -> None:
     """Generate a key in the token, then send payouts from it through the signer."""
     pin = secrets.token_hex(8)  # a real deployment reads it from its environment or secret store
     customer = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).account("eth")
-    # SoftHSM's token directory, the store's login, the signer's database and anvil are each
-    # closed or removed on every way out, an error included.
+    # anvil, SoftHSM's token directory, the store's login and the signer's database are each
+    # closed or removed on every way out, an error included; anvil starts first, so a SIGTERM
+    # or SIGHUP unwinds every block (walletkit.testing turns it into SystemExit).
     with (
+        start_engine("eth", chain_id=1) as anvil,
         SoftHsm({TOKEN: pin}) as hsm,
         Pkcs11KeyStore(hsm.library_path, TOKEN, pin) as store,
         tempfile.TemporaryDirectory(prefix="walletkit-hsm-example-") as folder,
-        start_engine("eth", chain_id=1) as anvil,
     ):
         info = store.generate("eth", "hot-wallet")
         hot = store.account("eth", "hot-wallet")

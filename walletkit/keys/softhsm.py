@@ -8,7 +8,9 @@ initializes the tokens asked for with ``softhsm2-util --init-token``, points
 ``SOFTHSM2_CONF`` at it, and removes everything on close.
 
 A process has one initialized copy of the library, so one SoftHSM at a time: starting one
-re-initializes the library (refused while a key store on it is open).
+re-initializes the library (refused while a key store on it is open). The directory goes at
+:meth:`SoftHsm.close`, at the end of a ``with`` block (also when SIGTERM or SIGHUP unwinds
+it, as :func:`walletkit.testing.start_engine` arranges), or at exit if never closed.
 
 Not for production keys: SoftHSM keeps keys in files, encrypted under the PIN, and the
 PINs given here pass on ``softhsm2-util``'s command line.
@@ -16,6 +18,7 @@ PINs given here pass on ``softhsm2-util``'s command line.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import shutil
@@ -91,6 +94,7 @@ class SoftHsm:
 
         pkcs11.reset_library(self.library_path)  # the next use reads the new configuration
         self.directory = Path(tempfile.mkdtemp(prefix="walletkit-softhsm-"))
+        atexit.register(self._remove)  # a program that never closes it still leaves no token files
         tokens = self.directory / "tokens"
         tokens.mkdir()
         conf = self.directory / "softhsm2.conf"
@@ -125,12 +129,17 @@ class SoftHsm:
             if self.library_path:
                 pkcs11.reset_library(self.library_path)
         finally:
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self.directory = None
+            self._remove()
             if self._previous_conf is None:
                 os.environ.pop("SOFTHSM2_CONF", None)
             else:
                 os.environ["SOFTHSM2_CONF"] = self._previous_conf
+
+    def _remove(self) -> None:
+        atexit.unregister(self._remove)
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
 
     def __enter__(self) -> SoftHsm:
         return self.start()
