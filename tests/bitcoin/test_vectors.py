@@ -76,11 +76,16 @@ def test_bip341_key_path(case: dict[str, dict[str, object]]) -> None:
 
 @pytest.mark.parametrize("case", BIP341["scriptPubKey"], ids=lambda c: c["expected"]["bip350Address"][:12])
 def test_bip341_key_only_outputs(case: dict[str, dict[str, object]]) -> None:
-    if case["given"]["scriptTree"] is not None:
-        return  # script trees are outside walletkit's single-key kinds; the key-only ones are checked
+    # All 7 cases: the key-only ones (no script tree: an empty merkle root) and the script-tree
+    # ones, whose merkle root the vector gives, tweak the internal key as BIP341 says.
     internal = bytes.fromhex(str(case["given"]["internalPubkey"]))
-    assert secp256k1.taproot_output_key(internal)[0].hex() == case["intermediary"]["tweakedPubkey"]
-    assert bech32.encode_segwit("bc", 1, secp256k1.taproot_output_key(internal)[0]) == case["expected"]["bip350Address"]
+    root = case["intermediary"]["merkleRoot"]
+    assert (root is None) is (case["given"]["scriptTree"] is None)
+    merkle_root = bytes.fromhex(str(root)) if root is not None else b""
+    output, _parity = secp256k1.taproot_output_key(internal, merkle_root)
+    assert output.hex() == case["intermediary"]["tweakedPubkey"]
+    assert ("5120" + output.hex()) == case["expected"]["scriptPubKey"]
+    assert bech32.encode_segwit("bc", 1, output) == case["expected"]["bip350Address"]
 
 
 _CHAIN = {"main": "mainnet", "test": "testnet", "testnet4": "testnet4", "signet": "signet", "regtest": "regtest"}
