@@ -11,8 +11,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from walletkit.encoding.parse_errors import reason
 from walletkit.errors import KeystoreCorrupted, WeakKdfParameters
-from walletkit.keystore.malformed import reason
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 18, 8, 1
 SCRYPT_MIN_N = 1 << 17

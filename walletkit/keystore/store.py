@@ -37,6 +37,7 @@ from typing import Any, Generic, TypeVar
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from walletkit.encoding.parse_errors import reason
 from walletkit.errors import (
     InvalidInput,
     KeystoreConflict,
@@ -46,7 +47,6 @@ from walletkit.errors import (
     WrongPassword,
 )
 from walletkit.keystore.kdf import KdfParams
-from walletkit.keystore.malformed import reason
 
 FORMAT_VERSION = 1
 _TEMP_PREFIX = ".wk-tmp-"

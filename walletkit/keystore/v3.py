@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
+from walletkit.encoding.parse_errors import reason
 from walletkit.errors import InvalidKey, KeystoreCorrupted, WeakKdfParameters, WrongPassword
 from walletkit.keystore.kdf import PBKDF2_MIN_ITERATIONS, SCRYPT_MIN_N, scrypt
-from walletkit.keystore.malformed import reason
 
 
 def _password(password: str | bytes) -> bytes:

@@ -1,8 +1,8 @@
-"""Say what is wrong with a malformed keystore or keyfile, not how Python noticed it.
+"""Say what is wrong with a malformed document (a keystore, a keyfile), not how Python noticed it.
 
 A parser that catches ``KeyError`` or ``TypeError`` used to report just that name
 ("malformed v3 keyfile: KeyError"). :func:`reason` turns the caught exception into what
-the file lacks or holds wrongly: the missing field, the JSON position, the bad hex.
+the document lacks or holds wrongly: the missing field, the JSON position, the bad hex.
 It never quotes the document (a decrypted plaintext may be a secret): only field names,
 line and column numbers and character positions.
 """
