@@ -32,6 +32,9 @@ def _server(chain: Any) -> ThreadingHTTPServer:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        """A wire-format test helper, not Bitcoin Core nor Esplora: Core's JSON-RPC 1.0 and Esplora's
+        REST shapes, answered from the libbitcoinkernel regtest engine."""
+
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
 

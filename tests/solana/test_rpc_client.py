@@ -30,6 +30,9 @@ def _handler(engine: SolanaSvm, mints: list[str]) -> type[BaseHTTPRequestHandler
     statuses: dict[str, Any] = {}
 
     class Handler(BaseHTTPRequestHandler):
+        """A wire-format test helper, not a Solana validator: Solana JSON-RPC 2.0 requests turned into
+        LiteSVM calls (the real runtime), answers in the RPC's documented shapes."""
+
         def log_message(self, *args: object) -> None:
             pass
 
