@@ -23,7 +23,13 @@ from walletkit.registry import get_chain
 @click.option(
     "--chain", "chain", help="Chain name: btc, eth, bsc, tron, sol (walletkit chains); may be left out with --name."
 )
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100_000), help="With --name: 1.")
+@click.option(
+    "--count",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many (with --name: 1 unless given, the stored one first).",
+)
 @click.option("--start", default=0, show_default=True, type=click.IntRange(0, 2**31 - 1))
 @click.option("--account", "account_index", default=0, show_default=True, type=click.IntRange(0, 2**31 - 1))
 @click.option("--change", default=0, show_default=True, type=click.IntRange(0, 1))
