@@ -114,6 +114,7 @@ class Tally:
     survived: list[str] = field(default_factory=list)
     no_tests: list[str] = field(default_factory=list)
     excluded: int = 0
+    pending: int = 0
     other: list[str] = field(default_factory=list)
 
     @property
@@ -134,6 +135,7 @@ class Tally:
         self.survived += other.survived
         self.no_tests += other.no_tests
         self.excluded += other.excluded
+        self.pending += other.pending
         self.other += other.other
 
 
@@ -150,6 +152,8 @@ def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
         for mutant, code in sorted(codes.items()):
             if mutant in equivalent:
                 tally.excluded += 1
+            elif code is None:  # not run yet (an interrupted or unfinished run): not in the score
+                tally.pending += 1
             elif code in KILLED:
                 tally.killed += 1
             elif code in TIMEOUT:
@@ -165,7 +169,7 @@ def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
 
 def report(names: list[str], verbose: bool) -> int:
     groups = _groups()
-    header = f"| {'group':<12} | {'module':<34} | killed | timeout | survived | no test | excluded | score |"
+    header = f"| {'group':<12} | {'module':<34} | killed | timeout | survived | no test | excluded | not run | score |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for name in names or list(groups):
@@ -174,12 +178,12 @@ def report(names: list[str], verbose: bool) -> int:
             total.add(tally)
             print(
                 f"| {name:<12} | {source:<34} | {tally.killed:>6} | {tally.timeout:>7} | {len(tally.survived):>8} "
-                f"| {len(tally.no_tests):>7} | {tally.excluded:>8} | {tally.score:>4.1f}% |"
+                f"| {len(tally.no_tests):>7} | {tally.excluded:>8} | {tally.pending:>7} | {tally.score:>4.1f}% |"
             )
         if total.counted:
             print(
                 f"| {name:<12} | {'(group)':<34} | {total.killed:>6} | {total.timeout:>7} | {len(total.survived):>8} "
-                f"| {len(total.no_tests):>7} | {total.excluded:>8} | {total.score:>4.1f}% |"
+                f"| {len(total.no_tests):>7} | {total.excluded:>8} | {total.pending:>7} | {total.score:>4.1f}% |"
             )
         if verbose:
             for tally in _tally(name, groups[name]).values():
