@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from walletkit.chain import AddressOptions, Chain, ChainClient, ChainSpec, SignedTransaction
-from walletkit.errors import InvalidInput, UnsupportedOperation, WatchOnlyAccount
+from walletkit.errors import InvalidAddress, InvalidInput, UnsupportedOperation, WatchOnlyAccount
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import PrivateKey, PublicKey, SigningKey
 from walletkit.registry import get_chain
@@ -199,9 +199,14 @@ class Account:
 
         Raises:
             InvalidAmount: a float or negative amount.
-            InvalidAddress, WrongNetwork: a bad recipient.
+            InvalidAddress, WrongNetwork: a bad recipient (or one that is not text).
+            InvalidInput: a token that is not text.
         """
         check_amount(amount)
+        if not isinstance(to, str):
+            raise InvalidAddress(f"a recipient is an address as text, got {type(to).__name__}")
+        if token is not None and not isinstance(token, str):
+            raise InvalidInput(f"a token is its address or id as text, got {type(token).__name__}")
         return self._plugin.build_transfer(self, to, amount, token, fields)
 
     def sign(self, tx: object) -> SignedTransaction:

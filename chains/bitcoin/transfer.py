@@ -274,7 +274,9 @@ def build_transfer(
         outputs.append(TxOut(value, dest.script_pubkey))
     data = fields.get("data")
     if data is not None:
-        payload = data.encode() if isinstance(data, str) else bytes(data)  # type: ignore[call-overload]
+        if not isinstance(data, (str, bytes, bytearray)):
+            raise InvalidTransaction(f"data (an OP_RETURN payload) is text or bytes, got {type(data).__name__}")
+        payload = data.encode() if isinstance(data, str) else bytes(data)
         if len(payload) > 80:
             raise InvalidTransaction(f"OP_RETURN data is at most 80 bytes, got {len(payload)}")
         outputs.append(TxOut(0, b"\x6a" + script.push(payload)))

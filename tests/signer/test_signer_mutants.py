@@ -171,7 +171,7 @@ def _stored_nonce(signer: Signer, address: str) -> list[int]:
         return [int(r[0]) for r in rows.fetchall()]
 
 
-def test_a_refused_broadcast_forgets_its_key_and_resyncs_the_nonce(
+def test_a_refused_broadcast_keeps_its_key_and_resyncs_the_nonce(
     node_and_accounts: tuple[Any, wk.Account, wk.Account], tmp_path: Path
 ) -> None:
     node, sender, receiver = node_and_accounts
@@ -180,13 +180,17 @@ def test_a_refused_broadcast_forgets_its_key_and_resyncs_the_nonce(
     signer = Signer(_policy(receiver.address), SQLiteStore(tmp_path / "s.db"), simulate=False)
     with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas"):  # below the 21,000 intrinsic gas: anvil refuses
         signer.send(sender, node, receiver.address, ETH, idempotency_key="order-1", gas=20_000)
-    assert _keys(signer) == []  # forgotten: no byte of it reached the network
+    # Kept: a node's answer does not prove the bytes never reached the network (a node may relay
+    # and still answer an error), so a retry with the key sends the same bytes and is refused again.
+    assert _keys(signer) == ["order-1"]
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas"):
+        signer.send(sender, node, receiver.address, ETH, idempotency_key="order-1", gas=20_000)
     assert _stored_nonce(signer, sender.address) == []  # the node's count decides the next nonce
     assert node.w3.eth.get_transaction_count(sender.address) == 0
     txid = signer.send(sender, node, receiver.address, ETH, idempotency_key="order-2")
     assert node.w3.eth.get_transaction(txid)["nonce"] == 0  # not 1: the refused one's nonce is free again
     assert node.balance(receiver.address) == ETH
-    assert _keys(signer) == ["order-2"] and _stored_nonce(signer, sender.address) == [1]
+    assert _keys(signer) == ["order-1", "order-2"] and _stored_nonce(signer, sender.address) == [1]
 
 
 def test_nonce_too_low_on_a_fresh_send_is_an_error(node_and_accounts: tuple[Any, wk.Account, wk.Account]) -> None:
@@ -199,5 +203,5 @@ def test_nonce_too_low_on_a_fresh_send_is_an_error(node_and_accounts: tuple[Any,
     assert node.w3.eth.get_transaction(first)["nonce"] == 0
     with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)nonce"):
         signer.send(sender, node, receiver.address, 2 * 10**15, nonce=0, idempotency_key="late")
-    assert _keys(signer) == []
+    assert _keys(signer) == ["late"]  # kept (a refusal proves nothing), and never reported as success
     assert node.balance(receiver.address) == 10**15

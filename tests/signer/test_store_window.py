@@ -99,3 +99,28 @@ def test_sqlite_synchronous_mode_is_what_was_asked(tmp_path: Path, mode: str, pr
 def test_sqlite_synchronous_mode_is_checked(tmp_path: Path) -> None:
     with pytest.raises(wk_errors.InvalidInput, match="synchronous"):
         SQLiteStore(tmp_path / "x.db", synchronous="off")
+
+
+def _leak_x87_stack(values: int = 8) -> None:
+    """Leave ``values`` on the x87 register stack (FLD1 each, then RET), as some native code does."""
+    import ctypes
+    import mmap
+
+    code = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    code.write(bytes([0xD9, 0xE8] * values + [0xC3]))
+    ctypes.CFUNCTYPE(None)(ctypes.addressof(ctypes.c_char.from_buffer(code)))()
+
+
+def test_windows_hold_when_native_code_left_the_x87_stack_full(tmp_path: Path) -> None:
+    """Found in this suite: after a LiteSVM run left values on the x87 stack, SQLite's long-double
+    compare of an integer-valued time found no row before a window's start (the window counted the
+    spend at t although it asked from t + 0.5). The store resets the x87 unit before each transaction."""
+    clock = Clock()
+    store = SQLiteStore(tmp_path / "x87.db", clock=clock)
+    _spend(store, "eth", {"native": 1})
+    t = clock.now
+    clock.now += 10
+    _spend(store, "eth", {"native": 2})
+    _leak_x87_stack()  # without the reset this window read 3 (both spends), as the suite saw
+    with store.decision() as db:
+        assert store.spent_in(db, "eth", "native", t + 0.5) == 2

@@ -217,10 +217,34 @@ class ApprovalFlow:
                 approver already approved, or a TOTP code reused within its step), ``bad_signature``
                 (not a signature over this request's digest), ``bad_code``.
         """
-        if not isinstance(proof, (ApproverSignature, TotpCode)):
+        if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
+            raise ApprovalRefused(
+                "wrong_request", f"a request id is text of 1 to 64 characters, got {type(request_id).__name__}"
+            )
+        if not isinstance(proof, (ApproverSignature, TotpCode)) or not isinstance(proof.approver, str):
             raise ApprovalRefused(
                 "bad_signature", f"an approval is an ApproverSignature or a TotpCode, got {type(proof).__name__}"
             )
+        if isinstance(proof, ApproverSignature) and not isinstance(proof.signature, (bytes, bytearray)):
+            raise ApprovalRefused("bad_signature", f"a signature is bytes, got {type(proof.signature).__name__}")
+        if isinstance(proof, TotpCode) and not isinstance(proof.code, str):
+            raise ApprovalRefused("bad_code", f"a TOTP code is text, got {type(proof.code).__name__}")
+        try:
+            return self._approve(request_id, proof)
+        except ApprovalRefused as refused:
+            with self.store.decision() as db:  # the refused transaction rolled back: audited on its own
+                self.store.append_in(
+                    db,
+                    {
+                        "decision": "approval_refused",
+                        "request_id": request_id,
+                        "approver": proof.approver,
+                        "reason": refused.reason,
+                    },
+                )
+            raise
+
+    def _approve(self, request_id: str, proof: ApprovalProof) -> PendingRequest:
         with self.store.decision() as db:
             row = self.guard.request_in(db, request_id)
             if row is None:
@@ -492,7 +516,8 @@ class ApprovalFlow:
         """
         if getattr(event, "direction", None) != "out" or getattr(event, "status", "seen") == "reverted":
             return None
-        chain, address, txid = str(event.chain), str(event.address), str(event.txid)
+        chain, txid = str(event.chain), str(event.txid)
+        address = _canonical(chain, str(event.address)).partition(":")[2]
         rules = self.policy.guard
         frozen = None
         with self.store.decision() as db:
@@ -529,6 +554,7 @@ class ApprovalFlow:
         known = allow is not None and _allowed(allow, spender)
         if known or not self.policy.guard.freeze_on_unknown_spender:
             return None
+        owner = _canonical(chain, owner).partition(":")[2]  # log topics spell addresses in lower case
         with self.store.decision() as db:
             frozen = self._freeze_in(
                 db, chain, owner, f"{owner} approved unknown spender {spender} for {asset}", "unknown_spender"
@@ -558,12 +584,27 @@ class ApprovalFlow:
 
 
 def _scope(account: Any) -> str:
-    """The freeze scope of an Account, of scope text, or of everything (None, ``"*"``)."""
-    if account is None:
+    """The freeze scope of an Account, of scope text ``"<chain>:<address>"`` (the address in any
+    spelling: it is made canonical, as the signer names accounts), or of everything (None, ``"*"``).
+
+    Raises:
+        InvalidInput, InvalidAddress, UnknownChain: text that names no chain and address.
+    """
+    if account is None or account == "*":
         return "*"
     if isinstance(account, str):
-        return account
+        chain, sep, address = account.partition(":")
+        if not sep or not address:
+            raise InvalidInput(f'a freeze scope is "<chain>:<address>" or "*", got {account[:80]!r}')
+        return _canonical(chain, address)
     return scope_of(account.chain, account.address)
+
+
+def _canonical(chain: str, address: str) -> str:
+    from walletkit.registry import get_chain
+
+    plugin = get_chain(chain)
+    return scope_of(plugin.spec.name, plugin.validate_address(address.strip()))
 
 
 def _allowed(allow: Any, address: str) -> bool:

@@ -29,7 +29,15 @@ from typing import Any, Union
 from walletkit.account import Account
 from walletkit.chain import ChainClient, SignedTransaction
 from walletkit.effects import Approval, Effect, Transfer, Unverified, describe, outflows
-from walletkit.errors import AccountFrozen, BroadcastRejected, NetworkError, PolicyViolation, UnsupportedOperation
+from walletkit.errors import (
+    AccountFrozen,
+    BroadcastRejected,
+    InvalidInput,
+    NetworkError,
+    PolicyViolation,
+    UnsupportedOperation,
+    WalletKitError,
+)
 from walletkit.signer.approvals import PendingRequest, triggered_rules
 from walletkit.signer.guard import Freeze, GuardState
 from walletkit.signer.policy import Policy
@@ -52,7 +60,16 @@ _ALREADY = (
 )
 
 
+def _check_key(key: object) -> None:
+    """An idempotency key is text (at most 256 characters): anything else is refused, typed."""
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 256):
+        shown = type(key).__name__ if not isinstance(key, str) else f"{len(key)} characters"
+        raise InvalidInput(f"an idempotency key is text of 1 to 256 characters, got {shown}")
+
+
 def _request_text(account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]) -> str:
+    if not isinstance(to, str) or (token is not None and not isinstance(token, str)):
+        raise InvalidInput("a request's recipient and token are text (addresses or a token id)")
     return json.dumps(
         {
             "chain": account.chain,
@@ -140,6 +157,7 @@ class Signer(ApprovalFlow):
             PolicyViolation: a rule refused an effect (the refusal is audited too).
             IdempotencyConflict: the key was used for another request.
         """
+        _check_key(idempotency_key)
         request_text = _request or _request_text(account, to, amount, token, fields)
         if _nonce_floor is not None:
             fields.setdefault("nonce", 0)  # a placeholder; the store reserves the real one
@@ -164,6 +182,7 @@ class Signer(ApprovalFlow):
         Raises:
             PolicyViolation: a rule refused an effect; IdempotencyConflict: the key served another transaction.
         """
+        _check_key(idempotency_key)
         result = self._decide(
             account, lambda _n, _l: tx, _tx_request_text(account, tx), idempotency_key, client, None, False
         )
@@ -182,7 +201,7 @@ class Signer(ApprovalFlow):
     ) -> SignedTransaction | PendingRequest:
         store, plugin, guard = self.store, account.plugin, self.guard
         floor = nonce_floor() if nonce_floor is not None else None
-        violation: PolicyViolation | None = None
+        violation: WalletKitError | None = None
         frozen: Freeze | None = None
         pending: PendingRequest | None = None
         with store.decision() as db:  # look up, build, judge, reserve, sign and record under one write lock
@@ -234,20 +253,9 @@ class Signer(ApprovalFlow):
                 if pending is None:
                     signed = account.sign(tx)
                     self._simulated(account, client, signed, effects)
-            except PolicyViolation as e:
+            except WalletKitError as e:  # a policy refusal, or any typed refusal of hostile input: audited
                 violation = e
-                store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
-                burst = self.policy.guard.refusal_burst
-                if not isinstance(e, AccountFrozen) and guard.refused_in(
-                    db, account.chain, account.address, e.rule, burst
-                ):
-                    frozen = self._freeze_in(
-                        db,
-                        account.chain,
-                        account.address,
-                        f"{burst[0] if burst else 0} policy refusals in the burst window",
-                        "refusal_burst",
-                    )
+                frozen = self._refused_in(db, account, event, e)
             else:
                 if pending is not None:
                     return pending
@@ -279,6 +287,20 @@ class Signer(ApprovalFlow):
         if violation is not None:
             raise violation
         return signed
+
+    def _refused_in(self, db: Any, account: Account, event: dict[str, Any], error: WalletKitError) -> Freeze | None:
+        """Audit a refusal inside the decision and count it toward the refusal burst; return a new freeze."""
+        rule = error.rule if isinstance(error, PolicyViolation) else type(error).__name__
+        self.store.append_in(db, {**event, "decision": "refused", "rule": rule})
+        if isinstance(error, AccountFrozen):
+            return None
+        burst = self.policy.guard.refusal_burst
+        if not self.guard.refused_in(db, account.chain, account.address, rule, burst):
+            return None
+        count = burst[0] if burst else 0
+        return self._freeze_in(
+            db, account.chain, account.address, f"{count} refusals in the burst window", "refusal_burst"
+        )
 
     @staticmethod
     def _verified(account: Account, effects: list[Effect], client: ChainClient | None) -> list[Effect]:
@@ -340,10 +362,13 @@ class Signer(ApprovalFlow):
                 its nonce resynchronised and its coins released, unless its bytes may have reached
                 the network another way).
         """
+        _check_key(idempotency_key)
         request_text = _request_text(account, to, amount, token, fields)
         if idempotency_key is not None:
             known = self.store.remembered(idempotency_key, request_text)
             if known is not None:
+                with self.store.decision() as db:  # a freeze holds back stored bytes too
+                    self.guard.check_frozen_in(db, account.chain, account.address)
                 return self._replay(account, client, idempotency_key, known[0], known[1], wait)
         filled, floor, _ = self._prepared(account, client, to, amount, token, fields)
         evm = floor is not None
@@ -411,8 +436,10 @@ class Signer(ApprovalFlow):
         try:
             txid = client.broadcast(signed)
         except BroadcastRejected:
-            if key is not None and not self.store.forget_if_unsent(key):
-                # Another caller holding the key was handed these bytes: they may be out there.
+            # The key is kept: a node's refusal is not proof that the bytes did not reach the network
+            # (a node may relay and still answer an error), so a retry with the key sends these same
+            # bytes again and never pays twice. To pay again after a real refusal, use a new key.
+            if key is not None and self.store.is_handed_out(key):
                 return self._replay(account, client, key, signed.raw, signed.txid, wait)
             if resync_nonce:
                 self.store.resync_nonce(account.chain, account.address)
@@ -471,7 +498,8 @@ class Signer(ApprovalFlow):
         if not callable(getattr(plugin, "typed_data_hash", None)):
             raise UnsupportedOperation(f"{account.chain} has no typed-data signing")
         event: dict[str, Any] = {"chain": account.chain, "network": account.network, "from": account.address}
-        violation: PolicyViolation | None = None
+        violation: WalletKitError | None = None
+        frozen: Freeze | None = None
         store = self.store
         with store.decision() as db:
             try:
@@ -489,14 +517,15 @@ class Signer(ApprovalFlow):
                 }
                 totals = self.policy.judge(account.chain, account.network, effects, spent)
                 rules = self.policy.chains[account.chain]
+                self.guard.check_velocity_in(db, account.chain, account.address, effects, rules.velocity)
                 if rules.approvals and triggered_rules(
                     rules.approvals, effects, *self.guard.known_in(db, account.chain, effects)
                 ):
                     raise PolicyViolation("approval_required", "typed data that an approval rule covers is not signed")
                 signature = str(plugin.sign_typed_data(account, typed_data))
-            except PolicyViolation as e:
+            except WalletKitError as e:
                 violation = e
-                store.append_in(db, {**event, "decision": "refused", "rule": e.rule})
+                frozen = self._refused_in(db, account, event, e)
             else:
                 store.record_in(
                     db,
@@ -509,6 +538,8 @@ class Signer(ApprovalFlow):
                     {**event, "decision": "signed", "spends": {a: str(v) for a, v in totals.items()}},
                 )
                 self.guard.record_in(db, account.chain, account.address, effects, "typed:" + digest)
+        if frozen is not None:
+            self._notify(frozen)
         if violation is not None:
             raise violation
         return signature

@@ -16,6 +16,8 @@ No secret is ever written: events hold chains, addresses, amounts, rules and txi
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import sqlite3
@@ -157,6 +159,12 @@ class _SqlStore:
         """Note, inside the caller's transaction, that a key's bytes were handed to a second caller
         (a replay): from now on they may reach the network whatever the first caller's broadcast says."""
         self._run(db, "UPDATE idempotency SET broadcast=2 WHERE key=? AND broadcast=0", (key,))
+
+    def is_handed_out(self, key: str) -> bool:
+        """True when a key's bytes were handed to a second caller or marked broadcast."""
+        with self._tx() as db:
+            row = self._run(db, "SELECT broadcast FROM idempotency WHERE key=?", (key,)).fetchone()
+        return row is not None and int(row[0]) != 0
 
     def forget_if_unsent(self, key: str) -> bool:
         """Forget a key whose broadcast was refused, unless its bytes were handed out or broadcast.
@@ -452,6 +460,46 @@ class _SqlStore:
             self._run(db, sql, params)
 
 
+def _x87_sound() -> None:
+    """Empty the x87 register stack if foreign native code left values on it (x86-64 Linux only).
+
+    SQLite compares integer-valued reals with a REAL through long double (x87). Native code that
+    leaves values on the x87 stack (some LiteSVM programs do, seen in this project's tests) makes
+    those compares overflow the stack and yield NaN: a rolling window then found no row before its
+    start. Between C calls the stack is always empty, so when the tag word says otherwise the x87
+    unit is reset with FNINIT. Python offers no way to run that instruction and no library wraps
+    it, so three bytes of machine code (FNINIT; RET) are called through ctypes; where executable
+    memory cannot be had, nothing is done.
+    """
+    if _FNINIT is None or _LIBM is None:
+        return
+    env = ctypes.create_string_buffer(512)
+    _LIBM.fegetenv(env)
+    if env.raw[8:10] != b"\xff\xff":  # glibc x86-64 fenv_t: __tags at offset 8; 0xffff: all empty
+        _FNINIT()
+
+
+def _load() -> tuple[Any, Any]:
+    import mmap
+    import platform
+
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return None, None
+    try:
+        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        code = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        code.write(bytes([0xDB, 0xE3, 0xC3]))  # FNINIT; RET
+        fninit = ctypes.CFUNCTYPE(None)(ctypes.addressof(ctypes.c_char.from_buffer(code)))
+    except (OSError, ValueError, PermissionError):
+        return None, None
+    _KEEP.append(code)
+    return libm, fninit
+
+
+_KEEP: list[Any] = []  # the executable page lives as long as the process
+_LIBM, _FNINIT = _load()
+
+
 class SQLiteStore(_SqlStore):
     """Signer state in one SQLite file (``:memory:`` for a single process).
 
@@ -517,6 +565,7 @@ class SQLiteStore(_SqlStore):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        _x87_sound()
         with self._lock:
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
