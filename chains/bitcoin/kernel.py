@@ -14,6 +14,7 @@ def verify_input(tx: Transaction, index: int, spent: list[TxOut]) -> bool:
     """Return True if libbitcoinkernel accepts input ``index`` of ``tx`` (flags ALL)."""
     pbk = require("pbk", "engines", "Checking scripts with libbitcoinkernel")
     from pbk.script import PrecomputedTransactionData, ScriptVerificationFlags
+
     kernel_tx = pbk.Transaction(tx.serialize())
     outputs = [pbk.TransactionOutput(pbk.ScriptPubkey(o.script_pubkey), o.value) for o in spent]
     data = PrecomputedTransactionData(kernel_tx, outputs)
