@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from walletkit.effects import Effect, FeeBound
-from walletkit.errors import AccountFrozen, ApprovalRefused, InvalidInput, PolicyViolation
+from walletkit.errors import ApprovalRefused, InvalidInput, PolicyViolation
 from walletkit.signer.approvals import (
     ApprovalProof,
     ApprovalRule,
@@ -410,7 +410,7 @@ class ApprovalFlow:
             )
         if client is None:
             return result  # type: ignore[no-any-return]
-        return self._deliver(account, client, result, key, wait, resync_nonce=floor_is_evm(client, row))
+        return self._deliver(account, client, result, key, wait, resync_nonce=hasattr(client, "nonces"))
 
     # --- freezes --------------------------------------------------------------------------------
 
@@ -631,9 +631,4 @@ def _builder(
     return build
 
 
-def floor_is_evm(client: Any, row: Mapping[str, Any]) -> bool:
-    """True when the client fills EVM nonces (a refused broadcast then resynchronises the nonce)."""
-    return hasattr(client, "nonces")
-
-
-__all__ = ["AccountFrozen", "ApprovalFlow", "Ask"]
+__all__ = ["ApprovalFlow", "Ask"]

@@ -225,15 +225,8 @@ class Signer(ApprovalFlow):
                 tx = build(nonce, locked)
                 effects = self._verified(account, plugin.effects(account, tx), client)
                 event["effects"] = [describe(e) for e in effects]
-                spent = {
-                    asset: store.spent_in(
-                        db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
-                    )
-                    for asset in _assets(effects)
-                }
-                totals = self.policy.judge(account.chain, account.network, effects, spent)
+                totals = self._judged_in(db, account, effects)
                 rules = self.policy.chains[account.chain]
-                guard.check_velocity_in(db, account.chain, account.address, effects, rules.velocity)
                 if executing is not None:
                     _same_effects(executing, effects, request_text)
                 else:
@@ -287,6 +280,25 @@ class Signer(ApprovalFlow):
         if violation is not None:
             raise violation
         return signed
+
+    def _judged_in(self, db: Any, account: Account, effects: list[Effect]) -> dict[str, int]:
+        """Judge ``effects`` against the policy (each asset's window read inside the decision) and the
+        velocity rules; return what they spend per asset.
+
+        Raises:
+            PolicyViolation: the first rule broken.
+        """
+        store = self.store
+        spent = {
+            asset: store.spent_in(
+                db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
+            )
+            for asset in _assets(effects)
+        }
+        totals = self.policy.judge(account.chain, account.network, effects, spent)
+        velocity = self.policy.chains[account.chain].velocity
+        self.guard.check_velocity_in(db, account.chain, account.address, effects, velocity)
+        return totals
 
     def _refused_in(self, db: Any, account: Account, event: dict[str, Any], error: WalletKitError) -> Freeze | None:
         """Audit a refusal inside the decision and count it toward the refusal burst; return a new freeze."""
@@ -509,15 +521,8 @@ class Signer(ApprovalFlow):
                 )
                 digest = plugin.typed_data_hash(account, typed_data).hex()
                 event.update({"typed_data": digest, "effects": [describe(e) for e in effects]})
-                spent = {
-                    asset: store.spent_in(
-                        db, account.chain, asset, store.clock() - self.policy.window_seconds(account.chain, asset)
-                    )
-                    for asset in _assets(effects)
-                }
-                totals = self.policy.judge(account.chain, account.network, effects, spent)
+                totals = self._judged_in(db, account, effects)
                 rules = self.policy.chains[account.chain]
-                self.guard.check_velocity_in(db, account.chain, account.address, effects, rules.velocity)
                 if rules.approvals and triggered_rules(
                     rules.approvals, effects, *self.guard.known_in(db, account.chain, effects)
                 ):
