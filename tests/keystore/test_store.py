@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -30,7 +31,8 @@ def test_round_trip_and_accounts(tmp_path: Path) -> None:
     ks.add_account("savings", "btc", "m/84'/0'/0'/0/3", "cold")
     ks.add_account("ops", "eth", key="0x" + "46" * 32)
     again = Keystore.open(path, "correct horse", allow_weak=True)
-    assert again.account("savings").address == again.wallet().account("btc", index=3).address
+    # m/84'/0'/0'/0/3 of PHRASE, from bip-utils (Bip84, BITCOIN, account 0, external chain, index 3).
+    assert again.account("savings").address == "bc1q6awlg7krz9wx8gqaddsgax809nl7859rjtlcu6"
     assert again.account("ops").address == "0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F"
     assert [a.label for a in again.accounts] == ["cold", ""]
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -46,10 +48,34 @@ def test_default_kdf_is_scrypt_2_18_and_opens(tmp_path: Path) -> None:
 
 
 def test_argon2id(tmp_path: Path) -> None:
-    Keystore.create(
-        tmp_path / "a.json", "pw", mnemonic=PHRASE, kdf=KdfParams.argon2id(memory_cost=64 * 1024, time_cost=2)
+    # The file is opened a second time by hand, with an independent Argon2id (argon2-cffi, the
+    # reference C implementation; walletkit uses cryptography's OpenSSL one) and the format
+    # written out in walletkit/keystore/store.py's docstring: key = KDF(password), 64 bytes, the
+    # first 32 the AES-256-GCM key, the last 32 the key of the password check value.
+    from argon2.low_level import Type, hash_secret_raw
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from eth_account import Account as EthAccount
+
+    path = tmp_path / "a.json"
+    Keystore.create(path, "pw", mnemonic=PHRASE, kdf=KdfParams.argon2id(memory_cost=64 * 1024, time_cost=2))
+    document = json.loads(path.read_text())
+    kdf = document["kdf"]
+    salt = bytes.fromhex(kdf["salt"])
+    assert (kdf["name"], kdf["memory_cost"], kdf["time_cost"], kdf["lanes"], len(salt)) == ("argon2id", 65536, 2, 1, 32)
+    derived = hash_secret_raw(b"pw", salt, time_cost=2, memory_cost=64 * 1024, parallelism=1, hash_len=64, type=Type.ID)
+    check = hmac.digest(derived[32:], b"walletkit keystore password check", "sha256")
+    assert document["check"] == check.hex()
+    names = ("walletkit_keystore", "id", "generation", "kdf", "cipher", "accounts", "check")
+    aad = json.dumps({k: document[k] for k in names}, sort_keys=True, separators=(",", ":")).encode()
+    plaintext = AESGCM(derived[:32]).decrypt(
+        bytes.fromhex(document["cipher"]["nonce"]), bytes.fromhex(document["ciphertext"]), aad
     )
-    assert Keystore.open(tmp_path / "a.json", "pw").wallet().account("eth").address
+    assert json.loads(plaintext) == {"mnemonic": PHRASE, "passphrase": ""}
+    # The address, from eth-account's own BIP39/BIP32 (m/44'/60'/0'/0/0), pinned as text too.
+    EthAccount.enable_unaudited_hdwallet_features()
+    expected = "0x58A57ed9d8d624cBD12e2C467D34787555bB1b25"
+    assert EthAccount.from_mnemonic(PHRASE).address == expected
+    assert Keystore.open(path, "pw").wallet().account("eth").address == expected
 
 
 def test_wrong_password_and_tampering_are_told_apart(tmp_path: Path) -> None:
