@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import walletkit as wk
 from chains.bitcoin.tx import Transaction
+from walletkit.testing import start_engine
 
 KINDS = ["p2pkh", "p2sh-p2wpkh", "p2wpkh", "p2tr"]
 BTC = 10**8
 
 
 @pytest.fixture(scope="module")
-def funded(wk_engine: Any) -> tuple[Any, dict[str, wk.Account]]:
-    chain = wk_engine("btc")
-    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
-    accounts = {kind: wallet.account("btc", kind=kind, network="regtest") for kind in KINDS}
-    for account in accounts.values():
-        chain.mine(1, to=account.address)
-    chain.mine(100)  # coinbase maturity
-    return chain, accounts
+def funded() -> Iterator[tuple[Any, dict[str, wk.Account]]]:
+    # A chain of its own: on the session's shared one, the subsidy these sends need (4 BTC and
+    # fees) depends on how many blocks other tests mined first (it halves every 150 blocks).
+    with start_engine("btc") as chain:
+        wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
+        accounts = {kind: wallet.account("btc", kind=kind, network="regtest") for kind in KINDS}
+        for account in accounts.values():
+            chain.mine(1, to=account.address)
+        chain.mine(100)  # coinbase maturity
+        yield chain, accounts
 
 
 @pytest.mark.parametrize("kind", KINDS)
