@@ -2,19 +2,18 @@
 
 Each expected value is written out by hand or read from the database engine itself (SQLite's
 lock table, PostgreSQL's advisory locks), never from the store's own answer to another question.
-Time is the store's injected clock.
+Time is the store's injected clock. These run on a SQLite file (fast enough for the mutation
+group ``signer-store``); test_store_mutants_postgres.py runs every one of them on PostgreSQL too.
 """
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.signer.conftest import fresh_database
 from walletkit.signer import PostgresStore, SQLiteStore
 
 Store = SQLiteStore | PostgresStore
@@ -32,12 +31,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "sqlite":
-        return SQLiteStore(tmp_path / "s.db", clock=Clock())
-    uri = fresh_database(request.getfixturevalue("postgres"), f"mut_{secrets.token_hex(4)}")
-    return PostgresStore(uri, clock=Clock())
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A SQLite store in a file (PostgreSQL runs these same tests: test_store_mutants_postgres.py)."""
+    return SQLiteStore(tmp_path / "s.db", clock=Clock())
 
 
 def _rows(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -175,21 +172,6 @@ def test_a_sqlite_decision_holds_the_write_lock_from_its_start(tmp_path: Path) -
         other.execute("ROLLBACK")
     finally:
         other.close()
-
-
-def test_a_postgres_decision_holds_the_advisory_lock(postgres: str) -> None:
-    # The decision lock is PostgreSQL's transaction-scoped advisory lock: another session cannot
-    # take it while a decision is open, and can once it ends.
-    import psycopg
-
-    uri = fresh_database(postgres, f"lock_{secrets.token_hex(4)}")
-    store = PostgresStore(uri)
-    lock_id = 0x77616C6C
-    with psycopg.connect(uri, autocommit=True) as other:
-        with store.decision():
-            assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone() == (False,)
-        assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone() == (True,)
-        other.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
 
 
 def test_a_failed_decision_writes_nothing(store: Store) -> None:
