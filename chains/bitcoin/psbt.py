@@ -15,37 +15,23 @@ import binascii
 import io
 from dataclasses import dataclass, field
 
-from chains.bitcoin import script, sighash, signer
+from chains.bitcoin import psbt2, script, sighash, signer
+from chains.bitcoin.psbt_map import G_UNSIGNED_TX as G_UNSIGNED_TX
+from chains.bitcoin.psbt_map import MAGIC as MAGIC
+from chains.bitcoin.psbt_map import Map as Map
+from chains.bitcoin.psbt_map import _read_map, _write_map
 from chains.bitcoin.tx import Transaction, TxIn, TxOut, read_varbytes, read_varint, varbytes, varint
 from walletkit.errors import InvalidTransaction
 from walletkit.keys import SigningKey, sign_der, sign_taproot
 
-MAGIC = b"psbt\xff"
-# Global / input / output key types used here (BIP174, BIP371).
-G_UNSIGNED_TX = 0x00
+# Global / input / output key types used here (BIP174, BIP371); MAGIC, G_UNSIGNED_TX and the
+# map codec are in chains.bitcoin.psbt_map, below this module and psbt2.
 I_NON_WITNESS_UTXO, I_WITNESS_UTXO, I_PARTIAL_SIG, I_SIGHASH_TYPE = 0x00, 0x01, 0x02, 0x03
 I_REDEEM_SCRIPT, I_BIP32_DERIVATION, I_FINAL_SCRIPTSIG, I_FINAL_SCRIPTWITNESS = 0x04, 0x06, 0x07, 0x08
 I_TAP_KEY_SIG, I_TAP_BIP32_DERIVATION, I_TAP_INTERNAL_KEY = 0x13, 0x16, 0x17
 O_REDEEM_SCRIPT, O_BIP32_DERIVATION, O_TAP_INTERNAL_KEY, O_TAP_BIP32_DERIVATION = 0x00, 0x02, 0x05, 0x07
 # What a finalized input keeps (BIP174: everything else is cleared).
 _KEPT_AFTER_FINAL = {I_NON_WITNESS_UTXO, I_WITNESS_UTXO, I_FINAL_SCRIPTSIG, I_FINAL_SCRIPTWITNESS}
-
-Map = dict[bytes, bytes]
-
-
-def _read_map(stream: io.BytesIO) -> Map:
-    result: Map = {}
-    while True:
-        key = read_varbytes(stream)
-        if not key:
-            return result
-        if key in result:
-            raise InvalidTransaction(f"PSBT has a duplicate key 0x{key.hex()}")
-        result[key] = read_varbytes(stream)
-
-
-def _write_map(entries: Map) -> bytes:
-    return b"".join(varbytes(k) + varbytes(v) for k, v in entries.items()) + b"\x00"
 
 
 def _derivation(fingerprint: bytes, path: tuple[int, ...]) -> bytes:
@@ -92,8 +78,6 @@ class Psbt:
     def serialize(self) -> bytes:
         """Return the binary PSBT (in its ``version``)."""
         if self.version == 2:
-            from chains.bitcoin import psbt2
-
             return psbt2.serialize(self)
         parts = [MAGIC, _write_map(self.globals)]
         parts += [_write_map(m) for m in self.inputs]
@@ -122,12 +106,10 @@ class Psbt:
             if version_raw is not None and (len(version_raw) != 4 or version not in (0, 2)):
                 raise InvalidTransaction(f"PSBT version {version} is not supported (0 and 2 are)")
             if version == 2:
-                from chains.bitcoin import psbt2
-
-                psbt = psbt2.parse_body(globals_, stream)
+                tx, inputs, outputs = psbt2.parse_body(globals_, stream)
                 if stream.read(1):
                     raise InvalidTransaction("trailing bytes after the PSBT's last output map")
-                return psbt
+                return cls(tx, globals_, inputs, outputs, version=2)
             raw = globals_.get(bytes([G_UNSIGNED_TX]))
             if raw is None:
                 raise InvalidTransaction("the PSBT has no unsigned transaction (global key 0x00)")
@@ -157,9 +139,8 @@ class Psbt:
 
     def convert(self, version: int) -> Psbt:
         """Return this PSBT as version 0 (BIP174) or 2 (BIP370), signatures kept."""
-        from chains.bitcoin import psbt2
-
-        return psbt2.convert(self, version)
+        globals_, inputs, outputs = psbt2.convert(self, version)
+        return Psbt(self.tx, globals_, inputs, outputs, version=version)
 
     # --- updater ------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 
-from chains.bitcoin.psbt import G_UNSIGNED_TX, MAGIC, Map, Psbt, _read_map, _write_map
+from chains.bitcoin.psbt_map import G_UNSIGNED_TX, MAGIC, Map, PsbtMaps, _read_map, _write_map
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut, read_varint, varint
 from walletkit.errors import InvalidTransaction
 
@@ -67,8 +67,12 @@ def locktime(inputs: list[Map], fallback: int) -> int:
     raise InvalidTransaction("PSBT v2 inputs require both a height and a time locktime: no locktime satisfies them")
 
 
-def parse_body(globals_: Map, stream: io.BytesIO) -> Psbt:
-    """Read the input and output maps of a v2 PSBT whose global map was ``globals_``."""
+def parse_body(globals_: Map, stream: io.BytesIO) -> tuple[Transaction, list[Map], list[Map]]:
+    """Read the input and output maps of a v2 PSBT whose global map was ``globals_``.
+
+    Returns the transaction and the input and output maps; ``globals_`` is left without the
+    fields that moved into the transaction.
+    """
     if bytes([G_UNSIGNED_TX]) in globals_:
         raise InvalidTransaction("a PSBT v2 must not carry an unsigned transaction (global key 0x00)")
     version_raw = globals_.pop(bytes([G_TX_VERSION]), None)
@@ -101,10 +105,10 @@ def parse_body(globals_: Map, stream: io.BytesIO) -> Psbt:
     fallback_raw = globals_.get(bytes([G_FALLBACK_LOCKTIME]))
     fallback = 0 if fallback_raw is None else _u32(fallback_raw, "fallback locktime")
     tx = Transaction(tuple(txins), tuple(txouts), tx_version, locktime(inputs, fallback))
-    return Psbt(tx, globals_, inputs, outputs, version=2)
+    return tx, inputs, outputs
 
 
-def serialize(psbt: Psbt) -> bytes:
+def serialize(psbt: PsbtMaps) -> bytes:
     """Write ``psbt`` as a v2 PSBT."""
     tx = psbt.tx
     head: Map = {
@@ -128,8 +132,10 @@ def serialize(psbt: Psbt) -> bytes:
     return b"".join(parts)
 
 
-def convert(psbt: Psbt, version: int) -> Psbt:
-    """Return ``psbt`` as a version ``version`` (0 or 2) PSBT; the transaction and signatures are kept.
+def convert(psbt: PsbtMaps, version: int) -> tuple[Map, list[Map], list[Map]]:
+    """Return the global, input and output maps of ``psbt`` as a version ``version`` (0 or 2) PSBT.
+
+    The transaction and signatures are kept (:meth:`chains.bitcoin.psbt.Psbt.convert` builds the PSBT).
 
     Raises:
         InvalidTransaction: a version other than 0 or 2.
@@ -142,10 +148,10 @@ def convert(psbt: Psbt, version: int) -> Psbt:
         globals_ = {k: v for k, v in psbt.globals.items() if k not in (bytes([G_UNSIGNED_TX]), bytes([G_VERSION]))}
         if psbt.tx.locktime:
             globals_[bytes([G_FALLBACK_LOCKTIME])] = psbt.tx.locktime.to_bytes(4, "little")
-        return Psbt(psbt.tx, globals_, inputs, outputs, version=2)
+        return globals_, inputs, outputs
     globals_ = {bytes([G_UNSIGNED_TX]): psbt.tx.serialize(witness=False)}
     globals_.update({k: v for k, v in psbt.globals.items() if k not in _V2_ONLY_GLOBALS and k != bytes([G_VERSION])})
     for m in inputs:
         for key in _V2_ONLY_INPUT & m.keys():
             del m[key]
-    return Psbt(psbt.tx, globals_, inputs, outputs, version=0)
+    return globals_, inputs, outputs
