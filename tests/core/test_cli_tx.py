@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bip_utils import Base58Decoder
+from coincurve import PublicKey
+from eth_account import Account as EthAccount
+from eth_utils import keccak
 
 import walletkit as wk
 
 PHRASE = "abandon " * 11 + "about"
+BAD_PHRASE = "abandon " * 11 + "abandon"  # every word listed, the checksum wrong
 ENV = {"WK_PHRASE": PHRASE}
 
 
@@ -31,8 +36,15 @@ def test_message_sign_and_verify() -> None:
     out = run("message", "sign", "--chain", "tron", "--phrase-env", "WK_PHRASE", "hello")
     assert out.returncode == 0, out.stderr
     signed = json.loads(out.stdout)
+    # m/44'/195'/0'/0/0 of PHRASE; bip-utils (Bip44Coins.TRON) derives the same address.
     assert signed["address"] == "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
-    assert wk.verify_message("tron", signed["address"], "hello", signed["signature"])  # checked by the library
+    # TIP-191 (TronWeb signMessageV2), checked by hand with coincurve, not by walletkit:
+    # h = keccak256("\x19TRON Signed Message:\n" || len(m) || m), signature = r || s || v (v = 27 + recid),
+    # and the signer's address is base58check(0x41 || keccak256(pubkey64)[12:]).
+    signature = bytes.fromhex(signed["signature"].removeprefix("0x"))
+    digest = keccak(b"\x19TRON Signed Message:\n5hello")
+    public = PublicKey.from_signature_and_message(signature[:64] + bytes([signature[64] - 27]), digest, hasher=None)
+    assert b"\x41" + keccak(public.format(compressed=False)[1:])[12:] == Base58Decoder.CheckDecode(signed["address"])
     ok = run(
         "message",
         "verify",
@@ -68,46 +80,147 @@ def test_sign_from_json_matches_the_library(tmp_path: Path) -> None:
     path.write_text(json.dumps(spec))
     out = run("sign", "--chain", "eth", "--phrase-env", "WK_PHRASE", "--tx", str(path))
     assert out.returncode == 0, out.stderr
-    account = wk.Wallet.from_mnemonic(PHRASE).account("eth")
-    expected = account.sign(account.transfer(spec["to"], 25 * 10**16, **spec["fields"]))  # type: ignore[arg-type]
-    assert json.loads(out.stdout)["raw"] == expected.hex()
+    # The same EIP-1559 transfer signed by eth-account from its own BIP39/BIP32 (m/44'/60'/0'/0/0):
+    # chain id 1, gas 21,000 for a plain ETH transfer, no data, an empty access list.
+    EthAccount.enable_unaudited_hdwallet_features()
+    expected = EthAccount.from_mnemonic(PHRASE).sign_transaction(
+        {
+            "type": 2,
+            "chainId": 1,
+            "nonce": 3,
+            "maxFeePerGas": 30 * 10**9,
+            "maxPriorityFeePerGas": 10**9,
+            "gas": 21000,
+            "to": spec["to"],
+            "value": 25 * 10**16,
+            "data": b"",
+            "accessList": [],
+        }
+    )
+    assert json.loads(out.stdout)["raw"] == expected.raw_transaction.hex().removeprefix("0x")
 
 
-def test_bad_input_is_one_line(tmp_path: Path) -> None:
-    out = run(
-        "send",
-        "--chain",
-        "eth",
-        "--phrase-env",
-        "WK_PHRASE",
-        "--url",
-        "http://127.0.0.1:9",
-        "--to",
-        "0x1234",
-        "--amount",
-        "1",
-    )
-    assert (out.returncode == 2 and out.stderr.startswith("error: an EVM address")) or out.returncode == 1
-    float_amount = run(
-        "send",
-        "--chain",
-        "eth",
-        "--phrase-env",
-        "WK_PHRASE",
-        "--url",
-        "http://127.0.0.1:9",
-        "--to",
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-        "--amount",
-        "1.0000000000000000001",
-    )
-    assert float_amount.returncode == 2 and "decimal places" in float_amount.stderr
-    assert "Traceback" not in out.stderr + float_amount.stderr
+TO = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+NODE = ["--url", "http://127.0.0.1:9"]  # nothing listens there: bad input must fail before any node is asked
+# The testnet/regtest P2WPKH of PHRASE at index 0 (BIP84's own test vector is tb1q6rz28mcfaxtmd6v789l9rrlrusdprr9pqcpvkl,
+# the same witness program under the tb prefix).
+REGTEST_ADDRESS = "bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9pz3cppk"
+BTC_MAINNET = ["--chain", "btc", "--network", "mainnet"]
+TRON_ADDRESS = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+
+# (what is wrong, send's arguments, the exact error class, its exact message, the exit code)
+BAD_SENDS: list[tuple[str, list[str], type[wk.errors.WalletKitError], str, int]] = [
+    (
+        "short address",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", "0x1234", "--amount", "1"],
+        wk.errors.InvalidAddress,
+        "an EVM address is 0x followed by 40 hex digits, got '0x1234'",
+        2,
+    ),
+    (
+        "EIP-55 case",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", TO.replace("aA", "aa", 1), "--amount", "1"],
+        wk.errors.InvalidAddress,
+        "EIP-55 checksum mismatch in 0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed: the mixed case does not match; "
+        "expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        2,
+    ),
+    (
+        "TRON address on eth",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", TRON_ADDRESS, "--amount", "1"],
+        wk.errors.InvalidAddress,
+        f"an EVM address is 0x followed by 40 hex digits, got '{TRON_ADDRESS}'",
+        2,
+    ),
+    (
+        "regtest address on mainnet",
+        [*BTC_MAINNET, "--phrase-env", "WK_PHRASE", *NODE, "--to", REGTEST_ADDRESS, "--amount", "1"],
+        wk.errors.WrongNetwork,
+        f"{REGTEST_ADDRESS} is a regtest address, not a mainnet address",
+        2,
+    ),
+    (
+        "too many decimals",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", TO, "--amount", "1.0000000000000000001"],
+        wk.errors.InvalidAmount,
+        "'1.0000000000000000001' has more than 18 decimal places; the unit has 18, and amounts are never rounded",
+        2,
+    ),
+    (
+        "amount not a number",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", TO, "--amount", "one"],
+        wk.errors.InvalidAmount,
+        "expected a decimal number such as \"1.25\", got 'one'",
+        2,
+    ),
+    (
+        "negative amount",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", TO, "--amount", "-1"],
+        wk.errors.InvalidAmount,
+        "expected a finite, non-negative amount, got '-1'",
+        2,
+    ),
+    (
+        "no amount",
+        ["--chain", "eth", "--phrase-env", "WK_PHRASE", *NODE, "--to", TO],
+        wk.errors.InvalidInput,
+        "give the amount once: --amount (whole coins, decimal text) or --base-units (an integer)",
+        2,
+    ),
+    (
+        "unknown chain",
+        ["--chain", "doge", "--phrase-env", "WK_PHRASE", *NODE, "--to", TO, "--amount", "1"],
+        wk.errors.UnknownChain,
+        "no chain named 'doge'; installed: bsc, btc, eth, polygon, sol, tron",
+        2,
+    ),
+    (
+        "mnemonic variable unset",
+        ["--chain", "eth", "--phrase-env", "WK_UNSET", *NODE, "--to", TO, "--amount", "1"],
+        wk.errors.MissingSecret,
+        "environment variable WK_UNSET is not set; it should hold the mnemonic",
+        3,
+    ),
+    (
+        "mnemonic checksum",
+        ["--chain", "eth", "--phrase-env", "WK_BAD_PHRASE", *NODE, "--to", TO, "--amount", "1"],
+        wk.errors.ChecksumMismatch,
+        "every word is in the word list, but the BIP39 checksum does not match",
+        2,
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "args", "error", "message", "code"), BAD_SENDS, ids=[c[0] for c in BAD_SENDS])
+def test_bad_input_is_one_line(
+    what: str,
+    args: list[str],
+    error: type[wk.errors.WalletKitError],
+    message: str,
+    code: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from walletkit.cli.tx import send
+
+    # In process, the command alone (outside the group that turns errors into exit codes):
+    # exactly this error class, with exactly this message.
+    for name, value in {**ENV, "WK_BAD_PHRASE": BAD_PHRASE}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("WK_UNSET", raising=False)
+    with pytest.raises(wk.errors.WalletKitError) as info:
+        send.main(args, prog_name="walletkit send", standalone_mode=False)
+    assert (type(info.value), str(info.value)) == (error, message)
+    # Through the real entry point: that message as the one line on stderr, and the class's exit code.
+    out = run("send", *args)
+    assert (out.returncode, out.stderr, out.stdout) == (code, f"error: {message}\n", "")
 
 
 def test_send_through_a_node(anvil_eth: Any) -> None:
-    sender = wk.Wallet.from_mnemonic(PHRASE).account("eth", index=7)
-    anvil_eth.fund(sender.address, 10**18)
+    # m/44'/60'/0'/0/7 of PHRASE, from eth-account.
+    EthAccount.enable_unaudited_hdwallet_features()
+    sender = EthAccount.from_mnemonic(PHRASE, account_path="m/44'/60'/0'/0/7").address
+    assert sender == "0x593814d3309e2dF31D112824F0bb5aa7Cb0D7d47"
+    anvil_eth.fund(sender, 10**18)
     out = run(
         "send",
         "--chain",
@@ -124,7 +237,9 @@ def test_send_through_a_node(anvil_eth: Any) -> None:
         "0.125",
     )
     assert out.returncode == 0, out.stderr
-    txid = json.loads(out.stdout)["txid"]
+    sent = json.loads(out.stdout)
+    assert (sent["from"], sent["to"], sent["amount"]) == (sender, TO, "0.125 ETH")
+    txid = sent["txid"]
     assert anvil_eth.w3.eth.get_transaction_receipt(txid)["status"] == 1
     assert anvil_eth.balance("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") >= 125 * 10**15
 

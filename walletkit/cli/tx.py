@@ -129,8 +129,11 @@ def sign(
 
     Prints one line of JSON: {"chain": ..., "txid": ..., "raw": the signed transaction in hex}.
     """
+    from walletkit.registry import get_chain
+
     spec = read_json_file(tx_file, "the transaction file")
     if chain is not None:
+        get_chain(chain)  # an unknown chain is named as a chain, not as a unit
         read_transfer_document(spec, chain)  # a bad document fails before any secret is asked for
     account = account_from_sources(sources, chain, index, kind=kind, network=network, profile=profile)
     document = read_transfer_document(spec, account.chain)
@@ -165,9 +168,11 @@ def send(
     from walletkit.registry import get_chain
 
     if chain is not None:
+        get_chain(chain)  # an unknown chain is named as a chain, not as a unit
         _amount(chain, amount, base_units)  # bad amount text fails before any secret is asked for
     account = account_from_sources(sources, chain, index, kind=kind, network=network, profile=profile)
     value = _amount(account.chain, amount, base_units)
+    get_chain(account.chain).validate_address(to, account.network)  # a bad recipient fails before any node is asked
     client = get_chain(account.chain).connect(url, account.network)
     txid = account.connect(client).send(to, value, token)
     shown = f"{format_units(value, account.chain)} {account.spec.symbol}" if token is None else f"{value} base units"
