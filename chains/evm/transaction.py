@@ -295,6 +295,14 @@ class EvmTransaction:
             InvalidKey: not a valid secp256k1 key.
             UnsupportedOperation: the key's backend cannot sign this.
         """
+        return self.signed_with_views(key, chain, {"tx": self, **extra} if extra else {"tx": self})
+
+    def signed_with_views(self, key: bytes | SigningKey, chain: str, views: dict[str, object]) -> SignedTransaction:
+        """:meth:`sign` with ``views`` as the signed transaction's ``extra`` as given (``"tx"`` included).
+
+        Raises:
+            InvalidKey, UnsupportedOperation: as :meth:`sign`.
+        """
         body = self._body()
         tx_type = self.tx_type
         if tx_type == LEGACY:
@@ -309,8 +317,42 @@ class EvmTransaction:
             tail = _RECOVERY_ID[sig[64]] + (b"\xa0" + r if r[0] else _bytes(r.lstrip(b"\0")))
             tail += b"\xa0" + s if s[0] else _bytes(s.lstrip(b"\0"))
             raw = type_byte + _list_prefix(len(body) + len(tail)) + body + tail
-        views = {"tx": self, **extra} if extra else {"tx": self}
-        return SignedTransaction(chain, raw, "0x" + _keccak(raw).hex(), views)
+        signed = _new_signed(EvmSignedTransaction)
+        _set_chain(signed, chain)
+        _set_raw(signed, raw)
+        _set_extra(signed, views)
+        return signed
+
+
+class EvmSignedTransaction(SignedTransaction):
+    """A signed EVM transaction whose ``txid`` (``0x`` + hex of keccak256(raw)) is computed when first read.
+
+    Signing does not need the hash of the signed bytes; a broadcast, a lookup or a log line
+    does, and reads it once. Everything else is :class:`~walletkit.chain.SignedTransaction`'s:
+    the same fields, frozen, equal by value, pickled and copied by value.
+    """
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def txid(self) -> str:
+        """The transaction hash: ``0x`` + 64 hex digits of keccak256(raw) (the node's ``hash``)."""
+        try:
+            return _get_txid(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            txid = "0x" + _keccak(self.raw).hex()
+            _set_txid(self, txid)
+            return txid
+
+    @txid.setter
+    def txid(self, value: str) -> None:  # the dataclass's own __init__, replace() and unpickling set it
+        _set_txid(self, value)
+
+
+_signed_slot = SignedTransaction.__dict__
+_new_signed = object.__new__
+_set_chain, _set_raw, _set_extra = (_signed_slot[n].__set__ for n in ("chain", "raw", "extra"))
+_get_txid, _set_txid = _signed_slot["txid"].__get__, _signed_slot["txid"].__set__
 
 
 # The slots' own setters: a frozen dataclass refuses setattr, and its generated __init__ takes

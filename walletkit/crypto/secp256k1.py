@@ -10,6 +10,7 @@ can pass a nonce.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from coincurve import PublicKey as _Pub
@@ -232,13 +233,29 @@ def sign_recoverable_compact(secret: bytes, digest32: bytes) -> bytes:
     """
     if len(digest32) != 32 or len(secret) != 32:
         raise InvalidKey("signing takes a 32-byte secret and a 32-byte digest")
-    sig = _ffi.new("secp256k1_ecdsa_recoverable_signature *")
-    if not _lib.secp256k1_ecdsa_sign_recoverable(_CTX, sig, digest32, secret, _ffi.NULL, _ffi.NULL):
+    try:
+        sig, out, recid, view = _buffers.recoverable
+    except AttributeError:  # this thread's first signature
+        sig, out, recid = (
+            _ffi.new(t) for t in ("secp256k1_ecdsa_recoverable_signature *", "unsigned char[65]", "int *")
+        )
+        view = _ffi.buffer(out)
+        _buffers.recoverable = (sig, out, recid, view)
+    if not _sign_recoverable(_CTX, sig, digest32, secret, _NULL, _NULL):
         raise InvalidKey("libsecp256k1 refused the secret")
-    out, recid = _ffi.new("unsigned char[65]"), _ffi.new("int *")
-    _lib.secp256k1_ecdsa_recoverable_signature_serialize_compact(_CTX, out, recid, sig)
+    _serialize_recoverable(_CTX, out, recid, sig)
     out[64] = recid[0]
-    return bytes(_ffi.buffer(out))
+    signature: bytes = view[:]
+    return signature
+
+
+# Output buffers for recoverable signing, one set per thread, reused: allocating three cffi
+# buffers per signature costs more than the Python around the C calls. They hold the last
+# signature (public once sent), never the secret or the nonce.
+_buffers = threading.local()
+_sign_recoverable = _lib.secp256k1_ecdsa_sign_recoverable
+_serialize_recoverable = _lib.secp256k1_ecdsa_recoverable_signature_serialize_compact
+_NULL = _ffi.NULL
 
 
 def sign_rsv(secret: bytes, digest32: bytes) -> bytes:
