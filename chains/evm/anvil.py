@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from chains.evm.address import checksum_encode, parse_address
 from chains.evm.client import EvmClient
+from chains.evm.protocol import EvmPlugin
+from chains.evm.spec import EvmSpec
 from walletkit.errors import EngineError
 from walletkit.testing.npm import ensure_package
 from walletkit.testing.watchdog import Watchdog
@@ -53,9 +55,7 @@ class AnvilEngine(EvmClient):
     """A running anvil node; a client for its chain, and a context manager that stops it."""
 
     def __init__(self, plugin: object, chain_id: int | None = None, *, block_time: float | None = None) -> None:
-        from chains.evm.plugin import EvmChain
-
-        if not isinstance(plugin, EvmChain):
+        if not isinstance(plugin, EvmPlugin) or not isinstance(plugin.evm, EvmSpec):
             raise EngineError("AnvilEngine serves EVM chains only")
         chain_id = chain_id if chain_id is not None else plugin.chain_id(plugin.spec.default_network)
         network = next((n for n, cid in plugin.evm.chain_ids.items() if cid == chain_id), None)

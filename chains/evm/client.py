@@ -13,11 +13,12 @@ from chains.evm import erc20
 from chains.evm.address import checksum_encode, parse_address
 from chains.evm.nonces import NonceManager
 from chains.evm.transaction import EvmTransaction
+from chains.evm.transfer import build_transfer
 from walletkit.chain import SignedTransaction
 from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, InvalidAddress, NetworkError
 
 if TYPE_CHECKING:
-    from chains.evm.plugin import EvmChain
+    from chains.evm.protocol import EvmPlugin
     from walletkit.account import Account
 
 
@@ -30,7 +31,7 @@ NATIVE_TRANSFER_ADDRESS = "0x" + "ee" * 20  # ERC-7528: eth_simulateV1 reports n
 class EvmClient:
     """A :class:`walletkit.chain.ChainClient` for one EVM chain and network at a JSON-RPC URL."""
 
-    def __init__(self, plugin: EvmChain, url: str, network: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, plugin: EvmPlugin, url: str, network: str, *, timeout: float = 30.0) -> None:
         from web3 import Web3
 
         if network not in plugin.spec.networks:
@@ -144,8 +145,8 @@ class EvmClient:
             # base (some is refunded when the account exists, but the limit must cover it all).
             return 21_000 + 25_000 * len(authorizations)  # type: ignore[arg-type]
         probe = dict(fields, nonce=0, gas=1, max_fee_per_gas=fields.get("max_fee_per_gas"))
-        tx = self.plugin.build_transfer(account, to, amount, token, {k: v for k, v in probe.items() if v is not None})
-        call = {"from": account.address, "to": checksum_encode(tx.to or b""), "data": tx.data, "value": tx.value}  # type: ignore[attr-defined]
+        tx = build_transfer(self.plugin, account, to, amount, token, {k: v for k, v in probe.items() if v is not None})
+        call = {"from": account.address, "to": checksum_encode(tx.to or b""), "data": tx.data, "value": tx.value}
         estimate = int(self._call("eth_estimateGas", self.w3.eth.estimate_gas, call))
         return (estimate + 25_000 * len(authorizations)) * 6 // 5  # type: ignore[arg-type]  # 20% headroom, as wallets do
 

@@ -28,7 +28,7 @@ from walletkit.chain import SignedTransaction
 from walletkit.errors import ChainMismatch, InvalidInput, InvalidTransaction
 
 if TYPE_CHECKING:
-    from chains.evm.plugin import EvmChain
+    from chains.evm.protocol import EvmPlugin
     from walletkit.account import Account
 
 NATIVE_GAS = 21_000
@@ -82,7 +82,7 @@ def _data(value: object) -> bytes:
 
 
 def build_transfer(
-    plugin: EvmChain, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    plugin: EvmPlugin, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
 ) -> EvmTransaction:
     """Return an unsigned transaction sending ``amount`` wei (or token units) to ``to``.
 
@@ -175,7 +175,7 @@ def build_transfer(
     )
 
 
-def sign_transaction(plugin: EvmChain, account: Account, tx: object) -> SignedTransaction:
+def sign_transaction(plugin: EvmPlugin, account: Account, tx: object) -> SignedTransaction:
     """Sign an :class:`EvmTransaction` whose chain id is the account's.
 
     Raises:
@@ -190,4 +190,4 @@ def sign_transaction(plugin: EvmChain, account: Account, tx: object) -> SignedTr
         raise ChainMismatch(
             f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {network} (chain id {expected})"
         )
-    return tx.sign(account.signing_key(), plugin.spec.name, {"from": account.address})
+    return tx.signed_with_views(account.signing_key(), plugin.spec.name, {"tx": tx, "from": account.address})

@@ -20,7 +20,7 @@ from walletkit.errors import ChainMismatch, InvalidMessage
 from walletkit.units import integer_from_json
 
 if TYPE_CHECKING:
-    from chains.evm.plugin import EvmChain
+    from chains.evm.protocol import EvmPlugin
     from walletkit.account import Account
 
 
@@ -45,7 +45,7 @@ def encode(typed_data: Mapping[str, object]) -> bytes:
     return eip712.digest(typed_data, EIP712)
 
 
-def typed_data_hash(plugin: EvmChain, account: Account, typed_data: Mapping[str, Any]) -> bytes:
+def typed_data_hash(plugin: EvmPlugin, account: Account, typed_data: Mapping[str, Any]) -> bytes:
     """Return the digest, after checking the domain's chainId against the account's chain.
 
     Raises:
