@@ -1,0 +1,537 @@
+"""The effects decoders pinned line by line (issue 19: the ``effects`` mutation group).
+
+Every expected value comes from outside walletkit: calldata from eth-abi, EIP-7702 authorities
+from eth-account, Solana messages from solders, TRON contract parameters as protobuf bytes
+written out by hand, Bitcoin scripts and addresses from embit, and fees computed by hand in
+the test from the spec's formula.
+"""
+
+from __future__ import annotations
+
+import pytest
+from embit.base58 import encode_check as base58_check
+from eth_abi import encode as abi_encode
+from eth_account import Account as EthAccount
+from eth_utils import keccak, to_checksum_address
+
+from chains.evm.effects import effects as evm_effects
+from chains.evm.effects import fee_bound as evm_fee_bound
+from chains.evm.transaction import Authorization, EvmTransaction
+from chains.tron.contracts import Contract
+from chains.tron.effects import effects as tron_effects
+from chains.tron.transaction import TronTransaction
+from walletkit.effects import (
+    NATIVE,
+    Approval,
+    AuthorityChange,
+    ContractCall,
+    DataCarrier,
+    FeeBound,
+    Transfer,
+    TypedDataSignature,
+    Unverified,
+    describe,
+    outflows,
+)
+from walletkit.effects_abi import decode_call
+from walletkit.errors import InvalidTransaction
+
+MAX = (1 << 256) - 1
+OWNER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+TO = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+OTHER = "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"
+
+
+def _sel(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+def _call(signature: str, types: list[str], values: list[object]) -> bytes:
+    return _sel(signature) + abi_encode(types, values)
+
+
+def _render(raw: bytes) -> str:
+    return to_checksum_address(raw)
+
+
+def _decode(data: bytes, value: int = 0, owner: str = OWNER) -> list[object]:
+    return list(decode_call(TOKEN, data, value, bytes.fromhex(owner[2:]), _render))
+
+
+# --- walletkit.effects ---------------------------------------------------------------------------
+
+
+def test_describe_flattens_every_field_to_text() -> None:
+    assert describe(Transfer("native", TO, 5)) == {
+        "effect": "transfer",
+        "asset": "native",
+        "to": TO,
+        "amount": "5",
+        "token_id": "",
+        "source": "",
+    }
+    assert describe(Approval(TOKEN, TO, None, True, 7, 9)) == {
+        "effect": "approval",
+        "asset": TOKEN,
+        "spender": TO,
+        "amount": "",
+        "all_tokens": "True",
+        "token_id": "7",
+        "deadline": "9",
+    }
+    assert describe(ContractCall(TOKEN, "a0712d68", 3, "x")) == {
+        "effect": "call",
+        "contract": TOKEN,
+        "selector": "a0712d68",
+        "value": "3",
+        "detail": "x",
+    }
+    assert describe(AuthorityChange("nonce_authority", "a", None)) == {
+        "effect": "authority",
+        "kind": "nonce_authority",
+        "target": "a",
+        "new_authority": "",
+    }
+    assert describe(DataCarrier("memo", 4)) == {"effect": "data", "kind": "memo", "size": "4"}
+    assert describe(Unverified("lookup_table", "T", ("0=a", "1=b"))) == {
+        "effect": "unverified",
+        "kind": "lookup_table",
+        "subject": "T",
+        "claim": "0=a,1=b",
+    }
+    assert describe(TypedDataSignature(None, "Permit", 1))["effect"] == "typed_data"
+    assert describe(TypedDataSignature(None, "Permit", 1))["contract"] == ""
+
+
+def test_outflows_counts_transfers_call_values_and_fees() -> None:
+    effects = [
+        Transfer("native", "a", 5),
+        Transfer(TOKEN, "a", 7),
+        Transfer(TOKEN, "b", 1),
+        ContractCall("c", None, 11),
+        ContractCall("c", None, 0),
+        FeeBound(2),
+        Approval(TOKEN, "s", 100),
+        DataCarrier("memo", 3),
+    ]
+    assert outflows(effects) == {"native": 5 + 11 + 2, TOKEN: 8}
+    assert outflows([ContractCall("c", None, 0)]) == {}
+    assert outflows([FeeBound(3), ContractCall("c", None, 4)]) == {"native": 7}
+
+
+# --- walletkit.effects_abi -----------------------------------------------------------------------
+
+
+def test_erc20_transfer_and_approvals() -> None:
+    assert _decode(_call("transfer(address,uint256)", ["address", "uint256"], [TO, 5])) == [Transfer(TOKEN, TO, 5)]
+    assert _decode(_call("approve(address,uint256)", ["address", "uint256"], [TO, 5])) == [Approval(TOKEN, TO, 5)]
+    assert _decode(_call("approve(address,uint256)", ["address", "uint256"], [TO, MAX])) == [Approval(TOKEN, TO, None)]
+    assert _decode(_call("approve(address,uint256)", ["address", "uint256"], [TO, MAX - 1])) == [
+        Approval(TOKEN, TO, MAX - 1)
+    ]
+    assert _decode(_call("increaseAllowance(address,uint256)", ["address", "uint256"], [TO, 9])) == [
+        Approval(TOKEN, TO, 9)
+    ]
+    assert _decode(_call("increaseAllowance(address,uint256)", ["address", "uint256"], [TO, MAX])) == [
+        Approval(TOKEN, TO, None)
+    ]
+
+
+def test_value_on_a_decoded_call_is_a_native_transfer_to_the_contract() -> None:
+    data = _call("transfer(address,uint256)", ["address", "uint256"], [TO, 5])
+    assert _decode(data, value=3) == [Transfer(TOKEN, TO, 5), Transfer("native", TOKEN, 3)]
+
+
+def test_trailing_bytes_are_ignored_as_solidity_does() -> None:
+    data = _call("transfer(address,uint256)", ["address", "uint256"], [TO, 5]) + b"\x01" * 7
+    assert _decode(data) == [Transfer(TOKEN, TO, 5)]
+    data = _call("transferFrom(address,address,uint256)", ["address", "address", "uint256"], [OTHER, TO, 4]) + b"x"
+    assert _decode(data) == [Transfer(TOKEN, TO, 4, source=OTHER)]
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["transfer(address,uint256)", "approve(address,uint256)", "increaseAllowance(address,uint256)"],
+)
+def test_short_or_dirty_two_word_calls_are_not_decoded(signature: str) -> None:
+    full = _call(signature, ["address", "uint256"], [TO, 5])
+    selector = full[:4].hex()
+    short = full[:-1]  # 63 bytes of arguments
+    assert _decode(short) == [ContractCall(TOKEN, selector, 0)]
+    assert _decode(short, value=2) == [ContractCall(TOKEN, selector, 2)]
+    dirty = full[:4] + b"\x01" + full[5:]  # a high byte of the address word set
+    assert _decode(dirty) == [ContractCall(TOKEN, selector, 0)]
+    dirty = full[:4] + bytes(11) + b"\x01" + full[16:]  # the last of the 12 high bytes set
+    assert _decode(dirty) == [ContractCall(TOKEN, selector, 0)]
+
+
+def test_transfer_from_own_or_someone_elses_holdings() -> None:
+    types = ["address", "address", "uint256"]
+    mine = _call("transferFrom(address,address,uint256)", types, [OWNER, TO, 4])
+    assert _decode(mine) == [Transfer(TOKEN, TO, 4)]
+    theirs = _call("transferFrom(address,address,uint256)", types, [OTHER, TO, 4])
+    assert _decode(theirs) == [Transfer(TOKEN, TO, 4, source=OTHER)]
+    nft = _call("safeTransferFrom(address,address,uint256)", types, [OWNER, TO, 77])
+    assert _decode(nft) == [Transfer(TOKEN, TO, 1, token_id=77)]
+    nft = _call("safeTransferFrom(address,address,uint256)", types, [OTHER, TO, 77])
+    assert _decode(nft) == [Transfer(TOKEN, TO, 1, token_id=77, source=OTHER)]
+    for signature in ("transferFrom(address,address,uint256)", "safeTransferFrom(address,address,uint256)"):
+        full = _call(signature, types, [OTHER, TO, 4])
+        sel = full[:4].hex()
+        assert _decode(full[:-1]) == [ContractCall(TOKEN, sel, 0)]
+        assert _decode(full[:4] + b"\x01" + full[5:]) == [ContractCall(TOKEN, sel, 0)]  # dirty source
+        assert _decode(full[:36] + b"\x01" + full[37:]) == [ContractCall(TOKEN, sel, 0)]  # dirty recipient
+
+
+def test_erc721_safe_transfer_with_data() -> None:
+    types = ["address", "address", "uint256", "bytes"]
+    data = _call("safeTransferFrom(address,address,uint256,bytes)", types, [OWNER, TO, 12, b"hi"])
+    assert _decode(data) == [Transfer(TOKEN, TO, 1, token_id=12)]
+    data = _call("safeTransferFrom(address,address,uint256,bytes)", types, [OTHER, TO, 12, b""])
+    assert _decode(data) == [Transfer(TOKEN, TO, 1, token_id=12, source=OTHER)]
+    assert _decode(data + b"\x00" * 3) == [Transfer(TOKEN, TO, 1, token_id=12, source=OTHER)]
+    # A non-canonical offset (the bytes placed one word further on) is not decoded.
+    head = abi_encode(["address", "address", "uint256"], [OTHER, TO, 12])
+    odd = data[:4] + head + (160).to_bytes(32, "big") + bytes(32) + (0).to_bytes(32, "big")
+    assert _decode(odd) == [ContractCall(TOKEN, data[:4].hex(), 0)]
+    assert _decode(data[:40]) == [ContractCall(TOKEN, data[:4].hex(), 0)]
+
+
+def test_erc1155_single_and_batch() -> None:
+    types = ["address", "address", "uint256", "uint256", "bytes"]
+    data = _call("safeTransferFrom(address,address,uint256,uint256,bytes)", types, [OWNER, TO, 3, 40, b""])
+    assert _decode(data) == [Transfer(TOKEN, TO, 40, token_id=3)]
+    data = _call("safeTransferFrom(address,address,uint256,uint256,bytes)", types, [OTHER, TO, 3, 40, b"z"])
+    assert _decode(data) == [Transfer(TOKEN, TO, 40, token_id=3, source=OTHER)]
+    assert _decode(data[:100]) == [ContractCall(TOKEN, data[:4].hex(), 0)]
+    batch = ["address", "address", "uint256[]", "uint256[]", "bytes"]
+    sig = "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)"
+    data = _call(sig, batch, [OTHER, TO, [1, 2], [10, 20], b""])
+    assert _decode(data) == [
+        Transfer(TOKEN, TO, 10, token_id=1, source=OTHER),
+        Transfer(TOKEN, TO, 20, token_id=2, source=OTHER),
+    ]
+    data = _call(sig, batch, [OWNER, TO, [5], [6], b""])
+    assert _decode(data, value=1) == [Transfer(TOKEN, TO, 6, token_id=5), Transfer("native", TOKEN, 1)]
+    uneven = _call(sig, batch, [OWNER, TO, [1, 2], [10], b""])
+    assert _decode(uneven) == [ContractCall(TOKEN, uneven[:4].hex(), 0)]
+    empty = _call(sig, batch, [OWNER, TO, [], [], b""])
+    assert _decode(empty, value=9) == [ContractCall(TOKEN, empty[:4].hex(), 9)]
+    assert _decode(data[:68]) == [ContractCall(TOKEN, data[:4].hex(), 0)]
+
+
+def test_set_approval_for_all() -> None:
+    sig = "setApprovalForAll(address,bool)"
+    assert _decode(_call(sig, ["address", "bool"], [TO, True])) == [Approval(TOKEN, TO, None, all_tokens=True)]
+    assert _decode(_call(sig, ["address", "bool"], [TO, False])) == [Approval(TOKEN, TO, 0, all_tokens=True)]
+    full = _call(sig, ["address", "bool"], [TO, True])
+    assert _decode(full[:-1]) == [ContractCall(TOKEN, full[:4].hex(), 0)]
+    two = full[:-1] + b"\x02"  # a boolean word of 2 is not a canonical bool
+    assert _decode(two) == [ContractCall(TOKEN, full[:4].hex(), 0)]
+    dirty = full[:4] + b"\x01" + full[5:]
+    assert _decode(dirty) == [ContractCall(TOKEN, full[:4].hex(), 0)]
+
+
+def test_unknown_and_empty_calls_stay_undecoded() -> None:
+    assert _decode(bytes.fromhex("a0712d68") + bytes(32), value=4) == [ContractCall(TOKEN, "a0712d68", 4)]
+    assert _decode(b"") == [ContractCall(TOKEN, None, 0)]
+
+
+# --- chains.evm.effects --------------------------------------------------------------------------
+
+
+def _tx(**fields: object) -> EvmTransaction:
+    base: dict[str, object] = {"chain_id": 1, "nonce": 0, "gas": 21_000, "to": bytes.fromhex(TO[2:])}
+    base.update(fields)
+    return EvmTransaction(**base)  # type: ignore[arg-type]
+
+
+def test_evm_fee_bound_is_what_the_type_pays() -> None:
+    assert evm_fee_bound(_tx(tx_type=0, gas_price=7, max_fee_per_gas=None)) == 21_000 * 7
+    assert evm_fee_bound(_tx(tx_type=1, gas_price=9)) == 21_000 * 9
+    two = _tx(tx_type=2, max_fee_per_gas=11, max_priority_fee_per_gas=1)
+    assert evm_fee_bound(two) == 21_000 * 11
+
+
+def test_evm_native_create_and_call_effects() -> None:
+    tx = _tx(tx_type=2, value=5, max_fee_per_gas=10, max_priority_fee_per_gas=1)
+    assert evm_effects(OWNER, tx) == [Transfer("native", TO, 5), FeeBound(210_000, "type 2")]
+    create = _tx(tx_type=0, gas_price=2, to=None, value=3, data=b"\x60\x00")
+    assert evm_effects(OWNER, create) == [
+        ContractCall("create", None, 3, "2 bytes of init code"),
+        FeeBound(42_000, "type 0"),
+    ]
+    data = _call("transferFrom(address,address,uint256)", ["address", "address", "uint256"], [OWNER, TO, 4])
+    call = _tx(tx_type=0, gas_price=1, to=bytes.fromhex(TOKEN[2:]), data=data)
+    assert evm_effects(OWNER, call) == [Transfer(TOKEN, TO, 4), FeeBound(21_000, "type 0")]
+    assert evm_effects(OTHER, call)[0] == Transfer(TOKEN, TO, 4, source=OWNER)
+    with pytest.raises(InvalidTransaction, match="expected an EvmTransaction, got str"):
+        evm_effects(OWNER, "0x")
+
+
+DELEGATE = "0x63c0c19a282a1B52b07dD5a65b58948A07DAE32B"
+
+
+@pytest.mark.parametrize(("chain_id", "kind"), [(1, "eip7702_delegation"), (0, "eip7702_delegation_any_chain")])
+def test_evm_authorizations_name_the_recovered_authority(chain_id: int, kind: str) -> None:
+    key = "0x" + "42" * 32
+    signed = EthAccount.sign_authorization({"chainId": chain_id, "address": DELEGATE, "nonce": 3}, key)
+    authority = EthAccount.from_key(key).address
+    auth = Authorization(chain_id, bytes.fromhex(DELEGATE[2:]), 3, signed.y_parity, signed.r, signed.s)
+    tx = _tx(tx_type=4, gas=80_000, max_fee_per_gas=2, max_priority_fee_per_gas=1, authorization_list=(auth,))
+    assert evm_effects(OWNER, tx) == [
+        Transfer("native", TO, 0),
+        AuthorityChange(kind, authority, DELEGATE),
+        FeeBound(160_000, "type 4"),
+    ]
+
+
+def test_an_unrecoverable_authorization_is_named_so() -> None:
+    # r = 5 is no x coordinate on secp256k1 (5^3 + 7 = 132 is not a square mod p, by Euler's
+    # criterion: 132^((p-1)/2) = -1 mod p), so no public key is recovered from it.
+    p = 2**256 - 2**32 - 977
+    assert pow(5**3 + 7, (p - 1) // 2, p) == p - 1
+    auth = Authorization(1, bytes.fromhex(DELEGATE[2:]), 3, 0, 5, 1)
+    tx = _tx(tx_type=4, gas=80_000, max_fee_per_gas=2, max_priority_fee_per_gas=1, authorization_list=(auth,))
+    assert evm_effects(OWNER, tx)[1] == AuthorityChange("eip7702_delegation", "unrecoverable", DELEGATE)
+
+
+# --- chains.tron.effects: contract parameters as protobuf bytes written out here -----------------
+
+
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out += bytes([low | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def _len(field: int, payload: bytes) -> bytes:
+    return _varint(field << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _num(field: int, value: int) -> bytes:
+    return _varint(field << 3) + _varint(value)
+
+
+def _b58(raw21: bytes) -> str:
+    return base58_check(raw21)
+
+
+OWNER21 = bytes.fromhex("41" + "11" * 20)
+TO21 = bytes.fromhex("41" + "22" * 20)
+USDT21 = bytes.fromhex("41a614f803b6fd780986a42c78ec9c7f77e6ded13c")
+USDT_TRON = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+TRON_NAMES = {
+    0: "AccountCreateContract",
+    1: "TransferContract",
+    2: "TransferAssetContract",
+    5: "WitnessCreateContract",
+    6: "AssetIssueContract",
+    30: "CreateSmartContract",
+    31: "TriggerSmartContract",
+    41: "ExchangeCreateContract",
+    46: "AccountPermissionUpdateContract",
+    54: "FreezeBalanceV2Contract",
+    32: "GetContract",
+}
+
+
+def _tron(
+    type_number: int, parameter: bytes, *, name: str | None = None, fee_limit: int = 0, memo: bytes = b""
+) -> TronTransaction:
+    contract = Contract(type_number, name or TRON_NAMES[type_number], parameter, {})
+    return TronTransaction(contract, b"\x0a\x0b", bytes(8), 1_700_000_060_000, 1_700_000_000_000, fee_limit, memo)
+
+
+def _tron_fee(tx: TronTransaction, extra: int) -> int:
+    """java-tron's bandwidth: Transaction{raw_data = 1 (tag, length, bytes), signature = 2 (tag 0x12,
+    length 0x41, 65 bytes)} plus the 64-byte result, at 1,000 sun a byte; plus fee_limit and ``extra``."""
+    raw = len(tx.raw_data())
+    return tx.fee_limit + (1 + len(_varint(raw)) + raw + 2 + 65 + 64) * 1_000 + extra
+
+
+def test_tron_transfer_contract() -> None:
+    owner, to = _b58(OWNER21), _b58(TO21)
+    tx = _tron(1, _len(1, OWNER21) + _len(2, TO21) + _num(3, 5_000_000))
+    assert 128 <= len(tx.raw_data()) < 256  # two length bytes
+    assert tron_effects(owner, tx) == [
+        Transfer(NATIVE, to, 5_000_000),
+        FeeBound(_tron_fee(tx, 1_100_000), "TransferContract"),
+    ]
+    # Signed by someone else's account: the owner's coins move (a multi-signature permission).
+    assert tron_effects(to, tx)[0] == Transfer(NATIVE, to, 5_000_000, source=owner)
+    # No amount field: proto3's default 0.
+    tx = _tron(1, _len(1, OWNER21) + _len(2, TO21))
+    assert tron_effects(owner, tx)[0] == Transfer(NATIVE, to, 0)
+
+
+def test_tron_fee_bound_counts_a_long_raw_data_memo_and_fee_limit() -> None:
+    owner = _b58(OWNER21)
+    tx = _tron(1, _len(1, OWNER21) + _len(2, TO21) + _num(3, 1), fee_limit=7, memo=b"m" * 100)
+    raw = len(tx.raw_data())
+    assert 128 <= raw < 16384  # two length bytes
+    expected = 7 + (1 + 2 + raw + 2 + 65 + 64) * 1_000 + 1_000_000 + 1_100_000
+    assert tron_effects(owner, tx)[-1] == FeeBound(expected, "TransferContract")
+
+
+def test_tron_trc10_transfer() -> None:
+    owner, to = _b58(OWNER21), _b58(TO21)
+    tx = _tron(2, _len(1, b"1002000") + _len(2, OWNER21) + _len(3, TO21) + _num(4, 9))
+    assert tron_effects(owner, tx) == [
+        Transfer("1002000", to, 9),
+        FeeBound(_tron_fee(tx, 1_100_000), "TransferAssetContract"),
+    ]
+    assert tron_effects(to, tx)[0] == Transfer("1002000", to, 9, source=owner)
+    leading = _tron(2, _len(1, b"0001002000") + _len(2, OWNER21) + _len(3, TO21) + _num(4, 9))
+    assert tron_effects(owner, leading)[0] == Transfer("1002000", to, 9)
+    longest = _tron(2, _len(1, b"9" * 19) + _len(2, OWNER21) + _len(3, TO21) + _num(4, 9))
+    assert tron_effects(owner, longest)[0].asset == "9" * 19  # type: ignore[union-attr]
+    for name in (b"9" * 20, b"USDT", b"", b"12a"):
+        bad = _tron(2, _len(1, name) + _len(2, OWNER21) + _len(3, TO21) + _num(4, 9))
+        with pytest.raises(InvalidTransaction, match="TRC-10 asset is named by its numeric id"):
+            tron_effects(owner, bad)
+
+
+def _trigger(
+    calldata: bytes, call_value: int = 0, token_value: int = 0, token_id: int = 0, owner: bytes = OWNER21
+) -> bytes:
+    out = _len(1, owner) + _len(2, USDT21)
+    if call_value:
+        out += _num(3, call_value)
+    if calldata:
+        out += _len(4, calldata)
+    if token_value:
+        out += _num(5, token_value)
+    if token_id:
+        out += _num(6, token_id)
+    return out
+
+
+def test_tron_trigger_smart_contract() -> None:
+    owner, to = _b58(OWNER21), _b58(TO21)
+    calldata = _call("transfer(address,uint256)", ["address", "uint256"], ["0x" + "22" * 20, 8])
+    tx = _tron(31, _trigger(calldata), fee_limit=30_000_000)
+    assert tron_effects(owner, tx) == [
+        Transfer(USDT_TRON, to, 8),
+        FeeBound(_tron_fee(tx, 0), "TriggerSmartContract"),
+    ]
+    tx = _tron(31, _trigger(calldata, call_value=4, token_value=6, token_id=1_000_001))
+    assert tron_effects(owner, tx)[:3] == [
+        Transfer(USDT_TRON, to, 8),
+        Transfer(NATIVE, USDT_TRON, 4),
+        Transfer("1000001", USDT_TRON, 6),
+    ]
+    # Signed for another owner: the transfers move the owner's tokens; approvals stay as they are.
+    assert tron_effects(to, tx)[:2] == [
+        Transfer(USDT_TRON, to, 8, source=owner),
+        Transfer(NATIVE, USDT_TRON, 4, source=owner),
+    ]
+    approve = _call("approve(address,uint256)", ["address", "uint256"], ["0x" + "22" * 20, 3])
+    assert tron_effects(to, _tron(31, _trigger(approve)))[0] == Approval(USDT_TRON, to, 3)
+    # transferFrom of the owner's own tokens has no source; of a third party's, that party.
+    theirs = _call(
+        "transferFrom(address,address,uint256)",
+        ["address", "address", "uint256"],
+        ["0x" + "33" * 20, "0x" + "22" * 20, 2],
+    )
+    third = _b58(bytes.fromhex("41" + "33" * 20))
+    assert tron_effects(owner, _tron(31, _trigger(theirs)))[0] == Transfer(USDT_TRON, to, 2, source=third)
+    assert tron_effects(to, _tron(31, _trigger(theirs)))[0] == Transfer(USDT_TRON, to, 2, source=third)
+    # No calldata: an undecoded call carrying its value.
+    assert tron_effects(owner, _tron(31, _trigger(b"", call_value=3)))[0] == ContractCall(USDT_TRON, None, 3)
+
+
+def test_tron_create_smart_contract() -> None:
+    owner = _b58(OWNER21)
+    smart = _len(1, OWNER21) + _num(5, 12)  # SmartContract { origin_address = 1; call_value = 5 }
+    tx = _tron(30, _len(1, OWNER21) + _len(2, smart) + _num(3, 7) + _num(4, 1_000_002), fee_limit=5)
+    assert tron_effects(owner, tx) == [
+        ContractCall("CreateSmartContract", None, 12, "contract creation"),
+        Transfer("1000002", "create", 7),
+        FeeBound(_tron_fee(tx, 0), "CreateSmartContract"),
+    ]
+    bare = _tron(30, _len(1, OWNER21))
+    assert tron_effects(owner, bare) == [
+        ContractCall("CreateSmartContract", None, 0, "contract creation"),
+        FeeBound(_tron_fee(bare, 0), "CreateSmartContract"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("type_number", "fixed"),
+    [(0, 1_100_000), (5, 9_999_000_000), (6, 1_024_000_000), (41, 1_024_000_000), (54, 0)],
+)
+def test_tron_system_contracts_and_their_fixed_fees(type_number: int, fixed: int) -> None:
+    tx = _tron(type_number, _len(1, OWNER21))
+    name = TRON_NAMES[type_number]
+    assert tron_effects(_b58(OWNER21), tx) == [
+        ContractCall(name, None, 0, f"TRON contract type {type_number}"),
+        FeeBound(_tron_fee(tx, fixed), name),
+    ]
+
+
+def test_tron_short_raw_data_has_a_one_byte_length() -> None:
+    tx = _tron(32, b"")
+    raw = len(tx.raw_data())
+    assert 64 <= raw < 128  # one length byte (a 7-bit length)
+    assert tron_effects(_b58(OWNER21), tx)[-1] == FeeBound(1_000 * (1 + 1 + raw + 2 + 65 + 64), "GetContract")
+
+
+def test_tron_permission_update_is_an_authority_change() -> None:
+    tx = _tron(46, _len(1, OWNER21) + _len(2, b"\x08\x00"))
+    assert tron_effects(_b58(TO21), tx) == [
+        AuthorityChange("tron_permission", _b58(OWNER21), None),
+        FeeBound(_tron_fee(tx, 100_000_000), "AccountPermissionUpdateContract"),
+    ]
+
+
+def test_tron_type_number_and_name_must_agree() -> None:
+    with pytest.raises(InvalidTransaction, match="contract type 7 is not a TRON contract type"):
+        tron_effects(_b58(OWNER21), _tron(7, b"", name="X"))
+    with pytest.raises(InvalidTransaction, match="is TransferContract, but the transaction names TriggerSmartContract"):
+        tron_effects(_b58(OWNER21), _tron(1, _len(1, OWNER21), name="TriggerSmartContract"))
+
+
+@pytest.mark.parametrize(
+    ("parameter", "message"),
+    [
+        (_len(1, OWNER21) + _len(2, TO21) + b"\x19" + bytes(8), "wire type 1"),  # fixed64
+        (_len(1, OWNER21) + _len(2, TO21) + b"\x1d" + bytes(4), "wire type 5"),  # fixed32
+        (_len(1, OWNER21) + b"\x12\x15" + TO21[:20], "truncated"),
+        (_len(1, OWNER21) + _len(2, TO21) + b"\x18\x80", "malformed varint"),
+        (_len(1, OWNER21) + _len(2, TO21) + b"\x18" + b"\xff" * 10 + b"\x01", "malformed varint"),
+        (_len(1, OWNER21) + _len(2, TO21) + _num(3, 1) + _num(3, 2), "repeats field 3"),
+        (_len(1, OWNER21) + _len(1, OWNER21) + _len(2, TO21), "repeats field 1"),
+        (_len(1, OWNER21), "lacks field 2"),
+        (_len(1, OWNER21) + _num(2, 5), "wrong type in field 2"),
+        (_len(1, OWNER21) + _len(2, TO21) + _len(3, b"\x05"), "wrong type in field 3"),
+        (_len(1, OWNER21) + _len(2, TO21[:20]), "21 bytes starting 0x41"),
+        (_len(1, OWNER21) + _len(2, TO21 + b"\x00"), "21 bytes starting 0x41"),
+        (_len(1, OWNER21) + _len(2, b"\xa0" + TO21[1:]), "21 bytes starting 0x41"),
+    ],
+)
+def test_tron_malformed_parameters_are_refused(parameter: bytes, message: str) -> None:
+    with pytest.raises(InvalidTransaction, match=message):
+        tron_effects(_b58(OWNER21), _tron(1, parameter))
+
+
+def test_tron_longest_varint_is_read() -> None:
+    # A 10-byte varint (shift reaches 63): 2^63 - 1 sun, the int64 maximum.
+    amount = (1 << 63) - 1
+    encoded = _varint(amount)
+    assert len(encoded) == 9
+    tx = _tron(1, _len(1, OWNER21) + _len(2, TO21) + b"\x18" + encoded)
+    assert tron_effects(_b58(OWNER21), tx)[0] == Transfer(NATIVE, _b58(TO21), amount)
+    ten = _varint(1 << 63)
+    assert len(ten) == 10
+    tx = _tron(1, _len(1, OWNER21) + _len(2, TO21) + b"\x18" + ten)
+    assert tron_effects(_b58(OWNER21), tx)[0] == Transfer(NATIVE, _b58(TO21), 1 << 63)
+
+
+def test_tron_effects_refuse_another_type() -> None:
+    with pytest.raises(InvalidTransaction, match="expected a TronTransaction, got bytes"):
+        tron_effects(_b58(OWNER21), b"")
