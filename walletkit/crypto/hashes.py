@@ -63,6 +63,15 @@ def hash160(data: bytes) -> bytes:
     return ripemd160(_sha256(data).digest())
 
 
+# HMAC in C (OpenSSL through CPython's _hashlib), called without the Python frame hmac.digest
+# wraps around this same function: HD derivation calls it once per level, on the hot path of
+# every address. hmac.digest is the fallback on a Python built without OpenSSL.
+try:
+    from _hashlib import hmac_digest as hmac_digest
+except ImportError:  # pragma: no cover - CPython builds here always have _hashlib
+    hmac_digest = hmac.digest  # type: ignore[assignment]
+
+
 def hmac_sha512(key: bytes, data: bytes) -> bytes:
     """Return HMAC-SHA512(key, data)."""
     return hmac.digest(key, data, "sha512")

@@ -13,7 +13,6 @@ sibling-derivation path that address batches use.
 
 from __future__ import annotations
 
-import hmac
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Literal
 from coincurve import PublicKey as _Pub
 
 from walletkit.crypto import secp256k1
-from walletkit.crypto.hashes import hash160
+from walletkit.crypto.hashes import hash160, hmac_digest
 from walletkit.encoding.base58 import Base58Error, b58check_decode, b58check_encode
 from walletkit.errors import InvalidExtendedKey, InvalidKey, InvalidPath
 from walletkit.hd.path import HARDENED, DerivationPath
@@ -117,7 +116,7 @@ class HDNode:
         """
         if not isinstance(seed, (bytes, bytearray)) or not 16 <= len(seed) <= 64:
             raise InvalidKey("a BIP32 seed is 16 to 64 bytes")
-        i = hmac.digest(key, bytes(seed), "sha512")
+        i = hmac_digest(key, bytes(seed), "sha512")
         if not secp256k1.is_valid_secret(i[:32]):
             raise InvalidKey("this seed gives an invalid master key (probability 2^-127); use another seed")
         return cls(i[32:], secret=i[:32], parent_fingerprint=bytes(4))
@@ -180,9 +179,9 @@ class HDNode:
         if index & HARDENED:
             if secret is None:
                 raise InvalidPath("a public key cannot derive a hardened child; use the private key")
-            i = hmac.digest(self.chain_code, b"\x00" + secret + _pack_index(index), "sha512")
+            i = hmac_digest(self.chain_code, b"\x00" + secret + _pack_index(index), "sha512")
         else:
-            i = hmac.digest(self.chain_code, self.public_key + _pack_index(index), "sha512")
+            i = hmac_digest(self.chain_code, self.public_key + _pack_index(index), "sha512")
         il = int.from_bytes(i[:32], "big")
         if secret is not None:
             k = (il + int.from_bytes(secret, "big")) % N
@@ -205,7 +204,7 @@ class HDNode:
             raise InvalidKey("sibling keys need a private node")
         k_par = int.from_bytes(secret, "big")
         chain_code, public = self.chain_code, self.public_key
-        digest, pack, from_secret = hmac.digest, _pack_index, _Pub.from_valid_secret
+        digest, pack, from_secret = hmac_digest, _pack_index, _Pub.from_valid_secret
         for index in indexes:
             if index & HARDENED:
                 raise InvalidPath("sibling_keys derives normal (non-hardened) children only")

@@ -10,10 +10,10 @@ four lines of the spec, and the hot path of Solana address batches.
 
 from __future__ import annotations
 
-import hmac
 import struct
 
 from walletkit.crypto import ed25519
+from walletkit.crypto.hashes import hmac_digest
 from walletkit.errors import InvalidKey, InvalidPath
 from walletkit.hd.path import HARDENED, DerivationPath
 
@@ -46,7 +46,7 @@ class Ed25519Node:
         """Return the master node of a 16..64-byte seed."""
         if not isinstance(seed, (bytes, bytearray)) or not 16 <= len(seed) <= 64:
             raise InvalidKey("a SLIP-10 seed is 16 to 64 bytes")
-        i = hmac.digest(b"ed25519 seed", bytes(seed), "sha512")
+        i = hmac_digest(b"ed25519 seed", bytes(seed), "sha512")
         return cls(i[:32], i[32:])
 
     @property
@@ -68,7 +68,7 @@ class Ed25519Node:
                 f"ed25519 (SLIP-10) derives hardened children only; got normal index {index}, "
                 f"write it as {index}' instead"
             )
-        i = hmac.digest(self.chain_code, b"\x00" + self.secret + _pack_index(index), "sha512")
+        i = hmac_digest(self.chain_code, b"\x00" + self.secret + _pack_index(index), "sha512")
         return Ed25519Node(i[:32], i[32:], self.depth + 1)
 
     def derive(self, path: str | DerivationPath) -> Ed25519Node:
