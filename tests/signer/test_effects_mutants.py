@@ -8,15 +8,46 @@ the test from the spec's formula.
 
 from __future__ import annotations
 
+import hashlib
+import struct
+
 import pytest
 from embit.base58 import encode_check as base58_check
 from eth_abi import encode as abi_encode
 from eth_account import Account as EthAccount
 from eth_utils import keccak, to_checksum_address
+from solders.address_lookup_table_account import AddressLookupTableAccount
+from solders.hash import Hash
+from solders.instruction import AccountMeta, Instruction
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+from solders.system_program import (
+    AdvanceNonceAccountParams,
+    AssignParams,
+    AuthorizeNonceAccountParams,
+    CreateAccountParams,
+    CreateAccountWithSeedParams,
+    InitializeNonceAccountParams,
+    TransferParams,
+    TransferWithSeedParams,
+    WithdrawNonceAccountParams,
+    advance_nonce_account,
+    assign,
+    authorize_nonce_account,
+    create_account,
+    create_account_with_seed,
+    initialize_nonce_account,
+    transfer_with_seed,
+    withdraw_nonce_account,
+)
+from solders.system_program import transfer as sol_transfer
 
 from chains.evm.effects import effects as evm_effects
 from chains.evm.effects import fee_bound as evm_fee_bound
 from chains.evm.transaction import Authorization, EvmTransaction
+from chains.solana.effects import effects as sol_effects
+from chains.solana.effects import lookup_table_holds
+from chains.solana.transfer import SolanaTransfer
 from chains.tron.contracts import Contract
 from chains.tron.effects import effects as tron_effects
 from chains.tron.transaction import TronTransaction
@@ -37,6 +68,7 @@ from walletkit.effects_abi import decode_call
 from walletkit.errors import InvalidTransaction
 
 MAX = (1 << 256) - 1
+U64 = (1 << 64) - 1
 OWNER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
 TO = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
@@ -535,3 +567,295 @@ def test_tron_longest_varint_is_read() -> None:
 def test_tron_effects_refuse_another_type() -> None:
     with pytest.raises(InvalidTransaction, match="expected a TronTransaction, got bytes"):
         tron_effects(_b58(OWNER21), b"")
+
+
+# --- chains.solana.effects: messages built with solders, layouts written out ---------------------
+
+SYSTEM = Pubkey.from_string("11111111111111111111111111111111")
+SPL = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+SPL22 = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
+ATA_PROGRAM = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+MEMO_V2 = Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr")
+MEMO_V1 = Pubkey.from_string("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo")
+BUDGET = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
+ED25519_PRECOMPILE = Pubkey.from_string("Ed25519SigVerify111111111111111111111111111")
+SECP_PRECOMPILE = Pubkey.from_string("KeccakSecp256k11111111111111111111111111111")
+R1_PRECOMPILE = Pubkey.from_string("Secp256r1SigVerify1111111111111111111111111")
+
+
+def _key(label: str) -> Pubkey:
+    return Pubkey(hashlib.sha256(label.encode()).digest())
+
+
+ME, PEER, MINT_A, NONCE, PROG, THIRD = (_key(x) for x in ("me", "peer", "mint", "nonce", "program", "third"))
+BLOCK = Hash(hashlib.sha256(b"blockhash").digest())
+
+
+def _ix(program: Pubkey, data: bytes, *accounts: Pubkey, signer: Pubkey | None = ME) -> Instruction:
+    metas = [AccountMeta(a, a == signer, True) for a in accounts]
+    return Instruction(program, data, metas)
+
+
+def _sol(*instructions: Instruction, version: str = "legacy") -> list[object]:
+    return list(sol_effects(str(ME), SolanaTransfer(ME, tuple(instructions), BLOCK, version)))
+
+
+def _sol_fee(signatures: int, units: int = 0, price: int = 0) -> int:
+    """5,000 lamports a signature plus ceil(price x units / 10^6) (micro-lamports per compute unit)."""
+    return 5_000 * signatures - (-(price * units) // 1_000_000)
+
+
+def _body(effects: list[object]) -> list[object]:
+    return [e for e in effects if not isinstance(e, FeeBound)]
+
+
+def _fee(effects: list[object]) -> int:
+    (fee,) = [e.amount for e in effects if isinstance(e, FeeBound)]  # type: ignore[attr-defined]
+    return fee
+
+
+def test_sol_system_transfers() -> None:
+    out = _sol(sol_transfer(TransferParams(from_pubkey=ME, to_pubkey=PEER, lamports=7)))
+    assert out == [Transfer(NATIVE, str(PEER), 7), FeeBound(5_000, "1 signature(s), 200000 CU at 0 micro-lamports")]
+    out = _sol(sol_transfer(TransferParams(from_pubkey=THIRD, to_pubkey=PEER, lamports=7)))
+    assert _body(out) == [Transfer(NATIVE, str(PEER), 7, source=str(THIRD))]
+    assert _fee(out) == 10_000  # two signers: the payer and THIRD
+    seeded = transfer_with_seed(
+        TransferWithSeedParams(
+            from_pubkey=NONCE, from_base=ME, from_seed="s", from_owner=SYSTEM, to_pubkey=PEER, lamports=9
+        )
+    )
+    assert _body(_sol(seeded)) == [Transfer(NATIVE, str(PEER), 9, source=str(NONCE))]
+
+
+def test_sol_create_account_and_assign() -> None:
+    plain = create_account(CreateAccountParams(from_pubkey=ME, to_pubkey=PEER, lamports=11, space=0, owner=SYSTEM))
+    assert _body(_sol(plain)) == [Transfer(NATIVE, str(PEER), 11)]
+    owned = create_account(CreateAccountParams(from_pubkey=ME, to_pubkey=PEER, lamports=11, space=8, owner=PROG))
+    assert _body(_sol(owned)) == [
+        Transfer(NATIVE, str(PEER), 11),
+        AuthorityChange("system_assign", str(PEER), str(PROG)),
+    ]
+    other = create_account(CreateAccountParams(from_pubkey=THIRD, to_pubkey=PEER, lamports=11, space=0, owner=SYSTEM))
+    assert _body(_sol(other)) == [Transfer(NATIVE, str(PEER), 11, source=str(THIRD))]
+    for seed, owner in (("", SYSTEM), ("seed-of-nine", PROG)):
+        derived = Pubkey.create_with_seed(ME, seed, owner)
+        params = CreateAccountWithSeedParams(
+            from_pubkey=ME, to_pubkey=derived, base=ME, seed=seed, lamports=13, space=5, owner=owner
+        )
+        expected: list[object] = [Transfer(NATIVE, str(derived), 13)]
+        if owner != SYSTEM:
+            expected.append(AuthorityChange("system_assign", str(derived), str(owner)))
+        assert _body(_sol(create_account_with_seed(params))) == expected
+    params = CreateAccountWithSeedParams(
+        from_pubkey=THIRD, to_pubkey=PEER, base=ME, seed="x", lamports=13, space=5, owner=SYSTEM
+    )
+    assert _body(_sol(create_account_with_seed(params))) == [Transfer(NATIVE, str(PEER), 13, source=str(THIRD))]
+    assert _body(_sol(assign(AssignParams(pubkey=ME, owner=PROG)))) == [
+        AuthorityChange("system_assign", str(ME), str(PROG))
+    ]
+
+
+def test_sol_nonce_accounts() -> None:
+    advance = advance_nonce_account(AdvanceNonceAccountParams(nonce_pubkey=NONCE, authorized_pubkey=ME))
+    assert _body(_sol(advance)) == []
+    withdraw = withdraw_nonce_account(
+        WithdrawNonceAccountParams(nonce_pubkey=NONCE, authorized_pubkey=ME, to_pubkey=PEER, lamports=15)
+    )
+    assert _body(_sol(withdraw)) == [Transfer(NATIVE, str(PEER), 15, source=str(NONCE))]
+    init = initialize_nonce_account(InitializeNonceAccountParams(nonce_pubkey=NONCE, authority=PEER))
+    assert _body(_sol(init)) == [AuthorityChange("nonce_authority", str(NONCE), str(PEER))]
+    auth = authorize_nonce_account(
+        AuthorizeNonceAccountParams(nonce_pubkey=NONCE, authorized_pubkey=ME, new_authority=THIRD)
+    )
+    assert _body(_sol(auth)) == [AuthorityChange("nonce_authority", str(NONCE), str(THIRD))]
+
+
+def test_sol_other_system_instructions_and_short_data() -> None:
+    allocate = _ix(SYSTEM, struct.pack("<IQ", 8, 100), ME)  # Allocate { space }
+    assert _body(_sol(allocate)) == [ContractCall(str(SYSTEM), "system:8")]
+    with pytest.raises(InvalidTransaction, match="System instruction is shorter than its index"):
+        _sol(_ix(SYSTEM, b"\x02\x00\x00", ME, PEER))
+    with pytest.raises(InvalidTransaction, match="shorter than its layout"):
+        _sol(_ix(SYSTEM, struct.pack("<I", 2) + bytes(7), ME, PEER))  # Transfer with a 7-byte amount
+    with pytest.raises(InvalidTransaction, match="shorter than its layout"):
+        _sol(_ix(SYSTEM, struct.pack("<I", 1) + bytes(31), ME))  # Assign with a 31-byte owner
+    with pytest.raises(InvalidTransaction, match="names fewer accounts than its layout"):
+        _sol(_ix(SYSTEM, struct.pack("<IQ", 2, 1), ME))  # Transfer naming only its source
+
+
+def _ata(owner: Pubkey, mint: Pubkey, program: Pubkey) -> Pubkey:
+    return Pubkey.find_program_address([bytes(owner), bytes(program), bytes(mint)], ATA_PROGRAM)[0]
+
+
+@pytest.mark.parametrize("program", [SPL, SPL22], ids=["token", "token-2022"])
+def test_sol_token_instructions(program: Pubkey) -> None:
+    src = _ata(ME, MINT_A, program)
+    dst = _ata(PEER, MINT_A, program)
+    p = str(program)
+    cases: list[tuple[bytes, tuple[Pubkey, ...], list[object]]] = [
+        (b"\x0c" + struct.pack("<QB", 40, 6), (src, MINT_A, dst, ME), [Transfer(str(MINT_A), str(dst), 40)]),
+        (b"\x03" + struct.pack("<Q", 41), (src, dst, ME), [Transfer(f"token-account:{src}", str(dst), 41)]),
+        (b"\x0d" + struct.pack("<QB", 42, 6), (src, MINT_A, PEER, ME), [Approval(str(MINT_A), str(PEER), 42)]),
+        (b"\x0d" + struct.pack("<QB", U64, 6), (src, MINT_A, PEER, ME), [Approval(str(MINT_A), str(PEER), None)]),
+        (
+            b"\x0d" + struct.pack("<QB", U64 - 1, 6),
+            (src, MINT_A, PEER, ME),
+            [Approval(str(MINT_A), str(PEER), U64 - 1)],
+        ),
+        (b"\x04" + struct.pack("<Q", 43), (src, PEER, ME), [Approval(f"token-account:{src}", str(PEER), 43)]),
+        (b"\x04" + struct.pack("<Q", U64), (src, PEER, ME), [Approval(f"token-account:{src}", str(PEER), None)]),
+        (b"\x06\x02\x01" + bytes(PEER), (src, ME), [AuthorityChange("spl_authority", str(src), str(PEER))]),
+        (b"\x06\x02\x00", (src, ME), [AuthorityChange("spl_authority", str(src), None)]),
+        (b"\x06\x02\x00" + bytes(PEER), (src, ME), [AuthorityChange("spl_authority", str(src), None)]),
+        (b"\x06\x02\x01" + bytes(PEER)[:31], (src, ME), [AuthorityChange("spl_authority", str(src), None)]),
+        (b"\x09", (src, PEER, ME), [AuthorityChange("spl_close_account", str(src), str(PEER))]),
+        (b"\x0f" + struct.pack("<QB", 44, 6), (src, MINT_A, ME), [Transfer(str(MINT_A), "burn", 44)]),
+        (b"\x08" + struct.pack("<Q", 45), (src, MINT_A, ME), [Transfer(str(MINT_A), "burn", 45)]),
+        (b"\x05", (src, ME), []),
+        (b"\x07" + struct.pack("<Q", 1), (MINT_A, src, ME), [ContractCall(p, "spl:7")]),  # MintTo
+    ]
+    for data, accounts, expected in cases:
+        assert _body(_sol(_ix(program, data, *accounts))) == expected, data.hex()
+    with pytest.raises(InvalidTransaction, match="a token instruction has no data"):
+        _sol(_ix(program, b"", src, ME))
+    with pytest.raises(InvalidTransaction, match="shorter than its layout"):
+        _sol(_ix(program, b"\x0c" + bytes(7), src, MINT_A, dst, ME))
+    with pytest.raises(InvalidTransaction, match="names fewer accounts"):
+        _sol(_ix(program, b"\x0c" + struct.pack("<QB", 40, 6), src, MINT_A))
+
+
+def _create_ata(
+    owner: Pubkey, mint: Pubkey, program: Pubkey, data: bytes = b"\x01", ata: Pubkey | None = None
+) -> Instruction:
+    address = ata or _ata(owner, mint, program)
+    return _ix(ATA_PROGRAM, data, ME, address, owner, mint, SYSTEM, program)
+
+
+@pytest.mark.parametrize(("program", "rent"), [(SPL, 2_039_280), (SPL22, 2_074_080)], ids=["token", "token-2022"])
+@pytest.mark.parametrize("data", [b"", b"\x00", b"\x01"], ids=["create-empty", "create", "idempotent"])
+def test_sol_associated_token_account_creation(program: Pubkey, rent: int, data: bytes) -> None:
+    dst = _ata(PEER, MINT_A, program)
+    send = _ix(program, b"\x0c" + struct.pack("<QB", 40, 6), _ata(ME, MINT_A, program), MINT_A, dst, ME)
+    # The created account is PEER's (re-derived): the rent and the tokens go to PEER.
+    assert _body(_sol(_create_ata(PEER, MINT_A, program, data), send)) == [
+        Transfer(NATIVE, str(PEER), rent),
+        Transfer(str(MINT_A), str(PEER), 40),
+    ]
+
+
+def test_sol_associated_token_account_edge_cases() -> None:
+    fake = _key("not the derived account")
+    assert _body(_sol(_create_ata(PEER, MINT_A, SPL, ata=fake))) == [Transfer(NATIVE, str(fake), 2_039_280)]
+    other = _key("another token program")
+    assert _body(_sol(_create_ata(PEER, MINT_A, other))) == [
+        ContractCall(str(ATA_PROGRAM), "01", 0, f"ATA for program {other}")
+    ]
+    assert _body(_sol(_create_ata(PEER, MINT_A, other, b""))) == [
+        ContractCall(str(ATA_PROGRAM), "create", 0, f"ATA for program {other}")
+    ]
+    recover = _create_ata(PEER, MINT_A, SPL, b"\x02")  # RecoverNested
+    assert _body(_sol(recover)) == [ContractCall(str(ATA_PROGRAM), "02")]
+    short = _ix(ATA_PROGRAM, b"\x01", ME, _ata(PEER, MINT_A, SPL), PEER, MINT_A, SYSTEM)  # five accounts
+    assert _body(_sol(short)) == [ContractCall(str(ATA_PROGRAM), "01")]
+    # A payer other than the account pays the rent: its own lamports.
+    paid = _ix(ATA_PROGRAM, b"\x01", THIRD, _ata(PEER, MINT_A, SPL), PEER, MINT_A, SYSTEM, SPL, signer=THIRD)
+    assert _body(_sol(paid)) == [Transfer(NATIVE, str(PEER), 2_039_280, source=str(THIRD))]
+
+
+def test_sol_memo_and_unknown_programs() -> None:
+    assert _body(_sol(_ix(MEMO_V2, b"hello", signer=None))) == [DataCarrier("memo", 5)]
+    assert _body(_sol(_ix(MEMO_V1, b"hi", signer=None))) == [DataCarrier("memo", 2)]
+    assert _body(_sol(_ix(PROG, b"\xab\xcd", ME))) == [ContractCall(str(PROG), "ab")]
+    assert _body(_sol(_ix(PROG, b"", ME))) == [ContractCall(str(PROG), None)]
+
+
+def test_sol_fee_from_compute_budget_and_signatures() -> None:
+    pay = sol_transfer(TransferParams(from_pubkey=ME, to_pubkey=PEER, lamports=1))
+    limit = _ix(BUDGET, b"\x02" + struct.pack("<I", 300_000), signer=None)
+    price = _ix(BUDGET, b"\x03" + struct.pack("<Q", 1_000_001), signer=None)
+    # ceil(1,000,001 x 300,000 / 10^6) = ceil(300,000.3) = 300,001
+    assert _fee(_sol(limit, price, pay)) == 5_000 + 300_001
+    assert _fee(_sol(limit, price, pay)) == _sol_fee(1, 300_000, 1_000_001)
+    # No limit: 200,000 units per instruction that is not a compute-budget one.
+    assert _fee(_sol(price, pay, pay)) == _sol_fee(1, 400_000, 1_000_001)
+    # ... at most 1,400,000.
+    assert _fee(_sol(price, *[pay] * 8)) == _sol_fee(1, 1_400_000, 1_000_001)
+    assert _fee(_sol(price, *[pay] * 7)) == _sol_fee(1, 1_400_000, 1_000_001)
+    assert _fee(_sol(price, *[pay] * 6)) == _sol_fee(1, 1_200_000, 1_000_001)
+    tiny = _ix(BUDGET, b"\x03" + struct.pack("<Q", 1), signer=None)
+    assert _fee(_sol(tiny, pay)) == 5_000 + 1  # 200,000 x 1 / 10^6 = 0.2, rounded up
+    zero_limit = _ix(BUDGET, b"\x02" + struct.pack("<I", 0), signer=None)
+    assert _fee(_sol(zero_limit, price, pay)) == 5_000
+    # RequestHeapFrame (1) and SetLoadedAccountsDataSizeLimit (4) do not change the fee.
+    heap = _ix(BUDGET, b"\x01" + struct.pack("<I", 32 * 1024), signer=None)
+    loaded = _ix(BUDGET, b"\x04" + struct.pack("<I", 1 << 20), signer=None)
+    assert _sol(heap, loaded, pay) == _sol(pay)
+    for bad in (b"\x02" + bytes(3), b"\x02" + bytes(5), b"\x03" + bytes(7), b"\x03" + bytes(9), b"\x05", b""):
+        with pytest.raises(InvalidTransaction, match="compute-budget instruction of unknown layout"):
+            _sol(_ix(BUDGET, bad, signer=None), pay)
+
+
+@pytest.mark.parametrize("precompile", [ED25519_PRECOMPILE, SECP_PRECOMPILE, R1_PRECOMPILE])
+def test_sol_precompile_signatures_are_charged(precompile: Pubkey) -> None:
+    pay = sol_transfer(TransferParams(from_pubkey=ME, to_pubkey=PEER, lamports=1))
+    out = _sol(_ix(precompile, b"\x03" + bytes(15), signer=None), pay)
+    assert _fee(out) == 5_000 * (1 + 3)
+    assert _body(out)[0] == ContractCall(str(precompile), "03")
+    assert _fee(_sol(_ix(precompile, b"", signer=None), pay)) == 5_000
+
+
+class _Forged(SolanaTransfer):
+    """A transaction prepared elsewhere: its message was compiled against other lookup tables."""
+
+    def __init__(self, real: SolanaTransfer, compiled_with: tuple[AddressLookupTableAccount, ...]) -> None:
+        object.__setattr__(self, "_real", real)
+        object.__setattr__(self, "_with", compiled_with)
+
+    def message_bytes(self) -> bytes:
+        real = self._real  # type: ignore[attr-defined]
+        message = MessageV0.try_compile(real.payer, list(real.instructions), list(self._with), real.recent_blockhash)  # type: ignore[attr-defined]
+        return b"\x80" + bytes(message)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(object.__getattribute__(self, "_real"), name)
+
+
+def test_sol_lookup_tables_are_unverified_claims() -> None:
+    table_key = _key("table")
+    table = AddressLookupTableAccount(table_key, [THIRD, PEER])
+    pay = sol_transfer(TransferParams(from_pubkey=ME, to_pubkey=PEER, lamports=3))
+    tx = SolanaTransfer(ME, (pay,), BLOCK, "v0", (table,))
+    out = sol_effects(str(ME), tx)
+    assert out[0] == Unverified("lookup_table", str(table_key), (f"1={PEER}",))
+    assert out[1] == Transfer(NATIVE, str(PEER), 3)
+    # A read-only entry from the table (the program id cannot come from a table; an account can).
+    ro = Instruction(PROG, b"\x01", [AccountMeta(ME, True, True), AccountMeta(THIRD, False, False)])
+    out = sol_effects(str(ME), SolanaTransfer(ME, (pay, ro), BLOCK, "v0", (table,)))
+    assert out[0] == Unverified("lookup_table", str(table_key), (f"1={PEER}", f"0={THIRD}"))
+    # No table in the message: a v0 message with nothing unverified.
+    assert not any(isinstance(e, Unverified) for e in sol_effects(str(ME), SolanaTransfer(ME, (pay,), BLOCK, "v0")))
+    # The message reads a table the transaction does not give, or past the end of the one it gives.
+    with pytest.raises(InvalidTransaction, match="which was not given"):
+        sol_effects(str(ME), _Forged(SolanaTransfer(ME, (pay,), BLOCK, "v0", ()), (table,)))
+    short = AddressLookupTableAccount(table_key, [THIRD])
+    with pytest.raises(InvalidTransaction, match="reads past the end of lookup table"):
+        sol_effects(str(ME), _Forged(SolanaTransfer(ME, (pay,), BLOCK, "v0", (short,)), (table,)))
+    with pytest.raises(InvalidTransaction, match="expected a SolanaTransfer, got int"):
+        sol_effects(str(ME), 5)
+
+
+def test_lookup_table_holds() -> None:
+    claim = Unverified("lookup_table", "T", (f"1={PEER}", f"0={THIRD}"))
+    program = "AddressLookupTab1e1111111111111111111111111"
+    data = bytes(56) + bytes(THIRD) + bytes(PEER)
+    assert lookup_table_holds(claim, program, data)
+    assert lookup_table_holds(claim, program, data + bytes(32))
+    assert not lookup_table_holds(claim, program, data[:-1])  # index 1 is cut short
+    assert not lookup_table_holds(claim, program, bytes(55) + bytes(THIRD) + bytes(PEER) + bytes(1))
+    assert not lookup_table_holds(claim, program, bytes(56) + bytes(PEER) + bytes(THIRD))
+    assert not lookup_table_holds(claim, str(SYSTEM), data)
+    assert not lookup_table_holds(claim, None, data)
+    assert not lookup_table_holds(claim, program, None)
+    assert not lookup_table_holds(Unverified("input_value", "T", (f"0={THIRD}",)), program, data)
+    assert lookup_table_holds(Unverified("lookup_table", "T", ()), program, b"")
