@@ -45,6 +45,7 @@ def test_mixed_multi_input(kinds: list[str], data: st.DataObject) -> None:
 
 
 def test_tampering_fails() -> None:
+    """Failure class 32: a lied-about input amount fails the kernel's check (CVE-2020-14199; BIP341 commits to all amounts)."""
     tx, spent = _signed(KINDS, [50_000, 60_000, 70_000, 80_000])
     assert kernel.verify_all(tx, spent)
     # A different amount: segwit v0 commits to its own, taproot to all of them.
@@ -62,7 +63,7 @@ def test_tampering_fails() -> None:
 
 
 def test_taproot_signing_needs_every_prevout() -> None:
-    # Failure class 32: without all spent outputs there is nothing to sign.
+    """Failure class 32: without all spent outputs there is nothing to sign (CVE-2020-14199)."""
     tx, spent = _signed(["p2tr", "p2wpkh"], [10_000, 20_000])
     account = WALLET.account("btc", index=0, kind="p2tr", network="regtest")
     with pytest.raises(wk.errors.InvalidTransaction, match="every spent output"):

@@ -29,7 +29,7 @@ def test_core_sighash_json_all_500() -> None:
 
 
 def test_sighash_single_bug_is_refused() -> None:
-    # Failure class 33: SINGLE with no matching output would sign the constant 1.
+    """Failure class 33: SINGLE with no matching output would sign the constant 1 (bitcoin.stackexchange q/114850)."""
     raw, script_code, _, _, _ = SIGHASH[0]
     tx = Transaction.parse(bytes.fromhex(raw))
     with pytest.raises(wk.errors.InvalidTransaction, match="constant 1"):

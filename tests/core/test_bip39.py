@@ -62,12 +62,14 @@ def test_japanese_phrase_uses_ideographic_space() -> None:
 
 
 def test_nfc_and_nfkd_inputs_give_one_seed() -> None:
+    """Failure class 16: BIP39 normalises phrase and passphrase with NFKD (bitcoinj#1493; trezor/python-trezor#150)."""
     vector = JAPANESE[1]
     nfc = unicodedata.normalize("NFC", vector["mnemonic"])
     assert bip39.mnemonic_to_seed(nfc, unicodedata.normalize("NFC", vector["passphrase"])).hex() == vector["seed"]
 
 
 def test_passphrase_case_is_kept() -> None:
+    """Failure class 16: the passphrase is never lower-cased (Electron-Cash#1878)."""
     phrase = "abandon " * 11 + "about"
     assert bip39.mnemonic_to_seed(phrase, "TREZOR") != bip39.mnemonic_to_seed(phrase, "trezor")
 

@@ -69,6 +69,7 @@ def test_account_based(seed: bytes, account: int, change: int, index: int, chain
 @EXAMPLES
 @given(SEEDS, INDEX, st.sampled_from(["default", "ledger"]))
 def test_solana_against_solders(seed: bytes, index: int, profile: str) -> None:
+    """Failure class 14: the path schemes equal solders' from_seed_and_derivation_path (solders tests/test_keypair.py)."""
     path = f"m/44'/501'/{index}'/0'" if profile == "default" else f"m/44'/501'/{index}'"
     ours = wk.Wallet.from_seed(seed).account("sol", index, profile=profile)
     assert str(ours.path) == path
@@ -78,7 +79,7 @@ def test_solana_against_solders(seed: bytes, index: int, profile: str) -> None:
 @settings(max_examples=50, deadline=None)
 @given(SEEDS)
 def test_solana_keygen_profile_is_seed_prefix(seed: bytes) -> None:
-    # solana-keygen's bare BIP39 seed: the keypair of seed[:32] (solders' from_seed_phrase scheme).
+    """Failure class 14: solana-keygen's bare BIP39 seed is the keypair of seed[:32] (solders tests/test_keypair.py)."""
     ours = wk.Wallet.from_seed(seed).account("sol", profile="solana-keygen")
     assert ours.address == str(Keypair.from_seed(seed[:32]).pubkey())
 

@@ -89,7 +89,7 @@ def test_watch_only_cannot_sign() -> None:
 
 
 def test_solana_profiles_are_explicit(wallet: wk.Wallet) -> None:
-    # Failure class 14: one mnemonic, different Solana addresses by wallet app; the profile says which.
+    """Failure class 14: one mnemonic, different Solana addresses by wallet app; the profile says which (solders tests/test_keypair.py)."""
     default = wallet.account("sol")
     ledger = wallet.account("sol", profile="ledger")
     keygen = wallet.account("sol", profile="solana-keygen")

@@ -99,6 +99,7 @@ def test_eip712_mail() -> None:
 
 
 def test_eip712_refuses_another_chain_id() -> None:
+    """Failure class 24: a domain chainId that is not the account's is refused (EIP-712; hubble-contracts#587)."""
     account = wk.Account.from_private_key("bsc", MAIL["private_key"])  # chain id 56; the Mail domain says 1
     with pytest.raises(wk.errors.ChainMismatch, match="chain id 1, but this account is on chain id 56"):
         account.plugin.sign_typed_data(account, MAIL["typed_data"])  # type: ignore[attr-defined]
@@ -113,7 +114,7 @@ def test_eip55_valid(address: str) -> None:
 
 @pytest.mark.parametrize("address", EIP55["Normal"])
 def test_eip55_one_flipped_case_is_refused(address: str) -> None:
-    # Failure class 25: a mixed-case address with one letter's case flipped must not pass.
+    """Failure class 25: a mixed-case address with one letter's case flipped must not pass (ethereumjs-util#54)."""
     i = next(i for i, c in enumerate(address[2:], start=2) if c.isalpha())
     flipped = address[:i] + address[i].swapcase() + address[i + 1 :]
     with pytest.raises(InvalidAddress, match="EIP-55 checksum mismatch"):

@@ -125,7 +125,7 @@ def test_no_overwrite_without_flag(tmp_path: Path) -> None:
 
 
 def test_write_order_is_fsync_replace_fsync_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Failure class 20: durable writes.
+    """Failure class 20: durable writes (Electrum's 0-byte wallet, spesmilo/electrum#960; no fsync, zingolabs/zingo-mobile#1224)."""
     calls: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
 

@@ -24,7 +24,10 @@ def test_spec_vectors(kdf: str) -> None:
 
 
 def test_weak_parameters_are_refused_unless_allowed() -> None:
-    # Failure class 18: the file must not choose a weak cost silently (these vectors use c=2^18, r=1).
+    """Failure class 18: the file must not choose a weak cost silently (Trust Wallet #4680; eth-keyfile reads c from the file).
+
+    These vectors use c=2^18, r=1; test_spec_vectors opens them with allow_weak=True.
+    """
     with pytest.raises(WeakKdfParameters, match="below the floor of 600,000"):
         v3.decrypt(VECTORS["pbkdf2"], VECTORS["password"])
     with pytest.raises(WeakKdfParameters, match="below the floor of 2\\^17"):
@@ -34,7 +37,7 @@ def test_weak_parameters_are_refused_unless_allowed() -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.binary(min_size=1, max_size=32).map(lambda b: b.rjust(32, b"\0")), st.text(max_size=20), st.integers(0, 3))
 def test_interop_with_eth_account_both_ways(secret: bytes, password: str, zeros: int) -> None:
-    # Failure class 11: keys that start with zero bytes survive both directions as 32 bytes.
+    """Failure class 11: keys that start with zero bytes survive both directions as 32 bytes (cf. geth's v3_test_vector.json)."""
     secret = bytes(zeros) + secret[zeros:]
     if int.from_bytes(secret, "big") == 0:
         secret = secret[:-1] + b"\x01"
@@ -46,7 +49,8 @@ def test_interop_with_eth_account_both_ways(secret: bytes, password: str, zeros:
 
 
 def test_geth_short_keys_are_padded() -> None:
-    # geth once wrote 30- and 31-byte keys (its 30_byte_key/31_byte_key test files): walletkit returns 32 bytes.
+    """Failure class 11: geth once wrote 30- and 31-byte keys (30_byte_key/31_byte_key in its
+    accounts/keystore/testdata/v3_test_vector.json): walletkit returns 32 bytes."""
     secret = bytes(2) + bytes(range(1, 31))
     keyfile = v3.encrypt(secret, "pw", n=1 << 10, allow_weak=True)
     from walletkit.crypto.hashes import keccak256

@@ -154,7 +154,7 @@ def test_expired_blockhash_is_refused(svm: Any, pair: tuple[wk.Account, wk.Accou
 
 
 def test_off_curve_owner_is_refused(svm: Any, pair: tuple[wk.Account, wk.Account]) -> None:
-    # Failure class 30: a program address owner, unless the caller says so.
+    """Failure class 30: a program address owner, unless the caller says so (solana-program-library#1802)."""
     sender, _ = pair
     mint = svm.create_mint(sender.address, decimals=6)
     svm.mint_to(mint, sender.address, 1000)
@@ -166,12 +166,14 @@ def test_off_curve_owner_is_refused(svm: Any, pair: tuple[wk.Account, wk.Account
 
 
 def test_token_account_recipient_is_refused(svm: Any, pair: tuple[wk.Account, wk.Account]) -> None:
+    """Failure class 30: a token account as recipient, an ATA of an ATA (solana-program-library#1641)."""
     sender, receiver = pair
     mint = svm.create_mint(sender.address, decimals=6)
     svm.mint_to(mint, sender.address, 1000)
     receiver_ata = svm.mint_to(mint, receiver.address, 0)
     with pytest.raises(wk.errors.InvalidAddress, match="is itself a token account"):
         sender.connect(svm).send(receiver_ata, 10, token=mint)
+    assert svm.balance(receiver_ata, mint) == 0  # nothing moved
 
 
 def test_insufficient_funds_and_wrong_decimals(svm: Any, pair: tuple[wk.Account, wk.Account]) -> None:

@@ -80,6 +80,7 @@ def test_the_check_reads_the_address_not_a_cache_of_another() -> None:
 
 
 def test_token_transfers_keep_their_owner_check() -> None:
+    """Failure class 30: an SPL transfer to an off-curve owner is refused without the opt-in (solana-program-library#1802)."""
     account = wk.Account.from_private_key("sol", bytes(range(32)))
     mint = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
     with pytest.raises(wk.errors.InvalidAddress, match="off the ed25519 curve"):

@@ -132,7 +132,7 @@ def test_messages_verify_both_ways(tronweb: TronWebOracle, key: str, message: st
 
 
 def test_address_forms_give_identical_bytes() -> None:
-    # Failure class 28: T..., 41... and 0x... of one address encode to identical transaction bytes.
+    """Failure class 28: T..., 41... and 0x... of one address encode to identical transaction bytes (tron-web#157)."""
     account = wk.Account.from_private_key("tron", "01" * 32)
     header = {"ref_block_bytes": "b801", "ref_block_hash": "0e2bc08d550f5f58", "timestamp": 1_700_000_000_000}
     target = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC"

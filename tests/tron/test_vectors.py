@@ -126,6 +126,7 @@ def test_invalid_addresses(text: str) -> None:
 
 
 def test_bad_checksum_is_named() -> None:
+    """Failure class 28: base58 is decoded with its checksum (trezor/trezor-suite#26301)."""
     good = CORE["address_validity"]["valid"][0]
     bad = good[:-1] + ("A" if good[-1] != "A" else "B")
     with pytest.raises(wk.errors.InvalidAddress, match="checksum"):
