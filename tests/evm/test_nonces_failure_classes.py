@@ -50,6 +50,7 @@ def test_fc_27_nonce_races(anvil_eth: Any) -> None:
             for i in range(SENDS):
                 if i in REFUSED_AT:
                     # A fee under the block's base fee: the nonce is reserved, then the node refuses.
+                    # (EIP-1559's base fee never falls below 7 wei: its decrease rounds to 0 there.)
                     with pytest.raises(wk.errors.BroadcastRejected) as refused:
                         connected.send(receiver.address, 1, max_fee_per_gas=1, max_priority_fee_per_gas=1)
                     with lock:
