@@ -2,14 +2,19 @@
 
 Every chain's account answers the same calls (``address``, ``transfer``, ``sign``,
 ``sign_message``, ``connect``); the chain plugin does the chain-specific work.
+
+``Account[TxT]`` is generic over the unsigned transaction its chain builds: an account made
+from a plugin object (``wallet.account(ETHEREUM)``, ``ETHEREUM`` from ``chains.evm.plugin``)
+is an ``Account[EvmTransaction]``, so ``transfer`` is typed; one made from a chain name is an
+``Account[object]``, as the name is only known at run time (the core never imports a chain).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
-from walletkit.chain import AddressOptions, Chain, ChainClient, ChainSpec, SignedTransaction
+from walletkit.chain import AddressOptions, Chain, ChainClient, ChainSpec, SignedTransaction, TxT
 from walletkit.errors import InvalidAddress, InvalidInput, UnsupportedOperation, WatchOnlyAccount
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import PrivateKey, PublicKey, SigningKey
@@ -18,6 +23,7 @@ from walletkit.units import check_amount
 
 # Re-derives a sibling account (change, index) of the same wallet; None for single keys.
 SiblingFactory = Callable[[int, int], "Account"]
+_T = TypeVar("_T")  # the transaction type of a plugin passed to from_private_key
 
 
 _resolved: dict[tuple[int, str | None, str | None, str | None], AddressOptions] = {}
@@ -47,8 +53,10 @@ def resolve_options(plugin: Chain, kind: str | None, network: str | None, profil
     return options
 
 
-class Account:
+class Account(Generic[TxT]):
     """One account on one chain: an address, and a key to sign with (unless watch-only).
+
+    ``TxT`` is the type of the unsigned transactions ``transfer`` returns and ``sign`` takes.
 
     >>> acct = Account.from_private_key("eth", "0x" + "46" * 32)
     >>> acct.address
@@ -59,7 +67,7 @@ class Account:
 
     __slots__ = ("__weakref__", "_address", "_key", "_plugin", "_sibling", "options", "path", "public_key")
 
-    _plugin: Chain
+    _plugin: Chain[TxT, Account[Any]]
     options: AddressOptions
     path: DerivationPath | None
     public_key: PublicKey
@@ -69,7 +77,7 @@ class Account:
 
     def __init__(
         self,
-        plugin: Chain,
+        plugin: Chain[TxT, Account[Any]],
         options: AddressOptions,
         public_key: PublicKey,
         *,
@@ -88,6 +96,18 @@ class Account:
 
     # --- construction -----------------------------------------------------------
 
+    @overload
+    @classmethod
+    def from_private_key(
+        cls,
+        chain: Chain[_T, Account[Any]],
+        key: str | bytes | PrivateKey,
+        *,
+        kind: str | None = None,
+        network: str | None = None,
+    ) -> Account[_T]: ...
+
+    @overload
     @classmethod
     def from_private_key(
         cls,
@@ -96,11 +116,22 @@ class Account:
         *,
         kind: str | None = None,
         network: str | None = None,
-    ) -> Account:
+    ) -> Account[object]: ...
+
+    @classmethod
+    def from_private_key(
+        cls,
+        chain: str | Chain[Any, Account[Any]],
+        key: str | bytes | PrivateKey,
+        *,
+        kind: str | None = None,
+        network: str | None = None,
+    ) -> Account[Any]:
         """Make an account from one private key, in any form the chain uses.
 
         Args:
-            chain: chain name or alias (``eth``, ``btc``, ``tron``, ``sol``...).
+            chain: chain name or alias (``eth``, ``btc``, ``tron``, ``sol``...), or a plugin object
+                (``chains.evm.plugin.ETHEREUM``: the account is then typed with its transaction type).
             key: raw 32 bytes, hex, WIF, base58 keypair..., or a :class:`PrivateKey`.
             kind: address kind (Bitcoin: ``p2wpkh``, ``p2tr``...).
             network: network name; a WIF names its own and must agree.
@@ -129,7 +160,7 @@ class Account:
         return self._plugin.spec
 
     @property
-    def plugin(self) -> Chain:
+    def plugin(self) -> Chain[TxT, Account[Any]]:
         """The chain plugin serving this account."""
         return self._plugin
 
@@ -181,7 +212,7 @@ class Account:
             )
         return self._plugin.export_private_key(key, self.options)
 
-    def sibling(self, *, change: int, index: int) -> Account:
+    def sibling(self, *, change: int, index: int) -> Account[TxT]:
         """Return the account at (change, index) of the same wallet, options and account number.
 
         A single-key account has no siblings and returns itself.
@@ -192,10 +223,12 @@ class Account:
 
     # --- what it does -------------------------------------------------------------
 
-    def transfer(self, to: str, amount: int, token: str | None = None, **fields: Any) -> object:
+    def transfer(self, to: str, amount: int, token: str | None = None, **fields: Any) -> TxT:
         """Build an unsigned transfer of ``amount`` base units (of ``token`` if given) to ``to``.
 
-        Keyword fields are what a network would fill, by the ecosystem's usual names.
+        Keyword fields are what a network would fill, by the ecosystem's usual names. The result is
+        the chain's own unsigned transaction (``TxT``: EVM ``EvmTransaction``, Bitcoin
+        ``BitcoinTransfer``, TRON ``TronTransaction``, Solana ``SolanaTransfer``).
 
         Raises:
             InvalidAmount: a float or negative amount.
@@ -209,7 +242,7 @@ class Account:
             raise InvalidInput(f"a token is its address or id as text, got {type(token).__name__}")
         return self._plugin.build_transfer(self, to, amount, token, fields)
 
-    def sign(self, tx: object) -> SignedTransaction:
+    def sign(self, tx: TxT) -> SignedTransaction:
         """Sign a transaction built for this chain; return the signed transaction."""
         return self._plugin.sign(self, tx)
 
@@ -232,7 +265,7 @@ class Account:
         """Return True if ``signature`` is this account's signature of ``message``."""
         return self._plugin.verify_message(self.address, message, signature, self.network)
 
-    def connect(self, client: ChainClient) -> ConnectedAccount:
+    def connect(self, client: ChainClient) -> ConnectedAccount[TxT]:
         """Bind the account to a network client (or local engine) to send with."""
         if not isinstance(client, ChainClient):
             raise InvalidInput(f"expected a walletkit client (from wk.connect), got {type(client).__name__}")
@@ -247,12 +280,12 @@ class Account:
         raise TypeError("an Account cannot be pickled; export its key explicitly")
 
 
-class ConnectedAccount:
+class ConnectedAccount(Generic[TxT]):
     """An account bound to a client: it fills, signs and broadcasts in one call."""
 
     __slots__ = ("account", "client")
 
-    def __init__(self, account: Account, client: ChainClient) -> None:
+    def __init__(self, account: Account[TxT], client: ChainClient) -> None:
         self.account = account
         self.client = client
 

@@ -4,21 +4,32 @@ A plugin is an object registered under the entry-point group ``walletkit.chains`
 The core never imports a plugin; it finds them through :mod:`walletkit.registry`.
 What a chain cannot do it declares by raising
 :class:`~walletkit.errors.UnsupportedOperation`, never by a silent no-op.
+
+``Chain`` is generic: ``Chain[TxT, AccountT]`` builds unsigned transactions of type ``TxT``
+for accounts of type ``AccountT`` (the EVM plugin is a ``Chain[EvmTransaction, Account]``),
+which is how :class:`walletkit.account.Account` knows what its ``transfer`` returns. This
+module names no account class (it sits below :mod:`walletkit.account`, which imports it);
+a bare ``Chain`` is ``Chain[Any, Any]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+from typing_extensions import TypeVar  # PEP 696 defaults (typing has them from Python 3.13)
 
 from walletkit.effects import Effect
 from walletkit.errors import InvalidMessage
 from walletkit.hd.path import DerivationPath
 from walletkit.keys import Curve, PrivateKey, PublicKey
 
-if TYPE_CHECKING:
-    from walletkit.account import Account
+# The unsigned transaction a plugin builds (EvmTransaction, BitcoinTransfer...); a bare
+# Chain or Account leaves it open (Any), so code written before the type parameters still checks.
+TxT = TypeVar("TxT", default=Any)
+# The account a plugin is handed (walletkit.account.Account); contravariant: it is only ever received.
+AccountT_contra = TypeVar("AccountT_contra", contravariant=True, default=Any)
 
 
 def message_bytes(message: str | bytes) -> bytes:
@@ -107,7 +118,7 @@ class SignedTransaction:
 
 
 @runtime_checkable
-class ChainClient(Protocol):
+class ChainClient(Protocol[AccountT_contra]):
     """A network client (or a local engine) for one chain and network.
 
     It fills the fields a network would fill, broadcasts, and reports balances.
@@ -117,7 +128,7 @@ class ChainClient(Protocol):
     network: str
 
     def prepare_transfer(
-        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+        self, account: AccountT_contra, to: str, amount: int, token: str | None, fields: Mapping[str, object]
     ) -> dict[str, object]:
         """Return ``fields`` completed with what the network fills (nonce, fees, blockhash...)."""
         ...
@@ -136,11 +147,12 @@ class ChainClient(Protocol):
 
 
 @runtime_checkable
-class Chain(Protocol):
+class Chain(Protocol[TxT, AccountT_contra]):
     """The contract every chain plugin implements.
 
     The plugin receives validated options; it derives addresses from public keys,
-    builds and signs transfers, and signs and verifies messages.
+    builds and signs transfers, and signs and verifies messages. ``TxT`` is the type of
+    the unsigned transactions it builds, ``AccountT_contra`` the account type it is handed.
     """
 
     spec: ChainSpec
@@ -171,16 +183,16 @@ class Chain(Protocol):
         ...
 
     def build_transfer(
-        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
-    ) -> object:
+        self, account: AccountT_contra, to: str, amount: int, token: str | None, fields: Mapping[str, object]
+    ) -> TxT:
         """Build an unsigned, chain-typed transfer from the account."""
         ...
 
-    def sign(self, account: Account, tx: object) -> SignedTransaction:
+    def sign(self, account: AccountT_contra, tx: TxT) -> SignedTransaction:
         """Sign a transaction built for this chain with the account's key."""
         ...
 
-    def effects(self, account: Account, tx: object) -> list[Effect]:
+    def effects(self, account: AccountT_contra, tx: TxT) -> list[Effect]:
         """Decode the exact transaction ``account`` would sign into what it does (see :mod:`walletkit.effects`).
 
         Every value that leaves (per recipient), token movements and approvals, calls it cannot
@@ -192,7 +204,7 @@ class Chain(Protocol):
         """
         ...
 
-    def sign_message(self, account: Account, message: str | bytes) -> str:
+    def sign_message(self, account: AccountT_contra, message: str | bytes) -> str:
         """Sign a message by the chain's own convention; return the usual text form."""
         ...
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import threading
 from importlib.metadata import entry_points
+from typing import Any, TypeVar, overload
 
 from walletkit.chain import Chain
 from walletkit.errors import UnknownChain, WalletKitError
 
 GROUP = "walletkit.chains"
+
+_C = TypeVar("_C", bound=Chain[Any, Any])  # a plugin object passed through get_chain keeps its type
 
 _lock = threading.Lock()
 _plugins: dict[str, Chain] | None = None
@@ -49,15 +52,30 @@ def _load() -> dict[str, Chain]:
         return found
 
 
-def get_chain(name: str) -> Chain:
+@overload
+def get_chain(name: _C) -> _C: ...
+
+
+@overload
+def get_chain(name: str) -> Chain: ...
+
+
+def get_chain(name: str | Chain) -> Chain:
     """Return the plugin serving ``name`` (a chain name or alias, any case).
+
+    A plugin object (one that satisfies :class:`~walletkit.chain.Chain`) is returned as it is,
+    so every function that takes a chain name also takes a plugin, and keeps its types.
 
     >>> get_chain("ETH").spec.chain_id
     1
+    >>> get_chain(get_chain("eth")) is get_chain("eth")
+    True
 
     Raises:
         UnknownChain: no installed plugin serves that name; the message lists those that do.
     """
+    if not isinstance(name, str) and isinstance(name, Chain):
+        return name
     plugins = _load()
     key = _aliases.get(name.lower()) if isinstance(name, str) else None
     if key is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Union
+from typing import Any, TypeVar, Union, overload
 
 from walletkit.account import Account, SiblingFactory, resolve_options
 from walletkit.bip39 import Mnemonic
@@ -23,6 +23,7 @@ from walletkit.keys import PrivateKey, PublicKey
 from walletkit.registry import get_chain
 
 Node = Union[HDNode, Ed25519Node]
+_T = TypeVar("_T")  # the transaction type of a plugin object passed as the chain
 _CACHE_SIZE = 512
 
 
@@ -267,6 +268,21 @@ class Wallet:
 
     # --- accounts ------------------------------------------------------------------------
 
+    @overload
+    def account(
+        self,
+        chain: Chain[_T, Account[Any]],
+        index: int = 0,
+        *,
+        account: int = 0,
+        change: int = 0,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+        path: str | DerivationPath | None = None,
+    ) -> Account[_T]: ...
+
+    @overload
     def account(
         self,
         chain: str,
@@ -278,11 +294,26 @@ class Wallet:
         network: str | None = None,
         profile: str | None = None,
         path: str | DerivationPath | None = None,
-    ) -> Account:
+    ) -> Account[object]: ...
+
+    def account(
+        self,
+        chain: str | Chain[Any, Account[Any]],
+        index: int = 0,
+        *,
+        account: int = 0,
+        change: int = 0,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+        path: str | DerivationPath | None = None,
+    ) -> Account[Any]:
         """Return the account at ``index`` on ``chain``.
 
         Args:
-            chain: chain name or alias (``btc``, ``eth``, ``bsc``, ``tron``, ``sol``...).
+            chain: chain name or alias (``btc``, ``eth``, ``bsc``, ``tron``, ``sol``...), or a plugin
+                object (``chains.evm.plugin.ETHEREUM``...): the account is then typed with the plugin's
+                unsigned transaction type (``Account[EvmTransaction]``; docs/quickstart.md, "Typed transactions").
             index: address index (the last level of the usual path).
             account: account number (BIP44 level 3).
             change: 0 for receiving, 1 for change addresses.
@@ -295,6 +326,22 @@ class Wallet:
             chain, 1, index, account=account, change=change, kind=kind, network=network, profile=profile, path=path
         )[0]
 
+    @overload
+    def accounts(
+        self,
+        chain: Chain[_T, Account[Any]],
+        count: int,
+        start: int = 0,
+        *,
+        account: int = 0,
+        change: int = 0,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+        path: str | DerivationPath | None = None,
+    ) -> list[Account[_T]]: ...
+
+    @overload
     def accounts(
         self,
         chain: str,
@@ -307,8 +354,24 @@ class Wallet:
         network: str | None = None,
         profile: str | None = None,
         path: str | DerivationPath | None = None,
-    ) -> list[Account]:
+    ) -> list[Account[object]]: ...
+
+    def accounts(
+        self,
+        chain: str | Chain[Any, Account[Any]],
+        count: int,
+        start: int = 0,
+        *,
+        account: int = 0,
+        change: int = 0,
+        kind: str | None = None,
+        network: str | None = None,
+        profile: str | None = None,
+        path: str | DerivationPath | None = None,
+    ) -> list[Account[Any]]:
         """Return ``count`` sibling accounts, indexes ``start`` .. ``start+count-1``.
+
+        ``chain`` is a chain name or a plugin object, as in :meth:`account`.
 
         Each costs one child derivation below the cached parent.
         """
@@ -414,7 +477,7 @@ class Wallet:
         key = PrivateKey.trusted(curve, node.secret, public)
         return Account(plugin, options, public, key=key, path=path, sibling=sibling)
 
-    def _sibling_factory(self, chain: str, account: int, options: AddressOptions) -> SiblingFactory:
+    def _sibling_factory(self, chain: str | Chain, account: int, options: AddressOptions) -> SiblingFactory:
         def sibling(change: int, index: int) -> Account:
             return self.account(
                 chain,
@@ -439,7 +502,7 @@ class Wallet:
 
     def _watch_accounts(
         self,
-        chain: str,
+        chain: str | Chain,
         count: int,
         start: int,
         change: int,
@@ -451,7 +514,8 @@ class Wallet:
         plugin, base, node = self._watch_chain, self._watch_options, self._watch
         assert plugin is not None and base is not None and node is not None  # set together in __init__
         if get_chain(chain) is not plugin:
-            raise InvalidInput(f"this watch-only wallet is for {plugin.spec.name}, not {chain}")
+            named = chain if isinstance(chain, str) else chain.spec.name
+            raise InvalidInput(f"this watch-only wallet is for {plugin.spec.name}, not {named}")
         if path is not None:
             raise InvalidPath(
                 "a watch-only wallet derives change/index below its xpub; an explicit path is not possible"

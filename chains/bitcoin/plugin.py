@@ -20,6 +20,7 @@ from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
 if TYPE_CHECKING:
+    from chains.bitcoin.transfer import BitcoinTransfer
     from walletkit.account import Account
 
 H = HARDENED
@@ -81,7 +82,7 @@ class BitcoinChain:
 
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
-    ) -> object:
+    ) -> BitcoinTransfer:
         """Select coins and build an unsigned transfer (see :mod:`chains.bitcoin.transfer` for the fields)."""
         from chains.bitcoin.transfer import build_transfer
 

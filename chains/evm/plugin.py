@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from chains.evm import messages
 from chains.evm.address import address_of, checksum_encode, parse_address
 from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
+from chains.evm.transaction import EvmTransaction
 from chains.evm.transfer import build_transfer, sign_transaction
 from chains.evm.typed_data import typed_data_hash
 from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
@@ -27,7 +28,11 @@ H = HARDENED
 
 
 class EvmChain:
-    """A :class:`walletkit.chain.Chain` for one EVM chain, configured by an :class:`EvmSpec`."""
+    """A :class:`walletkit.chain.Chain` for one EVM chain, configured by an :class:`EvmSpec`.
+
+    It is a ``Chain[EvmTransaction, Account]``: ``wallet.account(ETHEREUM).transfer(...)`` is typed
+    as an :class:`~chains.evm.transaction.EvmTransaction`.
+    """
 
     def __init__(self, evm: EvmSpec) -> None:
         self.evm = evm
@@ -72,7 +77,7 @@ class EvmChain:
 
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
-    ) -> object:
+    ) -> EvmTransaction:
         """Build an unsigned transfer (native or ERC-20); see :func:`chains.evm.transfer.build_transfer`."""
         return build_transfer(self, account, to, amount, token, fields)
 

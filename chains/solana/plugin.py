@@ -20,6 +20,7 @@ from walletkit.hd.path import HARDENED, DerivationPath
 from walletkit.keys import PrivateKey, PublicKey
 
 if TYPE_CHECKING:
+    from chains.solana.transfer import SolanaTransfer
     from walletkit.account import Account
 
 H = HARDENED
@@ -72,7 +73,7 @@ class SolanaChain:
 
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
-    ) -> object:
+    ) -> SolanaTransfer:
         """Build an unsigned SOL or SPL transfer (see :mod:`chains.solana.transfer` for the fields)."""
         from chains.solana.transfer import build_transfer
 

@@ -67,7 +67,7 @@ class TronChain:
 
     def build_transfer(
         self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
-    ) -> object:
+    ) -> TronTransaction:
         """Build an unsigned TRX (no token), TRC-10 (numeric token id) or TRC-20 (token contract) transfer."""
         from chains.tron.transfer import build_transfer
 
