@@ -331,3 +331,67 @@ def test_the_transfer_value_defaults() -> None:
     assert tx.message_bytes() == bytes(
         Message.new_with_blockhash([_sol(1)], KEYPAIR.pubkey(), Hash.from_string(BLOCKHASH))
     )
+
+
+# --- error labels ---------------------------------------------------------------------------------
+
+
+def test_off_curve_messages_say_what_to_do() -> None:
+    pda = Pubkey.find_program_address([b"vault"], programs.TOKEN_PROGRAM)[0]
+    with pytest.raises(InvalidAddress) as sol:
+        ME.transfer(str(pda), 5, recent_blockhash=BLOCKHASH)
+    assert str(sol.value) == (
+        f"{pda} is off the ed25519 curve (a program address that no key signs for): SOL sent "
+        "to it is only usable if its program expects it; pass allow_owner_off_curve=True if it does"
+    )
+    with pytest.raises(InvalidAddress) as token:
+        ME.transfer(str(pda), 5, token=MINT, decimals=6, recent_blockhash=BLOCKHASH)
+    assert str(token.value) == (
+        f"{pda} is off the ed25519 curve (a program address): tokens sent to its associated account "
+        "may be lost; pass allow_owner_off_curve=True if the program expects them"
+    )
+
+
+def test_bad_nonce_authority_and_lookup_table_addresses_are_named() -> None:
+    nonce = str(Keypair.from_seed(bytes([5] * 32)).pubkey())
+    with pytest.raises(InvalidAddress, match=r"^nonce_authority: "):
+        ME.transfer(TO, 5, recent_blockhash=BLOCKHASH, nonce_account=nonce, nonce_authority="bad")
+    with pytest.raises(InvalidAddress, match=r"^lookup table: "):
+        lookup_table("bad", [TO])
+    with pytest.raises(InvalidAddress, match=r"^address: "):
+        lookup_table(TO, [TO, "bad"])
+
+
+# --- what repeats is parsed once and kept (the module's promise), in bounded maps -----------------
+
+
+def test_the_payer_and_the_blockhash_are_parsed_once() -> None:
+    first = ME.transfer(TO, 1, recent_blockhash=BLOCKHASH)
+    second = ME.transfer(TO, 2, recent_blockhash=BLOCKHASH)
+    assert first.payer is second.payer  # type: ignore[attr-defined]
+    assert first.recent_blockhash is second.recent_blockhash  # type: ignore[attr-defined]
+    assert first.payer == KEYPAIR.pubkey()  # type: ignore[attr-defined]
+    assert first.recent_blockhash == Hash.from_string(BLOCKHASH)  # type: ignore[attr-defined]
+
+
+def test_the_curve_check_is_kept_per_key() -> None:
+    from chains.solana import transfer as module
+
+    pda = Pubkey.find_program_address([b"kept"], programs.TOKEN_PROGRAM)[0]
+    assert module.is_on_curve(pda) is False
+    assert module._on_curve[pda] is False
+    assert module.is_on_curve(KEYPAIR.pubkey()) is True
+    assert module._on_curve[KEYPAIR.pubkey()] is True
+
+
+def test_the_maps_hold_at_most_4096_entries() -> None:
+    from chains.solana import transfer as module
+
+    module._pubkeys.clear()
+    texts = [str(Pubkey((i + 1).to_bytes(32, "big"))) for i in range(4097)]
+    for text in texts[:4096]:
+        module.pubkey(text)
+    assert len(module._pubkeys) == 4096
+    module.pubkey(texts[4096])  # the 4,097th entry empties the map first
+    assert len(module._pubkeys) == 1
+    assert module.pubkey(texts[0]) == Pubkey.from_string(texts[0])
