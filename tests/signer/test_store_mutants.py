@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from walletkit.errors import IdempotencyConflict
 from walletkit.signer import PostgresStore, SQLiteStore
 
 Store = SQLiteStore | PostgresStore
@@ -183,3 +184,56 @@ def test_a_failed_decision_writes_nothing(store: Store) -> None:
     assert _rows(store, "SELECT count(*) FROM ledger") == [(0,)]
     assert _rows(store, "SELECT count(*) FROM idempotency") == [(0,)]
     assert store.audit_events() == []
+
+
+class Ticking:
+    """A clock that moves on one second each time it is read (from 100.0)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return 99.0 + self.reads
+
+
+def test_an_event_without_spends_is_stored_as_given_at_one_instant(tmp_path: Path) -> None:
+    # One decision is recorded at the one time the store read for it (the clock's first reading),
+    # and its event is stored as the caller wrote it.
+    store = SQLiteStore(tmp_path / "t.db", clock=Ticking())
+    with store.decision() as db:
+        store.record_in(db, "k", "r", "eth", {}, b"\x01", "cc" * 32, {"decision": "signed", "n": 1})
+    assert _rows(store, "SELECT seq, at FROM audit") == [(1, 100.0)]
+    assert store.audit_events() == [{"decision": "signed", "n": 1}]
+    assert store.verify_audit()
+
+
+def test_a_clock_stepped_back_writes_the_last_spend_time_again(store: Store) -> None:
+    # Times never go back within an asset's rows: the audit row and its ledger rows carry the
+    # last spend's time (1000), not the stepped-back clock's (900), and the log still verifies.
+    clock: Clock = store.clock  # type: ignore[assignment]
+    clock.now = 1000.0
+    _spend(store, "eth", {"native": 1})
+    clock.now = 900.0
+    _spend(store, "eth", {"native": 2, TOKEN: 3})
+    assert _rows(store, "SELECT seq, at FROM audit ORDER BY seq") == [(1, 1000.0), (2, 1000.0)]
+    assert _rows(store, "SELECT at, asset, amount, audit_seq, total FROM ledger ORDER BY id") == [
+        (1000.0, "native", "1", 1, "1"),
+        (1000.0, TOKEN, "3", 2, "3"),
+        (1000.0, "native", "2", 2, "3"),
+    ]
+    assert store.audit_events()[1]["ledger"] == {"chain": "eth", "spends": {"native": "2", TOKEN: "3"}}
+    assert store.verify_audit()
+
+
+def test_a_remembered_key_returns_its_bytes_and_whether_they_went_out(store: Store) -> None:
+    _spend(store, "eth", {}, key="order-1")
+    assert store.remembered("order-1", "request order-1") == (b"\x01\x02", "aa" * 32, False)
+    assert store.is_handed_out("order-1") is False
+    store.mark_broadcast("order-1")
+    assert store.remembered("order-1", "request order-1") == (b"\x01\x02", "aa" * 32, True)
+    assert store.is_handed_out("order-1") is True
+    assert store.is_handed_out("never-seen") is False
+    with pytest.raises(IdempotencyConflict) as info:
+        store.remembered("order-1", "another request")
+    assert str(info.value) == "idempotency key 'order-1' was used for a different request"
