@@ -305,7 +305,13 @@ class Policy:
         )
 
     def check_typed_data(self, chain: str, network: str, domain: Mapping[str, Any], primary_type: str = "") -> None:
-        """Raise PolicyViolation unless typed data for this domain's verifying contract is allowed."""
+        """Raise PolicyViolation unless typed data for this domain's verifying contract is allowed.
+
+        Raises:
+            PolicyViolation: ``chain_allowed``, ``network_pinned``, or ``eip712_domain`` (no typed data
+                allowed, a verifying contract or primary type not allowed, or a domain without
+                ``chainId``, which can be replayed on any chain).
+        """
         rules = self.rules(chain, network)
         contract = domain.get("verifyingContract") if isinstance(domain, Mapping) else None
         if rules.eip712_contracts is None and not rules.typed_data:
@@ -314,7 +320,9 @@ class Policy:
             canonical = get_chain(chain).validate_address(str(contract)) if contract else None
         except InvalidAddress:
             canonical = None
-        chain_id = domain.get("chainId", 0) if isinstance(domain, Mapping) else None
+        # A domain without chainId can be replayed on any chain: it is judged as such (refused), as
+        # Signer.sign_typed_data refuses it. (Only its presence matters here, not its value.)
+        chain_id = domain.get("chainId") if isinstance(domain, Mapping) else None
         self._typed_data(rules, chain, TypedDataSignature(canonical, primary_type, 0 if chain_id is not None else None))
 
     def window_seconds(self, chain: str, asset: str | None) -> int:
