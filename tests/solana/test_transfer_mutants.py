@@ -366,6 +366,10 @@ def test_bad_nonce_authority_and_lookup_table_addresses_are_named() -> None:
 
 
 def test_the_payer_and_the_blockhash_are_parsed_once() -> None:
+    from chains.solana import transfer as module
+
+    module._payers.clear()  # start empty: an earlier test (or process) may have parsed these already
+    module._hashes.clear()
     first = ME.transfer(TO, 1, recent_blockhash=BLOCKHASH)
     second = ME.transfer(TO, 2, recent_blockhash=BLOCKHASH)
     assert first.payer is second.payer  # type: ignore[attr-defined]
@@ -377,6 +381,7 @@ def test_the_payer_and_the_blockhash_are_parsed_once() -> None:
 def test_the_curve_check_is_kept_per_key() -> None:
     from chains.solana import transfer as module
 
+    module._on_curve.clear()  # start empty: an earlier test (or process) may have checked these already
     pda = Pubkey.find_program_address([b"kept"], programs.TOKEN_PROGRAM)[0]
     assert module.is_on_curve(pda) is False
     assert module._on_curve[pda] is False
