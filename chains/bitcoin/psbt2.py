@@ -54,10 +54,22 @@ def locktime(inputs: list[Map], fallback: int) -> int:
     """Return the locktime BIP370 determines from the inputs' required locktimes (else ``fallback``).
 
     Raises:
-        InvalidTransaction: some inputs need a height and others a time (no locktime satisfies both).
+        InvalidTransaction: some inputs need a height and others a time (no locktime satisfies both);
+            a required time below 500,000,000 or a required height of 0 or from 500,000,000 on
+            (BIP370's invalid vectors: nLockTime would read it as the other kind).
     """
     needs = [(m.get(bytes([I_REQUIRED_TIME])), m.get(bytes([I_REQUIRED_HEIGHT]))) for m in inputs]
     needs = [(t, h) for t, h in needs if t is not None or h is not None]
+    for t, h in needs:
+        if t is not None and _u32(t, "required time locktime") < _LOCKTIME_THRESHOLD:
+            raise InvalidTransaction(
+                f"PSBT v2 required time locktime is a Unix time from {_LOCKTIME_THRESHOLD} on, got {_u32(t, '')}"
+            )
+        if h is not None and not 0 < _u32(h, "required height locktime") < _LOCKTIME_THRESHOLD:
+            raise InvalidTransaction(
+                f"PSBT v2 required height locktime is a block height from 1 to {_LOCKTIME_THRESHOLD - 1}, "
+                f"got {_u32(h, '')}"
+            )
     if not needs:
         return fallback
     if all(h is not None for _, h in needs):  # height is preferred when every input accepts one
