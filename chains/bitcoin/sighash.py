@@ -15,10 +15,6 @@ from walletkit.errors import InvalidTransaction
 SIGHASH_DEFAULT, SIGHASH_ALL, SIGHASH_NONE, SIGHASH_SINGLE, SIGHASH_ANYONECANPAY = 0, 1, 2, 3, 0x80
 
 
-def _sha256(data: bytes) -> bytes:
-    return hashlib.sha256(data).digest()
-
-
 _new_sha256 = hashlib.sha256
 
 

@@ -114,6 +114,12 @@ def test_legacy_signatures_verify_in_the_kernel(inputs: int, outputs: int, hash_
         ("4e02000000abab" + "ab" + "ac", "4e02000000ababac"),  # OP_PUSHDATA4
         ("4b" + "ab" * 75 + "ab", "4b" + "ab" * 75),  # the longest direct push (0x4b)
         ("00ab51", "0051"),  # OP_0 is not a push of data
+        ("01ab" + "ab", "01ab"),  # the shortest direct push (0x01)
+        ("4c01ab" + "51" + "ab", "4c01ab51"),  # the opcode right after a PUSHDATA1 is read
+        ("4cab" + "ab" * 0xAB + "ab", "4cab" + "ab" * 0xAB),  # PUSHDATA1's length byte is 0xab
+        # A PUSHDATA1 after another opcode: its data (ending in 0x05) is skipped whole, so the
+        # 0xab after it goes and 52..56 stay.
+        ("51" + "4c05" + "0102030405" + "ab" + "5253545556", "514c0501020304055253545556"),
     ],
 )
 def test_legacy_drops_code_separators_outside_pushes(script: str, kept: str) -> None:
