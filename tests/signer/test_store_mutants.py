@@ -237,3 +237,45 @@ def test_a_remembered_key_returns_its_bytes_and_whether_they_went_out(store: Sto
     with pytest.raises(IdempotencyConflict) as info:
         store.remembered("order-1", "another request")
     assert str(info.value) == "idempotency key 'order-1' was used for a different request"
+
+
+def _x87_tags(libm: Any) -> bytes:
+    """The x87 tag word, read with glibc's fegetenv (x86-64 fenv_t: __tags at offset 8; 0xffff: all empty)."""
+    import ctypes
+
+    env = ctypes.create_string_buffer(512)
+    libm.fegetenv(env)
+    return env.raw[8:10]
+
+
+def test_the_x87_reset_is_loaded_and_empties_the_stack() -> None:
+    # On x86-64 Linux the store loads libm and three bytes of machine code (FNINIT; RET). Run in a
+    # forked child: code loaded wrong can crash the process that calls it, and the child's exit
+    # status says what happened (0: loaded, the stack was full after FLD1 x 8 and empty after it).
+    import os
+    import platform
+
+    from walletkit.signer import store as store_module
+
+    assert platform.system() == "Linux" and platform.machine() == "x86_64"  # where this suite runs
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status only
+        code = 3
+        try:
+            libm, fninit = store_module._load()
+            if libm is None or fninit is None:
+                code = 4
+            else:
+                code_page = __import__("mmap").mmap(-1, 4096, prot=7)  # FLD1 x 8; RET: fill the stack
+                code_page.write(bytes([0xD9, 0xE8] * 8 + [0xC3]))
+                import ctypes
+
+                ctypes.CFUNCTYPE(None)(ctypes.addressof(ctypes.c_char.from_buffer(code_page)))()
+                full = _x87_tags(libm)
+                fninit()
+                code = 0 if (full == b"\x00\x00" and _x87_tags(libm) == b"\xff\xff") else 5
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status), f"the child died of signal {os.WTERMSIG(status)}"
+    assert os.WEXITSTATUS(status) == 0
