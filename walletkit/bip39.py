@@ -141,14 +141,13 @@ class Mnemonic:
             best = max(LANGUAGES, key=lambda lang: sum(w in wordlist(lang).index for w in words))
             _indexes(words, wordlist(best))
         valid: dict[str, bytes] = {}
-        last_error: ChecksumMismatch | None = None
         for lang in candidates:
             try:
                 valid[lang] = _indexes_to_entropy(_indexes(words, wordlist(lang)))
-            except ChecksumMismatch as e:
-                last_error = e
-        if not valid:
-            _checksum(words, None, last_error)
+            except ChecksumMismatch:
+                continue
+        if not valid:  # every list holding the words fails the checksum: raise it (or name an Electrum seed)
+            _checksum(words, _indexes(words, wordlist(candidates[0])))
         if len(set(valid.values())) > 1:
             raise AmbiguousMnemonic(tuple(valid))
         # One reading, or lists that share these words at the same indexes (Chinese simplified
@@ -237,11 +236,9 @@ def _indexes(words: list[str], wl: WordList) -> list[int]:
     return indexes
 
 
-def _checksum(words: list[str], indexes: list[int] | None, error: ChecksumMismatch | None = None) -> None:
-    """Check the checksum of ``indexes`` (or raise ``error``), naming an Electrum seed for what it is."""
+def _checksum(words: list[str], indexes: list[int]) -> None:
+    """Check the checksum of ``indexes``, naming an Electrum seed for what it is."""
     try:
-        if indexes is None:
-            raise error or ChecksumMismatch("every word is in the word list, but the BIP39 checksum does not match")
         _indexes_to_entropy(indexes)
     except ChecksumMismatch:
         if _looks_like_electrum(words):
