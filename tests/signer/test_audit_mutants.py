@@ -181,3 +181,11 @@ def test_without_flock_the_anchor_lock_is_a_thread_lock(tmp_path: Path, monkeypa
     again = anchor.lock()
     assert anchor._lock.locked()
     again.release()
+
+
+def test_an_anchor_names_its_file_and_keys_hash_by_their_secret(tmp_path: Path) -> None:
+    path = tmp_path / "anchor.json"
+    assert repr(AuditAnchor(path)) == f"AuditAnchor({str(path)!r})"
+    a, b = AuditKey(bytes(32)), AuditKey(bytes([1]) * 32)
+    assert len({a, AuditKey(bytes(32)), b}) == 2
+    assert hash(a) == hash(AuditKey(bytes(32))) and hash(a) != hash(b)

@@ -279,3 +279,12 @@ def test_the_x87_reset_is_loaded_and_empties_the_stack() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status), f"the child died of signal {os.WTERMSIG(status)}"
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_execute_runs_raw_sql_in_its_own_transaction(store: Store) -> None:
+    store.execute("INSERT INTO nonces (chain, address, next) VALUES (?, ?, ?)", ("eth", ADDRESS, 41))
+    assert _rows(store, "SELECT chain, address, next FROM nonces") == [("eth", ADDRESS, 41)]
+    with store.decision() as db:
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 0) == 41
+    store.execute("DELETE FROM nonces")
+    assert _rows(store, "SELECT count(*) FROM nonces") == [(0,)]

@@ -18,6 +18,7 @@ from tests.signer.test_store_mutants import (  # noqa: F401  (collected here aga
     test_a_clock_stepped_back_writes_the_last_spend_time_again,
     test_a_failed_decision_writes_nothing,
     test_a_remembered_key_returns_its_bytes_and_whether_they_went_out,
+    test_execute_runs_raw_sql_in_its_own_transaction,
     test_forget_deletes_the_key,
     test_forget_if_unsent_keeps_what_may_be_out,
     test_resync_forgets_the_stored_nonce,
