@@ -10,7 +10,6 @@ The depth byte is one byte (ser8), so depth 255 is the deepest node.
 from __future__ import annotations
 
 import hmac
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ def _with_il(monkeypatch: pytest.MonkeyPatch, il: int) -> None:
         real = hmac.digest(key, msg, name)
         return il.to_bytes(32, "big") + real[32:]
 
-    monkeypatch.setattr(bip32, "hmac", SimpleNamespace(digest=digest))
+    monkeypatch.setattr(bip32, "hmac_digest", digest)
 
 
 @pytest.mark.parametrize("il", [N, N + 1, 2**256 - 1])
