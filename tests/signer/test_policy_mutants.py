@@ -14,7 +14,7 @@ from walletkit.effects import Approval, AuthorityChange, ContractCall, FeeBound,
 from walletkit.signer import Policy, Signer, SQLiteStore
 from walletkit.signer.allowlist import Allowlist
 from walletkit.signer.policy import Request
-from walletkit.signer.rules import ChainRules, Limits
+from walletkit.signer.rules import AuthorityRule, CallRule, ChainRules, Limits, Velocity
 
 ALLOWED = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
@@ -388,3 +388,401 @@ def test_an_allowlist_pins_its_network() -> None:
         f"is a look-alike of allowed {ALLOWED} (same first and last characters, different address): "
         "possible address poisoning"
     )
+
+
+# --- reading a policy file: every malformed field is named, with what was expected -----------------
+
+C = "policy chains.eth"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "policy policy must be a table, not list"),
+        ({"chains": []}, "policy chains must be a table, not list"),
+        ({"chains": {"eth": 5}}, f"{C} must be a table, not int"),
+        ({"chains": {"eth": {"networks": "mainnet"}}}, f"{C}.networks must be a list of strings"),
+        ({"chains": {"eth": {"networks": ["mainnet", 1]}}}, f"{C}.networks must be a list of strings"),
+        ({"chains": {"eth": {"recipients": ALLOWED}}}, f"{C}.recipients must be a list of strings"),
+        ({"chains": {"eth": {"spenders": [1]}}}, f"{C}.spenders must be a list of strings"),
+        ({"chains": {"eth": {"eip712_contracts": ALLOWED}}}, f"{C}.eip712_contracts must be a list of strings"),
+        (
+            {"chains": {"eth": {"max_per_tx": 0.5}}},
+            f'{C}.max_per_tx must be an amount in whole coins, as a string ("0.5"), not 0.5',
+        ),
+        (
+            {"chains": {"eth": {"max_fee": True}}},
+            f'{C}.max_fee must be an amount in whole coins, as a string ("0.5"), not True',
+        ),
+        ({"chains": {"eth": {"window": []}}}, f"{C}.window must be a table, not list"),
+        (
+            {"chains": {"eth": {"window": {"amount": "1", "seconds": 0}}}},
+            f"{C}.window.seconds must be a whole number from 1 to 1000000000000, not 0",
+        ),
+        (
+            {"chains": {"eth": {"window": {"amount": "1", "seconds": 10**12 + 1}}}},
+            f"{C}.window.seconds must be a whole number from 1 to 1000000000000, not 1000000000001",
+        ),
+        (
+            {"chains": {"eth": {"window": {"amount": "1", "seconds": True}}}},
+            f"{C}.window.seconds must be a whole number from 1 to 1000000000000, not True",
+        ),
+        (
+            {"chains": {"eth": {"window": {"amount": "1", "seconds": "60"}}}},
+            f"{C}.window.seconds must be a whole number from 1 to 1000000000000, not '60'",
+        ),
+        (
+            {"chains": {"eth": {"max_fee_ratio": 1.5}}},
+            f"{C}.max_fee_ratio must be a number from 0 to 1 (a fraction of the amount), not 1.5",
+        ),
+        (
+            {"chains": {"eth": {"max_fee_ratio": -0.1}}},
+            f"{C}.max_fee_ratio must be a number from 0 to 1 (a fraction of the amount), not -0.1",
+        ),
+        (
+            {"chains": {"eth": {"max_fee_ratio": float("nan")}}},
+            f"{C}.max_fee_ratio must be a number from 0 to 1 (a fraction of the amount), not nan",
+        ),
+        (
+            {"chains": {"eth": {"max_fee_ratio": True}}},
+            f"{C}.max_fee_ratio must be a number from 0 to 1 (a fraction of the amount), not True",
+        ),
+        (
+            {"chains": {"eth": {"max_fee_ratio": "0.1"}}},
+            f"{C}.max_fee_ratio must be a number from 0 to 1 (a fraction of the amount), not '0.1'",
+        ),
+        (
+            {"chains": {"eth": {"allow_unlimited_approvals": "yes"}}},
+            f"{C}.allow_unlimited_approvals must be true or false, not 'yes'",
+        ),
+        ({"chains": {"eth": {"tokens": []}}}, f"{C}.tokens must be a table, not list"),
+        ({"chains": {"eth": {"tokens": {TOKEN: 6}}}}, f"{C}.tokens.{TOKEN} must be a table, not int"),
+        (
+            {"chains": {"eth": {"tokens": {TOKEN: {"nft": 1}}}}},
+            f"{C}.tokens.{TOKEN}.nft must be true or false, not 1",
+        ),
+        (
+            {"chains": {"eth": {"tokens": {TOKEN: {"decimals": -1}}}}},
+            f"{C}.tokens.{TOKEN}.decimals must be a whole number from 0 to 77, not -1",
+        ),
+        (
+            {"chains": {"eth": {"tokens": {TOKEN: {"max_per_tx": 1.5}}}}},
+            f'{C}.tokens.{TOKEN}.max_per_tx must be an amount in whole coins, as a string ("0.5"), not 1.5',
+        ),
+        (
+            {"chains": {"eth": {"tokens": {TOKEN: {"window": {"amount": "1", "seconds": 0}}}}}},
+            f"{C}.tokens.{TOKEN}.window.seconds must be a whole number from 1 to 1000000000000, not 0",
+        ),
+        (
+            {"chains": {"eth": {"tokens": {TOKEN: {"windows": {}}}}}},
+            f"{C}.tokens.{TOKEN} has unknown key(s) windows; expected decimals, max_per_tx, window, nft",
+        ),
+        ({"chains": {"eth": {"calls": {"contract": DAPP}}}}, f"{C}.calls must be a list of tables ([[{C[7:]}.calls]])"),
+        ({"chains": {"eth": {"calls": [5]}}}, f"{C}.calls[0] must be a table, not int"),
+        (
+            {"chains": {"eth": {"calls": [{"contract": DAPP}, {"contract": 5}]}}},
+            f"{C}.calls[1].contract must be an address (or a contract type name)",
+        ),
+        (
+            {"chains": {"eth": {"calls": [{"contract": DAPP, "functions": "mint(uint256)"}]}}},
+            f"{C}.calls[0].functions must be a list of strings",
+        ),
+        (
+            {"chains": {"eth": {"calls": [{"contract": DAPP, "max_value": 0.1}]}}},
+            f'{C}.calls[0].max_value must be an amount in whole coins, as a string ("0.5"), not 0.1',
+        ),
+        (
+            {"chains": {"eth": {"calls": [{"contract": DAPP, "value": "1"}]}}},
+            f"{C}.calls[0] has unknown key(s) value; expected contract, functions, max_value",
+        ),
+        (
+            {"chains": {"eth": {"authority": [{"kind": "owner"}]}}},
+            f"{C}.authority[0].kind must be one of eip7702_delegation, eip7702_delegation_any_chain, "
+            "nonce_authority, spl_authority, spl_close_account, system_assign, not 'owner'",
+        ),
+        (
+            {"chains": {"eth": {"authority": [{"kind": "eip7702_delegation", "to": 5}]}}},
+            f"{C}.authority[0].to must be an address",
+        ),
+        (
+            {"chains": {"eth": {"authority": [{"kind": "eip7702_delegation", "from": DAPP}]}}},
+            f"{C}.authority[0] has unknown key(s) from; expected kind, to",
+        ),
+        (
+            {"chains": {"eth": {"typed_data": [{"contract": 5, "primary_types": ["Permit"]}]}}},
+            f"{C}.typed_data[0].contract must be the verifying contract's address",
+        ),
+        (
+            {"chains": {"eth": {"typed_data": [{"contract": TOKEN, "primary_types": "Permit"}]}}},
+            f"{C}.typed_data[0].primary_types must be a list of strings",
+        ),
+        (
+            {"chains": {"eth": {"typed_data": [{"contract": TOKEN, "primary_types": ["P"], "x": 1}]}}},
+            f"{C}.typed_data[0] has unknown key(s) x; expected contract, primary_types",
+        ),
+        ({"chains": {"eth": {"velocity": 5}}}, f"{C}.velocity must be a table, not int"),
+        (
+            {"chains": {"eth": {"velocity": {"transactions": 5}}}},
+            f"{C}.velocity.transactions must be a table, not int",
+        ),
+        (
+            {"chains": {"eth": {"velocity": {"transactions": {"count": 0, "seconds": 60}}}}},
+            f"{C}.velocity.transactions.count must be a whole number from 1 to 1000000000000, not 0",
+        ),
+        (
+            {"chains": {"eth": {"velocity": {"transactions": {"count": 1, "seconds": 0}}}}},
+            f"{C}.velocity.transactions.seconds must be a whole number from 1 to 1000000000000, not 0",
+        ),
+        (
+            {"chains": {"eth": {"velocity": {"new_recipients": {"count": 1}}}}},
+            f"{C}.velocity.new_recipients.seconds must be a whole number from 1 to 1000000000000, not None",
+        ),
+        (
+            {"chains": {"eth": {"velocity": {"new_recipients": {"count": 1, "seconds": 1, "x": 2}}}}},
+            f"{C}.velocity.new_recipients has unknown key(s) x; expected count, seconds",
+        ),
+        (
+            {"chains": {"eth": {"velocity": {"cooldown": -1}}}},
+            f"{C}.velocity.cooldown must be a whole number from 0 to 1000000000000, not -1",
+        ),
+        (
+            {"chains": {"eth": {"velocity": {"cooldowns": 1}}}},
+            f"{C}.velocity has unknown key(s) cooldowns; expected transactions, new_recipients, cooldown",
+        ),
+        (
+            {"chains": {"eth": {"max_per_txn": "1", "windows": {}}}},
+            f"{C} has unknown key(s) max_per_txn, windows; expected networks, recipients, max_per_tx, window, "
+            "max_fee, max_fee_ratio, allow_unlimited_approvals, eip712_contracts, tokens, typed_data, spenders, "
+            "calls, authority, approvals, velocity",
+        ),
+        (
+            {"chain": {}, "guards": {}},
+            "policy file has unknown key(s) chain, guards; expected chains, approvers, guard",
+        ),
+    ],
+)
+def test_malformed_policy_fields_are_named(data: object, message: str) -> None:
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        Policy.from_dict(data)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+G = "policy guard"
+
+
+@pytest.mark.parametrize(
+    ("guard", "message"),
+    [
+        (5, f"{G} must be a table, not int"),
+        ({"unfreeze": 5}, f"{G}.unfreeze must be a table, not int"),
+        ({"unfreeze": {"approvers": "alice"}}, f"{G}.unfreeze.approvers must be a list of strings"),
+        ({"unfreeze": {"approvers": ["alice", "eve"]}}, f"{G}.unfreeze.approvers names unknown approvers: eve"),
+        (
+            {"unfreeze": {"approvers": ["alice", "bob"], "required": 3}},
+            f"{G}.unfreeze.required must be a whole number from 0 to 2, not 3",
+        ),
+        (
+            {"unfreeze": {"approvers": ["alice"], "required": -1}},
+            f"{G}.unfreeze.required must be a whole number from 0 to 1, not -1",
+        ),
+        ({"unfreeze": {"required": 2}}, f"{G}.unfreeze.required must be a whole number from 0 to 1, not 2"),
+        ({"unfreeze": {"approver": []}}, f"{G}.unfreeze has unknown key(s) approver; expected approvers, required"),
+        ({"scope": "chain"}, f'{G}.scope must be "account" or "all", not \'chain\''),
+        (
+            {"refusal_burst": {"count": 0, "seconds": 60}},
+            f"{G}.refusal_burst.count must be a whole number from 1 to 1000000000000, not 0",
+        ),
+        ({"freeze_on_foreign_spend": 1}, f"{G}.freeze_on_foreign_spend must be true or false, not 1"),
+        ({"freeze_on_unknown_nonce": "no"}, f"{G}.freeze_on_unknown_nonce must be true or false, not 'no'"),
+        ({"freeze_on_unknown_spender": 0}, f"{G}.freeze_on_unknown_spender must be true or false, not 0"),
+        ({"freeze_on_drain": None}, f"{G}.freeze_on_drain must be true or false, not None"),
+        (
+            {"freeze": True},
+            f"{G} has unknown key(s) freeze; expected refusal_burst, freeze_on_foreign_spend, freeze_on_unknown_nonce, "
+            "freeze_on_unknown_spender, freeze_on_drain, unfreeze, scope",
+        ),
+    ],
+)
+def test_malformed_guard_fields_are_named(guard: object, message: str) -> None:
+    approvers = {"alice": {"totp": True}, "bob": {"totp": True}}
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        Policy.from_dict({"approvers": approvers, "guard": guard})
+    assert str(info.value) == message
+
+
+def test_guard_rules_are_read() -> None:
+    policy = Policy.from_dict(
+        {
+            "approvers": {"alice": {"totp": True}, "bob": {"totp": True}},
+            "guard": {
+                "refusal_burst": {"count": 3, "seconds": 1},
+                "freeze_on_foreign_spend": False,
+                "freeze_on_unknown_nonce": False,
+                "freeze_on_unknown_spender": False,
+                "freeze_on_drain": False,
+                "unfreeze": {"approvers": ["alice", "bob"]},
+                "scope": "all",
+            },
+        }
+    )
+    guard = policy.guard
+    assert guard.refusal_burst == (3, 1)
+    assert (guard.freeze_on_foreign_spend, guard.freeze_on_unknown_nonce) == (False, False)
+    assert (guard.freeze_on_unknown_spender, guard.freeze_on_drain) == (False, False)
+    assert (guard.unfreeze_approvers, guard.unfreeze_required, guard.scope) == (("alice", "bob"), 1, "all")
+    default = Policy.from_dict({"guard": {}}).guard
+    assert (default.freeze_on_foreign_spend, default.freeze_on_unknown_nonce) == (True, True)
+    assert (default.freeze_on_unknown_spender, default.freeze_on_drain) == (True, True)
+    assert (default.unfreeze_approvers, default.unfreeze_required, default.scope, default.refusal_burst) == (
+        (),
+        0,
+        "account",
+        None,
+    )
+    two = Policy.from_dict(
+        {
+            "approvers": {"alice": {"totp": True}, "bob": {"totp": True}},
+            "guard": {"unfreeze": {"approvers": ["alice", "bob"], "required": 2}},
+        }
+    )
+    assert two.guard.unfreeze_required == 2
+
+
+def test_chain_rules_are_read_in_whole_coins() -> None:
+    policy = Policy.from_dict(
+        {
+            "chains": {
+                "eth": {
+                    "networks": ["mainnet", "sepolia"],
+                    "max_per_tx": "0.5",
+                    "window": {"amount": "2", "seconds": 1},
+                    "max_fee": 1,
+                    "max_fee_ratio": 0,
+                    "allow_unlimited_approvals": True,
+                    "eip712_contracts": [ALLOWED.lower()],
+                    "tokens": {
+                        TOKEN.lower(): {"decimals": 6, "max_per_tx": "2.5", "window": {"amount": "10"}},
+                        "1002000": {},
+                    },
+                    "calls": [
+                        {
+                            "contract": DAPP.lower(),
+                            "functions": ["0xA0712D68", "mint(address, uint256)"],
+                            "max_value": "0.25",
+                        },
+                        {"contract": "create"},
+                    ],
+                    "authority": [
+                        {"kind": "eip7702_delegation", "to": DAPP.lower()},
+                        {"kind": "eip7702_delegation_any_chain"},
+                    ],
+                    "typed_data": [
+                        {"contract": TOKEN, "primary_types": ["Permit"]},
+                        {"contract": TOKEN.lower(), "primary_types": ["Order"]},
+                    ],
+                    "velocity": {"transactions": {"count": 2, "seconds": 60}, "cooldown": 5},
+                }
+            }
+        }
+    )
+    rules = policy.chains["eth"]
+    assert rules.networks == frozenset({"mainnet", "sepolia"})
+    assert (rules.native.max_per_tx, rules.native.window_amount, rules.native.window_seconds) == (
+        5 * 10**17,
+        2 * 10**18,
+        1,
+    )
+    assert (rules.max_fee, rules.max_fee_ratio, rules.allow_unlimited_approvals) == (10**18, 0.0, True)
+    assert isinstance(rules.max_fee_ratio, float)
+    assert rules.eip712_contracts == frozenset({ALLOWED})
+    token = rules.tokens[TOKEN]
+    assert (token.decimals, token.max_per_tx, token.window_amount, token.window_seconds) == (
+        6,
+        2_500_000,
+        10**7,
+        86_400,
+    )
+    assert rules.tokens["1002000"].decimals == 18  # a token listed without decimals takes the chain's
+    # keccak256("mint(address,uint256)")[:4] = 40c10f19 (spaces dropped); "0xA0712D68" is taken as a selector, lower case.
+    assert rules.calls == (
+        CallRule(DAPP, frozenset({"a0712d68", "40c10f19"}), 25 * 10**16),
+        CallRule("create", None, 0),
+    )
+    assert rules.authority == (
+        AuthorityRule("eip7702_delegation", DAPP),
+        AuthorityRule("eip7702_delegation_any_chain", None),
+    )
+    assert rules.typed_data == {TOKEN: frozenset({"Permit", "Order"})}
+    assert rules.velocity == Velocity((2, 60), None, 5)
+    assert Policy.from_dict({"chains": {"eth": {}}}).chains["eth"].networks == frozenset({"mainnet"})
+    assert Policy.from_dict({"chains": {"eth": {}}}).chains["eth"].velocity is None
+
+
+@pytest.mark.parametrize(
+    ("signature", "message"),
+    [
+        ("mint", "a function signature looks like name(type,type), got 'mint'"),
+        ("mint(uint256", "a function signature looks like name(type,type), got 'mint(uint256'"),
+    ],
+)
+def test_a_malformed_function_signature_is_named(signature: str, message: str) -> None:
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        Policy.from_dict({"chains": {"eth": {"calls": [{"contract": DAPP, "functions": [signature]}]}}})
+    assert str(info.value) == message
+
+
+def test_a_call_rule_names_an_address_or_a_contract_type() -> None:
+    rules = Policy.from_dict({"chains": {"tron": {"calls": [{"contract": "FreezeBalanceV2Contract"}]}}}).chains["tron"]
+    assert rules.calls == (CallRule("FreezeBalanceV2Contract", None, 0),)
+    with pytest.raises(wk.errors.InvalidAddress):
+        Policy.from_dict({"chains": {"eth": {"calls": [{"contract": "0x12"}]}}})
+    with pytest.raises(wk.errors.InvalidAddress):
+        Policy.from_dict({"chains": {"eth": {"calls": [{"contract": "not a name"}]}}})
+
+
+def test_approval_thresholds_read_each_assets_decimals() -> None:
+    approvers = {"alice": {"totp": True}}
+    policy = Policy.from_dict(
+        {
+            "approvers": approvers,
+            "chains": {
+                "eth": {
+                    "tokens": {TOKEN: {"decimals": 6}, NFT: {"nft": True}},
+                    "approvals": [{"approvers": ["alice"], "above": {"native": "1.5", TOKEN.lower(): "2.5", NFT: 3}}],
+                }
+            },
+        }
+    )
+    assert policy.chains["eth"].approvals[0].above == {"native": 15 * 10**17, TOKEN: 2_500_000, NFT: 3}
+    for above, message in [
+        (
+            {OTHER_TOKEN: "1"},
+            f"policy chains.eth.approvals[0].above.{OTHER_TOKEN}: list the token under tokens first (its decimals)",
+        ),
+        (
+            {"native": 1.5},
+            'policy chains.eth.approvals[0].above.native must be an amount in whole coins, as a string ("0.5")',
+        ),
+        (
+            {"native": True},
+            'policy chains.eth.approvals[0].above.native must be an amount in whole coins, as a string ("0.5")',
+        ),
+    ]:
+        with pytest.raises(wk.errors.InvalidInput) as info:
+            Policy.from_dict(
+                {
+                    "approvers": approvers,
+                    "chains": {
+                        "eth": {
+                            "tokens": {TOKEN: {"decimals": 6}},
+                            "approvals": [{"approvers": ["alice"], "above": above}],
+                        }
+                    },
+                }
+            )
+        assert str(info.value) == message
+
+
+def test_trc10_ids_are_keys_in_decimal() -> None:
+    rules = Policy.from_dict({"chains": {"tron": {"tokens": {" 1002000 ": {"decimals": 6}}}}}).chains["tron"]
+    assert set(rules.tokens) == {"1002000"}
