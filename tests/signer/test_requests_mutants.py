@@ -1,0 +1,241 @@
+"""walletkit/signer/requests.py pinned line by line (mutation group ``signer``, issue 19).
+
+The watcher's triggers (``observe``: a foreign spend, a drain), pending requests read back, and
+fields stored with a request, on an in-memory store and the store's injected clock. Expected
+freezes, reasons and amounts are written out by hand; EIP-55 spellings come from eth-utils.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nacl.signing
+import pytest
+from eth_utils import to_checksum_address
+
+import walletkit as wk
+from walletkit.errors import ApprovalRefused
+from walletkit.signer import Policy, Signer, SQLiteStore
+from walletkit.signer.approvals import ApproverSignature, PendingRequest
+from walletkit.signer.guard import Freeze
+from walletkit.signer.requests import decode_fields, encode_fields
+from walletkit.watch.events import TransferEvent
+
+KEY = "0x" + "42" * 32
+TO = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+GWEI = 10**9
+ETH = 10**18
+T0 = 1_700_000_000.0
+ALICE = nacl.signing.SigningKey(bytes([1]) * 32)
+BOB = nacl.signing.SigningKey(bytes([2]) * 32)
+
+
+class Clock:
+    """The store's clock, set by the test (seconds since the epoch)."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _eth() -> wk.Account:
+    return wk.Account.from_private_key("eth", KEY)
+
+
+def _policy(
+    *, window: str = "1", token: str = "150", guard: dict[str, Any] | None = None, approvals: bool = False
+) -> Policy:
+    chain: dict[str, Any] = {
+        "recipients": [TO],
+        "max_per_tx": "50",
+        "window": {"amount": window, "seconds": 3600},
+        "tokens": {TOKEN: {"decimals": 6, "max_per_tx": token, "window": {"amount": token, "seconds": 600}}},
+    }
+    if approvals:
+        chain["approvals"] = [
+            {"name": "large", "above": {"native": "1"}, "approvers": ["alice", "bob"], "required": 2, "expires": 600}
+        ]
+    return Policy.from_dict(
+        {
+            "approvers": {
+                "alice": {"ed25519": ALICE.verify_key.encode().hex()},
+                "bob": {"ed25519": BOB.verify_key.encode().hex()},
+            },
+            "chains": {"eth": chain},
+            "guard": guard or {},
+        }
+    )
+
+
+def _event(txid: str, *, direction: str = "out", status: str = "seen", asset: str = "native", address: str = "") -> Any:
+    account = _eth()
+    return TransferEvent(
+        "00" * 16,
+        "eth",
+        "mainnet",
+        txid,
+        0,
+        direction,  # type: ignore[arg-type]
+        address or account.address.lower(),  # log topics spell addresses in lower case
+        TO,
+        asset,
+        1,
+        7,
+        "0x" + "ff" * 32,
+        1,
+        status,  # type: ignore[arg-type]
+    )
+
+
+def _pay(signer: Signer, amount: int, nonce: int) -> str:
+    return signer.transfer(_eth(), TO, amount, nonce=nonce, gas=21_000, gas_price=GWEI).txid
+
+
+def _freezes(signer: Signer) -> list[dict[str, Any]]:
+    return [e for e in signer.store.audit_events() if e.get("decision") == "frozen"]
+
+
+# --- observe: a foreign spend ---------------------------------------------------------------------
+
+
+def test_a_spend_this_signer_did_not_sign_freezes_the_account() -> None:
+    seen: list[Freeze] = []
+    signer = Signer(_policy(), SQLiteStore(clock=Clock()), on_freeze=[seen.append])
+    ours = _pay(signer, ETH // 10, 0)
+    account = _eth()
+    scope = f"eth:{to_checksum_address(account.address)}"
+    assert signer.observe(_event(ours)) is None  # our own spend, within the window
+    assert signer.observe(_event("0x" + "ab" * 32, direction="in")) is None  # incoming: not a spend
+    assert signer.observe(_event("0x" + "ab" * 32, status="reverted")) is None  # its block left the chain
+    assert signer.frozen() == [] and seen == []
+    foreign = "0x" + "cd" * 32
+    expected = Freeze(scope, f"outgoing {foreign} was not signed by this signer", "foreign_spend", T0)
+    assert signer.observe(_event(foreign)) == expected
+    assert seen == [expected]
+    assert signer.frozen(account) == [expected] and signer.frozen(scope) == [expected]
+    assert _freezes(signer) == [
+        {"decision": "frozen", "scope": scope, "reason": expected.reason, "source": "foreign_spend"}
+    ]
+    assert signer.observe(_event("0x" + "ef" * 32)) is None  # frozen already: no second freeze
+    assert seen == [expected]
+    with pytest.raises(wk.errors.AccountFrozen):
+        _pay(signer, 1, 1)
+
+
+def test_a_foreign_spend_freezes_everything_under_scope_all() -> None:
+    signer = Signer(_policy(guard={"scope": "all"}), SQLiteStore(clock=Clock()))
+    frozen = signer.observe(_event("0x" + "cd" * 32))
+    assert frozen is not None and frozen.scope == "*"
+    assert signer.frozen("eth:" + TO) == [frozen]  # another account is frozen too
+
+
+def test_a_foreign_spend_is_ignored_when_the_rule_is_off() -> None:
+    signer = Signer(_policy(guard={"freeze_on_foreign_spend": False, "freeze_on_drain": False}), SQLiteStore())
+    assert signer.observe(_event("0x" + "cd" * 32)) is None
+    assert signer.frozen() == []
+
+
+# --- observe: a drain (more left within a window than the policy's window amount) -------------------
+
+
+def _drained(spent: int, advance: float, *, asset: str = "native", guard: dict[str, Any] | None = None) -> Any:
+    """Spend ``spent`` through a signer with a loose window, then let a signer with the 1 ETH window
+    (and 150 token window) observe a spend ``advance`` seconds later over the same store."""
+    clock = Clock()
+    store = SQLiteStore(clock=clock)
+    loose = Signer(_policy(window="10", token="1000"), store)
+    if asset == "native":
+        txid = _pay(loose, spent, 0)
+    else:
+        txid = loose.transfer(_eth(), TO, spent, TOKEN, nonce=0, gas=60_000, gas_price=GWEI).txid
+    clock.now += advance
+    strict = Signer(_policy(guard={"freeze_on_foreign_spend": False, **(guard or {})}), store)
+    return strict.observe(_event(txid, asset=asset))
+
+
+def test_more_than_the_window_amount_out_within_the_window_freezes() -> None:
+    account = _eth()
+    frozen = _drained(ETH + 1, 3600)  # the spend is at the window's very start: still inside
+    assert frozen == Freeze(
+        f"eth:{to_checksum_address(account.address)}",
+        f"{ETH + 1} of native left within 3600 s",
+        "drain",
+        T0 + 3600,
+    )
+
+
+def test_the_window_amount_itself_or_an_older_spend_does_not_freeze() -> None:
+    assert _drained(ETH, 0) is None  # exactly the window amount
+    assert _drained(ETH + 1, 3600.5) is None  # the spend left the window
+    assert _drained(ETH + 1, 0, guard={"freeze_on_drain": False}) is None
+
+
+def test_a_token_drain_is_judged_against_the_token_window() -> None:
+    frozen = _drained(150 * 10**6 + 1, 600, asset=TOKEN)
+    assert frozen is not None and frozen.reason == f"{150 * 10**6 + 1} of {TOKEN} left within 600 s"
+    assert _drained(150 * 10**6, 0, asset=TOKEN) is None
+    assert _drained(150 * 10**6 + 1, 0, asset="0x" + "11" * 20) is None  # a token the policy has no rules for
+
+
+# --- pending requests, read back ------------------------------------------------------------------
+
+
+def _sign(key: nacl.signing.SigningKey, name: str, pending: PendingRequest) -> ApproverSignature:
+    return ApproverSignature(name, key.sign(bytes.fromhex(pending.digest)).signature)
+
+
+def test_a_pending_request_reads_back_as_it_was_asked() -> None:
+    clock = Clock()
+    signer = Signer(_policy(window="10", approvals=True), SQLiteStore(clock=clock))
+    asked = signer.request(_eth(), TO, 2 * ETH, requester="ops", nonce=0, gas=21_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    assert asked.needs == {"large": 2} and asked.expires_at == T0 + 600 and asked.approvals == ()
+    assert signer.pending(asked.id) == asked
+    clock.now += 5
+    after = signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    assert after == PendingRequest(asked.id, asked.digest, T0 + 600, {"large": 1}, ("alice",))
+    assert signer.pending(asked.id) == after
+    with pytest.raises(ApprovalRefused) as info:
+        signer.pending("f" * 32)
+    assert info.value.reason == "wrong_request" and str(info.value).endswith(f"no request {'f' * 32!r}")
+
+
+def test_a_request_executes_in_another_process_from_its_stored_fields() -> None:
+    # A second Signer over the same store has nothing kept in memory: it rebuilds the transfer from
+    # the fields stored with the request (decode_fields) and signs the same transaction.
+    clock = Clock()
+    store = SQLiteStore(clock=clock)
+    asking = Signer(_policy(window="10", approvals=True), store)
+    asked = asking.request(_eth(), TO, 2 * ETH, requester="ops", nonce=3, gas=21_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    asking.approve(asked.id, _sign(ALICE, "alice", asked))
+    asking.approve(asked.id, _sign(BOB, "bob", asked))
+    other = Signer(_policy(window="10", approvals=True), store)
+    signed = other.execute(asked.id, _eth())
+    kept = asking.execute(asked.id, _eth())  # the first process: the same bytes, never signed twice
+    assert isinstance(signed, wk.SignedTransaction) and isinstance(kept, wk.SignedTransaction)
+    assert signed.raw == kept.raw
+    from eth_account import Account as EthAccount
+
+    tx = EthAccount.recover_transaction(signed.raw)
+    assert tx == _eth().address
+    from eth_account._utils.legacy_transactions import Transaction
+
+    decoded = Transaction.from_bytes(signed.raw)
+    assert (decoded.nonce, decoded.gas, decoded.gasPrice, decoded.value) == (3, 21_000, GWEI, 2 * ETH)
+    assert to_checksum_address(decoded.to) == TO
+
+
+def test_fields_round_trip_through_their_json() -> None:
+    fields = {"data": b"\x01\x02", "memo": "hi", "nested": {"__hex__": "ab", "other": 1}, "n": 5}
+    text = encode_fields(fields)
+    assert text == '{"data": {"__hex__": "0102"}, "memo": "hi", "n": 5, "nested": {"__hex__": "ab", "other": 1}}'
+    assert decode_fields(text) == fields
+    assert decode_fields('{"x": {"__hex__": "ff00"}}') == {"x": b"\xff\x00"}
+    assert decode_fields("[1, 2]") == {}
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        encode_fields({"f": object()})
+    assert str(info.value) == "a field of type object cannot be stored with a pending request"
