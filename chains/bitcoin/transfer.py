@@ -138,7 +138,8 @@ class BitcoinTransfer:
 
         Inputs carry ``witness_utxo`` (the amount and script; P2PKH inputs too, since the
         previous transactions are not known offline); the change output is marked as the
-        account's own, so a hardware signer can show it as change.
+        account's own (when it pays the account's key or its first change key), so a hardware
+        signer can show it as change.
 
         Args:
             account: the account whose keys and derivation paths to record.
@@ -161,18 +162,20 @@ class BitcoinTransfer:
                     index, prev, prev_tx=prev_tx, public=owner.public_key.data, fingerprint=fingerprint, path=path
                 )
         if account is not None and self.change_output is not None:
-            change = account.sibling(change=1, index=0)
-            for candidate in _owners(account):
-                if self.tx.outputs[self.change_output].script_pubkey == script.script_pubkey(
-                    candidate.public_key.data, account.kind
-                ):
-                    change = candidate
-            psbt.update_output(
-                self.change_output,
-                change.public_key.data,
-                fingerprint=fingerprint,
-                path=change.path.indexes if change.path is not None else (),
+            # Only a key that pays the change script is named: change to another index (change_index)
+            # stays unmarked rather than carrying another key's path, which a signer would believe.
+            change_script = self.tx.outputs[self.change_output].script_pubkey
+            change = next(
+                (c for c in _owners(account) if script.script_pubkey(c.public_key.data, account.kind) == change_script),
+                None,
             )
+            if change is not None:
+                psbt.update_output(
+                    self.change_output,
+                    change.public_key.data,
+                    fingerprint=fingerprint,
+                    path=change.path.indexes if change.path is not None else (),
+                )
         return psbt
 
 
