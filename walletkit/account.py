@@ -6,7 +6,8 @@ Every chain's account answers the same calls (``address``, ``transfer``, ``sign`
 ``Account[TxT]`` is generic over the unsigned transaction its chain builds: an account made
 from a plugin object (``wallet.account(ETHEREUM)``, ``ETHEREUM`` from ``chains.evm.plugin``)
 is an ``Account[EvmTransaction]``, so ``transfer`` is typed; one made from a chain name is an
-``Account[object]``, as the name is only known at run time (the core never imports a chain).
+``Account[object]``, as the name is only known at run time (the core never imports a chain);
+with mypy, :mod:`walletkit.mypy_plugin` types a literal name as its plugin object.
 """
 
 from __future__ import annotations

@@ -4,17 +4,30 @@ Each test runs the real mypy (``mypy.api.run``, strict, this checkout's config) 
 user program and compares what it reveals, and which lines it refuses, with types written
 out here by hand from the chain packages. If ``transfer`` fell back to ``object`` or ``Any``,
 the revealed types would differ and the wrong-field lines would no longer be errors.
+The last test runs it with ``walletkit.mypy_plugin``, which types a literal chain name too.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 
 from mypy import api
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[2]
+# Modules without type information, as the project's [tool.mypy] overrides list them.
+_MISSING_IMPORTS = next(
+    o["module"]
+    for o in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    if o.get("ignore_missing_imports")
+)
 
 EVM_TX = "chains.evm.transaction.EvmTransaction"
 BTC_TX = "chains.bitcoin.transfer.BitcoinTransfer"
@@ -34,7 +47,7 @@ to = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 """
 
 
-def run_mypy(tmp_path: Path, body: str) -> tuple[dict[int, str], dict[int, str], str]:
+def run_mypy(tmp_path: Path, body: str, config: Path | None = None) -> tuple[dict[int, str], dict[int, str], str]:
     """Check PRELUDE + body; return {line: revealed type}, {line: error text} (body's own line numbers)."""
     source = PRELUDE + textwrap.dedent(body)
     path = tmp_path / "user_program.py"
@@ -42,7 +55,7 @@ def run_mypy(tmp_path: Path, body: str) -> tuple[dict[int, str], dict[int, str],
     out, err, _status = api.run(
         [
             "--config-file",
-            str(ROOT / "pyproject.toml"),
+            str(config or ROOT / "pyproject.toml"),
             "--strict",
             "--cache-dir",
             str(tmp_path / "mypy-cache"),
@@ -167,3 +180,38 @@ def test_every_plugin_satisfies_the_generic_chain_protocol(tmp_path: Path) -> No
     )
     assert set(errors) == {4, 5}, output  # the EVM plugin builds no Account; a str is no plugin
     assert "EvmChain" in errors[4] and "[assignment]" in errors[5]
+
+
+def test_with_the_mypy_plugin_a_literal_chain_name_is_typed_as_its_plugin(tmp_path: Path) -> None:
+    # walletkit.mypy_plugin resolves a literal name or alias through the walletkit.chains entry points.
+    config = tmp_path / "mypy.ini"
+    overrides = ",".join(_MISSING_IMPORTS)
+    config.write_text(
+        f"[mypy]\nstrict = True\nplugins = walletkit.mypy_plugin\n[mypy-{overrides}]\nignore_missing_imports = True\n"
+    )
+    revealed, errors, output = run_mypy(
+        tmp_path,
+        """\
+        reveal_type(wallet.account("ethereum"))
+        reveal_type(wallet.account("ETH").transfer(to, 1))
+        reveal_type(wallet.accounts("btc", 2))
+        reveal_type(wk.Account.from_private_key("trx", "00" * 32))
+        reveal_type(wk.get_chain("solana"))
+        wallet.account("etherium")
+        wallet.account("eth").transfer(to, 1).utxos
+        name = input()
+        reveal_type(wallet.account(name))
+        """,
+        config=config,
+    )
+    assert revealed == {
+        1: f"{ACCOUNT}[{EVM_TX}]",
+        2: EVM_TX,
+        3: f"list[{ACCOUNT}[{BTC_TX}]]",
+        4: f"{ACCOUNT}[{TRON_TX}]",
+        5: "chains.solana.plugin.SolanaChain",
+        9: f"{ACCOUNT}[object]",
+    }, output
+    assert set(errors) == {6, 7}, output
+    assert "no chain named 'etherium'; installed: " in errors[6] and "ethereum" in errors[6]
+    assert '"EvmTransaction" has no attribute "utxos"' in errors[7]
