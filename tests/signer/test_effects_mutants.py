@@ -8,11 +8,18 @@ the test from the spec's formula.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 
 import pytest
-from embit.base58 import encode_check as base58_check
+from embit import bech32 as embit_bech32
+from embit import bip32 as embit_bip32
+from embit import bip39 as embit_bip39
+from embit import psbt as embit_psbt
+from embit import script as embit_script
+from embit import transaction as embit_transaction
+from embit.base58 import encode_check as embit_base58_check
 from eth_abi import encode as abi_encode
 from eth_account import Account as EthAccount
 from eth_utils import keccak, to_checksum_address
@@ -42,6 +49,12 @@ from solders.system_program import (
 )
 from solders.system_program import transfer as sol_transfer
 
+import walletkit as wk
+from chains.bitcoin.effects import address_of_script
+from chains.bitcoin.effects import effects as btc_effects
+from chains.bitcoin.psbt import Psbt
+from chains.bitcoin.transfer import BitcoinTransfer
+from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut
 from chains.evm.effects import effects as evm_effects
 from chains.evm.effects import fee_bound as evm_fee_bound
 from chains.evm.transaction import Authorization, EvmTransaction
@@ -350,7 +363,7 @@ def _num(field: int, value: int) -> bytes:
 
 
 def _b58(raw21: bytes) -> str:
-    return base58_check(raw21)
+    return embit_base58_check(raw21)
 
 
 OWNER21 = bytes.fromhex("41" + "11" * 20)
@@ -859,3 +872,241 @@ def test_lookup_table_holds() -> None:
     assert not lookup_table_holds(claim, program, None)
     assert not lookup_table_holds(Unverified("input_value", "T", (f"0={THIRD}",)), program, data)
     assert lookup_table_holds(Unverified("lookup_table", "T", ()), program, b"")
+
+
+# --- chains.bitcoin.effects: scripts and addresses from embit ----------------------------------------
+
+PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"  # a BIP39 vector
+ROOT = embit_bip32.HDKey.from_seed(embit_bip39.mnemonic_to_seed(PHRASE))
+PURPOSE = {"p2wpkh": 84, "p2tr": 86, "p2sh-p2wpkh": 49, "p2pkh": 44}
+
+
+def _spk(kind: str, path: str) -> bytes:
+    pub = ROOT.derive(path).key
+    if kind == "p2wpkh":
+        return bytes(embit_script.p2wpkh(pub).data)
+    if kind == "p2tr":
+        return bytes(embit_script.p2tr(pub).data)
+    if kind == "p2sh-p2wpkh":
+        return bytes(embit_script.p2sh(embit_script.p2wpkh(pub)).data)
+    return bytes(embit_script.p2pkh(pub).data)
+
+
+def _own(kind: str, change: int, index: int) -> bytes:
+    return _spk(kind, f"m/{PURPOSE[kind]}h/1h/0h/{change}/{index}")
+
+
+def _btc_account(kind: str = "p2wpkh") -> wk.Account:
+    return wk.Wallet.from_mnemonic(PHRASE).account("btc", kind=kind, network="regtest")
+
+
+STRANGER_SPK = bytes.fromhex("0014" + "ab" * 20)
+STRANGER_ADDR = embit_bech32.encode("bcrt", 0, bytes.fromhex("ab" * 20))
+
+
+def _coin(spk: bytes, value: int, n: int = 0) -> tuple[Transaction, TxIn, TxOut]:
+    made = Transaction(
+        (TxIn(OutPoint(hashlib.sha256(f"coin {n}".encode()).hexdigest(), n)),), (TxOut(value, spk),), 2, 0
+    )
+    return made, TxIn(OutPoint(made.txid, 0)), TxOut(value, spk)
+
+
+@pytest.mark.parametrize(
+    ("spk", "network", "expected"),
+    [
+        ("76a914" + "11" * 20 + "88ac", "mainnet", embit_base58_check(b"\x00" + b"\x11" * 20)),
+        ("76a914" + "11" * 20 + "88ac", "testnet", embit_base58_check(b"\x6f" + b"\x11" * 20)),
+        ("a914" + "22" * 20 + "87", "mainnet", embit_base58_check(b"\x05" + b"\x22" * 20)),
+        ("a914" + "22" * 20 + "87", "regtest", embit_base58_check(b"\xc4" + b"\x22" * 20)),
+        ("0014" + "33" * 20, "mainnet", embit_bech32.encode("bc", 0, b"\x33" * 20)),
+        ("0020" + "44" * 32, "testnet", embit_bech32.encode("tb", 0, b"\x44" * 32)),
+        ("5120" + "55" * 32, "regtest", embit_bech32.encode("bcrt", 1, b"\x55" * 32)),
+        ("5202" + "6666", "mainnet", embit_bech32.encode("bc", 2, b"\x66" * 2)),  # the shortest program, v2
+        ("6028" + "77" * 40, "mainnet", embit_bech32.encode("bc", 16, b"\x77" * 40)),  # the longest, v16
+        ("5128" + "77" * 40, "mainnet", embit_bech32.encode("bc", 1, b"\x77" * 40)),
+        ("0015" + "33" * 21, "mainnet", "script:0015" + "33" * 21),  # v0 is 20 or 32 bytes only
+        ("001f" + "33" * 31, "mainnet", "script:001f" + "33" * 31),
+        ("0002" + "3333", "mainnet", "script:00023333"),
+        ("5101" + "33", "mainnet", "script:510133"),  # a one-byte program
+        ("5129" + "77" * 41, "mainnet", "script:5129" + "77" * 41),  # 41 bytes
+        ("5020" + "55" * 32, "mainnet", "script:5020" + "55" * 32),  # OP_RESERVED is no version
+        ("6120" + "55" * 32, "mainnet", "script:6120" + "55" * 32),  # OP_NOP is no version
+        ("5121" + "55" * 32, "mainnet", "script:5121" + "55" * 32),  # the push length does not match
+        ("76a914" + "11" * 20 + "88ad", "mainnet", "script:76a914" + "11" * 20 + "88ad"),
+        ("76a915" + "11" * 20 + "88ac", "mainnet", "script:76a915" + "11" * 20 + "88ac"),
+        ("a914" + "22" * 20 + "88", "mainnet", "script:a914" + "22" * 20 + "88"),
+        ("a915" + "22" * 20 + "87", "mainnet", "script:a915" + "22" * 20 + "87"),
+        ("76a914" + "11" * 20 + "88acac", "mainnet", "script:76a914" + "11" * 20 + "88acac"),
+        ("51", "mainnet", "script:51"),
+    ],
+)
+def test_address_of_script(spk: str, network: str, expected: str) -> None:
+    assert address_of_script(bytes.fromhex(spk), network) == expected
+
+
+def test_btc_outputs_change_and_fee() -> None:
+    account = _btc_account()
+    made, txin, spent = _coin(_own("p2wpkh", 0, 0), 100_000)
+    outputs = (
+        TxOut(10_000, STRANGER_SPK),
+        TxOut(20_000, _own("p2wpkh", 1, 19)),  # the last change address proven ours
+        TxOut(30_000, _own("p2wpkh", 1, 20)),  # one past the gap limit: judged as a payment
+        TxOut(0, bytes.fromhex("6a04deadbeef")),
+        TxOut(5, bytes.fromhex("6a")),
+        TxOut(1_000, _own("p2wpkh", 0, 0)),  # back to the account itself
+        TxOut(2_000, _own("p2wpkh", 0, 1)),  # another receive address: another account, judged
+    )
+    tx = Transaction((txin,), outputs, 2, 0)
+    transfer = BitcoinTransfer(tx, (spent,), 0, None, (made.serialize(witness=False),))
+    fee = 100_000 - 10_000 - 20_000 - 30_000 - 5 - 1_000 - 2_000
+    assert btc_effects(account, transfer) == [
+        Transfer(NATIVE, STRANGER_ADDR, 10_000),
+        Transfer(NATIVE, embit_bech32.encode("bcrt", 0, _own("p2wpkh", 1, 20)[2:]), 30_000),
+        DataCarrier("op_return", 6),
+        Transfer(NATIVE, "op_return", 5),
+        Transfer(NATIVE, embit_bech32.encode("bcrt", 0, _own("p2wpkh", 0, 1)[2:]), 2_000),
+        FeeBound(fee, "1 input(s), 7 output(s)"),
+    ]
+    # Remembered per account: a second decoding gives the same effects.
+    assert btc_effects(account, transfer) == btc_effects(account, transfer)
+
+
+@pytest.mark.parametrize("kind", ["p2wpkh", "p2sh-p2wpkh", "p2pkh", "p2tr"])
+def test_btc_change_is_proven_per_kind(kind: str) -> None:
+    account = _btc_account(kind)
+    made, txin, spent = _coin(_own(kind, 0, 0), 50_000)
+    tx = Transaction((txin,), (TxOut(40_000, _own(kind, 1, 0)), TxOut(9_000, STRANGER_SPK)), 2, 0)
+    transfer = BitcoinTransfer(tx, (spent,), 0, None, (made.serialize(witness=False),))
+    assert btc_effects(account, transfer) == [
+        Transfer(NATIVE, STRANGER_ADDR, 9_000),
+        FeeBound(1_000, "1 input(s), 2 output(s)"),
+    ]
+
+
+def test_btc_input_values_are_proven_or_unverified() -> None:
+    account = _btc_account()
+    made_a, in_a, spent_a = _coin(_own("p2wpkh", 0, 0), 70_000, 1)
+    made_b, in_b, spent_b = _coin(_own("p2wpkh", 0, 0), 30_000, 2)
+    taproot = bytes.fromhex("5120" + "99" * 32)
+    _, in_c, spent_c = _coin(taproot, 5_000, 3)
+    tx = Transaction((in_a, in_b, in_c), (TxOut(100_000, STRANGER_SPK),), 2, 0)
+    # Input 0 proven by its previous transaction; input 1 claimed only; input 2 is taproot (BIP341 commits).
+    transfer = BitcoinTransfer(tx, (spent_a, spent_b, spent_c), 0, None, (made_a.serialize(witness=False), None))
+    assert btc_effects(account, transfer) == [
+        Unverified("input_value", f"{made_b.txid}:0", ("30000",)),
+        Transfer(NATIVE, STRANGER_ADDR, 100_000),
+        FeeBound(5_000, "3 input(s), 1 output(s)"),
+    ]
+    # No previous transaction at all: each segwit v0 input's value is a claim; the taproot one is committed.
+    none_given = BitcoinTransfer(tx, (spent_a, spent_b, spent_c), 0, None)
+    assert [e for e in btc_effects(account, none_given) if isinstance(e, Unverified)] == [
+        Unverified("input_value", f"{made_a.txid}:0", ("70000",)),
+        Unverified("input_value", f"{made_b.txid}:0", ("30000",)),
+    ]
+
+
+def test_btc_previous_transactions_must_hold_the_claimed_output() -> None:
+    account = _btc_account()
+    made, txin, spent = _coin(_own("p2wpkh", 0, 0), 70_000, 1)
+    other, _, _ = _coin(_own("p2wpkh", 0, 0), 70_000, 2)
+    out = (TxOut(60_000, STRANGER_SPK),)
+    tx = Transaction((txin,), out, 2, 0)
+    with pytest.raises(InvalidTransaction, match=r"input 0 \(.*:0\) claims 70000 sat, but the previous transaction"):
+        btc_effects(account, BitcoinTransfer(tx, (spent,), 0, None, (other.serialize(witness=False),)))
+    understated = TxOut(60_000, spent.script_pubkey)
+    with pytest.raises(InvalidTransaction, match="claims 60000 sat, but the previous transaction"):
+        btc_effects(account, BitcoinTransfer(tx, (understated,), 0, None, (made.serialize(witness=False),)))
+    past = Transaction((TxIn(OutPoint(made.txid, 1)),), out, 2, 0)  # vout 1 of a one-output transaction
+    with pytest.raises(InvalidTransaction, match="claims 70000 sat"):
+        btc_effects(account, BitcoinTransfer(past, (spent,), 0, None, (made.serialize(witness=False),)))
+    with pytest.raises(InvalidTransaction, match="input 0: its previous transaction does not parse"):
+        btc_effects(account, BitcoinTransfer(tx, (spent,), 0, None, (b"\x02\x00",)))
+    overspent = Transaction((txin,), (TxOut(70_005, STRANGER_SPK),), 2, 0)
+    with pytest.raises(InvalidTransaction, match="the outputs spend 5 sat more than the inputs hold"):
+        btc_effects(account, BitcoinTransfer(overspent, (spent,), 0, None, (made.serialize(witness=False),)))
+    exact = Transaction((txin,), (TxOut(70_000, STRANGER_SPK),), 2, 0)
+    assert btc_effects(account, BitcoinTransfer(exact, (spent,), 0, None, (made.serialize(witness=False),)))[
+        -1
+    ] == FeeBound(0, "1 input(s), 1 output(s)")
+    with pytest.raises(InvalidTransaction, match="expected a BitcoinTransfer, a Psbt or base64 PSBT text, got int"):
+        btc_effects(account, 5)
+
+
+def _psbt_text(kind: str, sighash: int | None, *, spk: bytes | None = None, prev: bool = True) -> str:
+    """A PSBT spending one coin, written with embit (witness UTXO, optionally the previous transaction)."""
+    made, txin, spent = _coin(spk or _own(kind, 0, 0), 80_000, 7)
+    tx = Transaction((txin,), (TxOut(70_000, STRANGER_SPK),), 2, 0)
+    psbt = embit_psbt.PSBT(embit_transaction.Transaction.parse(tx.serialize(witness=False)))
+    psbt.inputs[0].witness_utxo = embit_transaction.TransactionOutput(
+        spent.value, embit_script.Script(spent.script_pubkey)
+    )
+    if prev:
+        psbt.inputs[0].non_witness_utxo = embit_transaction.Transaction.parse(made.serialize(witness=False))
+    if sighash is not None:
+        psbt.inputs[0].sighash_type = sighash
+    return base64.b64encode(psbt.serialize()).decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "sighash", "refused"),
+    [
+        ("p2wpkh", None, False),
+        ("p2wpkh", 0x01, False),
+        ("p2wpkh", 0x81, False),
+        ("p2wpkh", 0x00, True),  # DEFAULT is taproot's alone
+        ("p2wpkh", 0x02, True),  # NONE
+        ("p2wpkh", 0x03, True),  # SINGLE
+        ("p2wpkh", 0x82, True),
+        ("p2wpkh", 0x83, True),
+        ("p2pkh", 0x02, True),
+        ("p2sh-p2wpkh", 0x03, True),
+        ("p2tr", 0x00, False),
+        ("p2tr", 0x01, False),
+        ("p2tr", 0x81, False),
+        ("p2tr", 0x02, True),
+        ("p2tr", 0x83, True),
+    ],
+)
+def test_psbt_sighash_types_that_leave_outputs_open_are_refused(kind: str, sighash: int | None, refused: bool) -> None:
+    account = _btc_account(kind)
+    text = _psbt_text(kind, sighash)
+    if refused:
+        with pytest.raises(
+            InvalidTransaction, match=f"PSBT input 0 asks for sighash type {sighash:#x}, which does not commit"
+        ):
+            btc_effects(account, text)
+    else:
+        assert btc_effects(account, text) == [
+            Transfer(NATIVE, STRANGER_ADDR, 70_000),
+            FeeBound(10_000, "1 input(s), 1 output(s)"),
+        ]
+
+
+def test_psbt_sighash_of_a_change_key_or_a_foreign_input() -> None:
+    account = _btc_account()
+    with pytest.raises(InvalidTransaction, match="sighash type 0x2"):
+        btc_effects(account, _psbt_text("p2wpkh", 0x02, spk=_own("p2wpkh", 1, 19)))
+    with pytest.raises(InvalidTransaction, match="sighash type 0x2"):  # the account's key in another kind
+        btc_effects(account, _psbt_text("p2wpkh", 0x02, spk=_p2pkh_of(84, 0, 0)))
+    # Not the account's input (a key of index 20, or a stranger's): whoever signs it chose its hash type.
+    assert btc_effects(account, _psbt_text("p2wpkh", 0x02, spk=_own("p2wpkh", 1, 20)))[-1] == FeeBound(
+        10_000, "1 input(s), 1 output(s)"
+    )
+    assert btc_effects(account, _psbt_text("p2wpkh", 0x03, spk=STRANGER_SPK))[0] == Transfer(
+        NATIVE, STRANGER_ADDR, 70_000
+    )
+
+
+def _p2pkh_of(purpose: int, change: int, index: int) -> bytes:
+    return bytes(embit_script.p2pkh(ROOT.derive(f"m/{purpose}h/1h/0h/{change}/{index}").key).data)
+
+
+def test_psbt_without_previous_transactions_is_unverified() -> None:
+    account = _btc_account()
+    text = _psbt_text("p2wpkh", None, prev=False)
+    effects = btc_effects(account, text)
+    assert isinstance(effects[0], Unverified) and effects[0].kind == "input_value" and effects[0].claim == ("80000",)
+    assert btc_effects(account, Psbt.from_base64(text)) == effects
+    assert btc_effects(account, _psbt_text("p2tr", None, prev=False, spk=_own("p2tr", 0, 0)))[0] == Transfer(
+        NATIVE, STRANGER_ADDR, 70_000
+    )
