@@ -28,6 +28,7 @@ _MODULES = (
     "chains.bitcoin.bip322",
     "chains.bitcoin.psbt",
     "chains.bitcoin.psbt2",
+    "chains.bitcoin.psbt_map",
     "chains.bitcoin.tx",
     "chains.evm.typed_data",
     "chains.solana.offchain",
