@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import struct
 
 import pytest
@@ -162,6 +163,8 @@ def test_outflows_counts_transfers_call_values_and_fees() -> None:
     ]
     assert outflows(effects) == {"native": 5 + 11 + 2, TOKEN: 8}
     assert outflows([ContractCall("c", None, 0)]) == {}
+    assert outflows([ContractCall("c", None, 4)]) == {"native": 4}
+    assert outflows([ContractCall("c", None, 4), Transfer("native", "a", 1)]) == {"native": 5}
     assert outflows([FeeBound(3), ContractCall("c", None, 4)]) == {"native": 7}
 
 
@@ -311,7 +314,7 @@ def test_evm_native_create_and_call_effects() -> None:
     call = _tx(tx_type=0, gas_price=1, to=bytes.fromhex(TOKEN[2:]), data=data)
     assert evm_effects(OWNER, call) == [Transfer(TOKEN, TO, 4), FeeBound(21_000, "type 0")]
     assert evm_effects(OTHER, call)[0] == Transfer(TOKEN, TO, 4, source=OWNER)
-    with pytest.raises(InvalidTransaction, match="expected an EvmTransaction, got str"):
+    with pytest.raises(InvalidTransaction, match=r"^expected an EvmTransaction, got str$"):
         evm_effects(OWNER, "0x")
 
 
@@ -435,9 +438,17 @@ def test_tron_trc10_transfer() -> None:
     assert tron_effects(owner, leading)[0] == Transfer("1002000", to, 9)
     longest = _tron(2, _len(1, b"9" * 19) + _len(2, OWNER21) + _len(3, TO21) + _num(4, 9))
     assert tron_effects(owner, longest)[0].asset == "9" * 19  # type: ignore[union-attr]
-    for name in (b"9" * 20, b"USDT", b"", b"12a"):
+    for name, shown in [
+        (b"9" * 20, "9" * 20),
+        (b"USDT", "USDT"),
+        (b"", ""),
+        (b"12a", "12a"),
+        (b"\xff1002000", "\ufffd1002000"),  # not ASCII: shown with the replacement character
+        (b"A" * 50, "A" * 40),  # shown cut to 40 characters
+    ]:
         bad = _tron(2, _len(1, name) + _len(2, OWNER21) + _len(3, TO21) + _num(4, 9))
-        with pytest.raises(InvalidTransaction, match="TRC-10 asset is named by its numeric id"):
+        message = f"a TRC-10 asset is named by its numeric id, got {shown!r}"
+        with pytest.raises(InvalidTransaction, match=f"^{re.escape(message)}$"):
             tron_effects(owner, bad)
 
 
@@ -535,32 +546,47 @@ def test_tron_permission_update_is_an_authority_change() -> None:
 
 
 def test_tron_type_number_and_name_must_agree() -> None:
-    with pytest.raises(InvalidTransaction, match="contract type 7 is not a TRON contract type"):
+    with pytest.raises(InvalidTransaction, match=r"^contract type 7 is not a TRON contract type$"):
         tron_effects(_b58(OWNER21), _tron(7, b"", name="X"))
-    with pytest.raises(InvalidTransaction, match="is TransferContract, but the transaction names TriggerSmartContract"):
+    with pytest.raises(
+        InvalidTransaction,
+        match=r"^contract type 1 is TransferContract, but the transaction names TriggerSmartContract$",
+    ):
         tron_effects(_b58(OWNER21), _tron(1, _len(1, OWNER21), name="TriggerSmartContract"))
 
 
 @pytest.mark.parametrize(
     ("parameter", "message"),
     [
-        (_len(1, OWNER21) + _len(2, TO21) + b"\x19" + bytes(8), "wire type 1"),  # fixed64
-        (_len(1, OWNER21) + _len(2, TO21) + b"\x1d" + bytes(4), "wire type 5"),  # fixed32
-        (_len(1, OWNER21) + b"\x12\x15" + TO21[:20], "truncated"),
-        (_len(1, OWNER21) + _len(2, TO21) + b"\x18\x80", "malformed varint"),
-        (_len(1, OWNER21) + _len(2, TO21) + b"\x18" + b"\xff" * 10 + b"\x01", "malformed varint"),
-        (_len(1, OWNER21) + _len(2, TO21) + _num(3, 1) + _num(3, 2), "repeats field 3"),
-        (_len(1, OWNER21) + _len(1, OWNER21) + _len(2, TO21), "repeats field 1"),
-        (_len(1, OWNER21), "lacks field 2"),
-        (_len(1, OWNER21) + _num(2, 5), "wrong type in field 2"),
-        (_len(1, OWNER21) + _len(2, TO21) + _len(3, b"\x05"), "wrong type in field 3"),
-        (_len(1, OWNER21) + _len(2, TO21[:20]), "21 bytes starting 0x41"),
-        (_len(1, OWNER21) + _len(2, TO21 + b"\x00"), "21 bytes starting 0x41"),
-        (_len(1, OWNER21) + _len(2, b"\xa0" + TO21[1:]), "21 bytes starting 0x41"),
+        (
+            _len(1, OWNER21) + _len(2, TO21) + b"\x19" + bytes(8),
+            "a TRON contract parameter has wire type 1, which the decoder does not read",
+        ),  # fixed64
+        (
+            _len(1, OWNER21) + _len(2, TO21) + b"\x1d" + bytes(4),
+            "a TRON contract parameter has wire type 5, which the decoder does not read",
+        ),  # fixed32
+        (_len(1, OWNER21) + b"\x12\x15" + TO21[:20], "a TRON contract parameter is truncated"),
+        (_len(1, OWNER21) + _len(2, TO21) + b"\x18\x80", "a TRON contract parameter has a malformed varint"),
+        (
+            _len(1, OWNER21) + _len(2, TO21) + b"\x18" + b"\xff" * 10 + b"\x01",
+            "a TRON contract parameter has a malformed varint",
+        ),
+        (_len(1, OWNER21) + _len(2, TO21) + _num(3, 1) + _num(3, 2), "a TRON contract parameter repeats field 3"),
+        (_len(1, OWNER21) + _len(1, OWNER21) + _len(2, TO21), "a TRON contract parameter repeats field 1"),
+        (_len(1, OWNER21), "a TRON contract parameter lacks field 2"),
+        (_len(1, OWNER21) + _num(2, 5), "a TRON contract parameter has the wrong type in field 2"),
+        (
+            _len(1, OWNER21) + _len(2, TO21) + _len(3, b"\x05"),
+            "a TRON contract parameter has the wrong type in field 3",
+        ),
+        (_len(1, OWNER21) + _len(2, TO21[:20]), "a TRON address in a contract is 21 bytes starting 0x41"),
+        (_len(1, OWNER21) + _len(2, TO21 + b"\x00"), "a TRON address in a contract is 21 bytes starting 0x41"),
+        (_len(1, OWNER21) + _len(2, b"\xa0" + TO21[1:]), "a TRON address in a contract is 21 bytes starting 0x41"),
     ],
 )
 def test_tron_malformed_parameters_are_refused(parameter: bytes, message: str) -> None:
-    with pytest.raises(InvalidTransaction, match=message):
+    with pytest.raises(InvalidTransaction, match=f"^{re.escape(message)}$"):
         tron_effects(_b58(OWNER21), _tron(1, parameter))
 
 
@@ -578,7 +604,7 @@ def test_tron_longest_varint_is_read() -> None:
 
 
 def test_tron_effects_refuse_another_type() -> None:
-    with pytest.raises(InvalidTransaction, match="expected a TronTransaction, got bytes"):
+    with pytest.raises(InvalidTransaction, match=r"^expected a TronTransaction, got bytes$"):
         tron_effects(_b58(OWNER21), b"")
 
 
@@ -664,6 +690,10 @@ def test_sol_create_account_and_assign() -> None:
         from_pubkey=THIRD, to_pubkey=PEER, base=ME, seed="x", lamports=13, space=5, owner=SYSTEM
     )
     assert _body(_sol(create_account_with_seed(params))) == [Transfer(NATIVE, str(PEER), 13, source=str(THIRD))]
+    # Bytes after the owner are ignored (the runtime's bincode reads the fields it needs).
+    assert _body(_sol(_ix(SYSTEM, struct.pack("<I", 1) + bytes(PROG) + b"\x01\x02", ME))) == [
+        AuthorityChange("system_assign", str(ME), str(PROG))
+    ]
     assert _body(_sol(assign(AssignParams(pubkey=ME, owner=PROG)))) == [
         AuthorityChange("system_assign", str(ME), str(PROG))
     ]
@@ -687,13 +717,13 @@ def test_sol_nonce_accounts() -> None:
 def test_sol_other_system_instructions_and_short_data() -> None:
     allocate = _ix(SYSTEM, struct.pack("<IQ", 8, 100), ME)  # Allocate { space }
     assert _body(_sol(allocate)) == [ContractCall(str(SYSTEM), "system:8")]
-    with pytest.raises(InvalidTransaction, match="System instruction is shorter than its index"):
+    with pytest.raises(InvalidTransaction, match=r"^a System instruction is shorter than its index$"):
         _sol(_ix(SYSTEM, b"\x02\x00\x00", ME, PEER))
-    with pytest.raises(InvalidTransaction, match="shorter than its layout"):
+    with pytest.raises(InvalidTransaction, match=r"^a Solana instruction is shorter than its layout$"):
         _sol(_ix(SYSTEM, struct.pack("<I", 2) + bytes(7), ME, PEER))  # Transfer with a 7-byte amount
-    with pytest.raises(InvalidTransaction, match="shorter than its layout"):
+    with pytest.raises(InvalidTransaction, match=r"^a Solana instruction is shorter than its layout$"):
         _sol(_ix(SYSTEM, struct.pack("<I", 1) + bytes(31), ME))  # Assign with a 31-byte owner
-    with pytest.raises(InvalidTransaction, match="names fewer accounts than its layout"):
+    with pytest.raises(InvalidTransaction, match=f"^an instruction of {SYSTEM} names fewer accounts than its layout$"):
         _sol(_ix(SYSTEM, struct.pack("<IQ", 2, 1), ME))  # Transfer naming only its source
 
 
@@ -730,11 +760,11 @@ def test_sol_token_instructions(program: Pubkey) -> None:
     ]
     for data, accounts, expected in cases:
         assert _body(_sol(_ix(program, data, *accounts))) == expected, data.hex()
-    with pytest.raises(InvalidTransaction, match="a token instruction has no data"):
+    with pytest.raises(InvalidTransaction, match=r"^a token instruction has no data$"):
         _sol(_ix(program, b"", src, ME))
-    with pytest.raises(InvalidTransaction, match="shorter than its layout"):
+    with pytest.raises(InvalidTransaction, match=r"^a Solana instruction is shorter than its layout$"):
         _sol(_ix(program, b"\x0c" + bytes(7), src, MINT_A, dst, ME))
-    with pytest.raises(InvalidTransaction, match="names fewer accounts"):
+    with pytest.raises(InvalidTransaction, match=f"^an instruction of {program} names fewer accounts than its layout$"):
         _sol(_ix(program, b"\x0c" + struct.pack("<QB", 40, 6), src, MINT_A))
 
 
@@ -805,7 +835,9 @@ def test_sol_fee_from_compute_budget_and_signatures() -> None:
     loaded = _ix(BUDGET, b"\x04" + struct.pack("<I", 1 << 20), signer=None)
     assert _sol(heap, loaded, pay) == _sol(pay)
     for bad in (b"\x02" + bytes(3), b"\x02" + bytes(5), b"\x03" + bytes(7), b"\x03" + bytes(9), b"\x05", b""):
-        with pytest.raises(InvalidTransaction, match="compute-budget instruction of unknown layout"):
+        with pytest.raises(
+            InvalidTransaction, match=r"^a compute-budget instruction of unknown layout \(([0-9a-f]{2})?\)$"
+        ):
             _sol(_ix(BUDGET, bad, signer=None), pay)
 
 
@@ -849,12 +881,14 @@ def test_sol_lookup_tables_are_unverified_claims() -> None:
     # No table in the message: a v0 message with nothing unverified.
     assert not any(isinstance(e, Unverified) for e in sol_effects(str(ME), SolanaTransfer(ME, (pay,), BLOCK, "v0")))
     # The message reads a table the transaction does not give, or past the end of the one it gives.
-    with pytest.raises(InvalidTransaction, match="which was not given"):
+    with pytest.raises(
+        InvalidTransaction, match=f"^the message loads from lookup table {table_key}, which was not given$"
+    ):
         sol_effects(str(ME), _Forged(SolanaTransfer(ME, (pay,), BLOCK, "v0", ()), (table,)))
     short = AddressLookupTableAccount(table_key, [THIRD])
-    with pytest.raises(InvalidTransaction, match="reads past the end of lookup table"):
+    with pytest.raises(InvalidTransaction, match=f"^the message reads past the end of lookup table {table_key}$"):
         sol_effects(str(ME), _Forged(SolanaTransfer(ME, (pay,), BLOCK, "v0", (short,)), (table,)))
-    with pytest.raises(InvalidTransaction, match="expected a SolanaTransfer, got int"):
+    with pytest.raises(InvalidTransaction, match=r"^expected a SolanaTransfer, got int$"):
         sol_effects(str(ME), 5)
 
 
@@ -1005,30 +1039,37 @@ def test_btc_input_values_are_proven_or_unverified() -> None:
     ]
 
 
+def _claim(txid: str, vout: int, value: int) -> str:
+    return (
+        f"input 0 ({txid}:{vout}) claims {value} sat, but the previous transaction given for it is another "
+        "transaction or holds another output there"
+    )
+
+
 def test_btc_previous_transactions_must_hold_the_claimed_output() -> None:
     account = _btc_account()
     made, txin, spent = _coin(_own("p2wpkh", 0, 0), 70_000, 1)
     other, _, _ = _coin(_own("p2wpkh", 0, 0), 70_000, 2)
     out = (TxOut(60_000, STRANGER_SPK),)
     tx = Transaction((txin,), out, 2, 0)
-    with pytest.raises(InvalidTransaction, match=r"input 0 \(.*:0\) claims 70000 sat, but the previous transaction"):
+    with pytest.raises(InvalidTransaction, match=f"^{re.escape(_claim(made.txid, 0, 70_000))}$"):
         btc_effects(account, BitcoinTransfer(tx, (spent,), 0, None, (other.serialize(witness=False),)))
     understated = TxOut(60_000, spent.script_pubkey)
-    with pytest.raises(InvalidTransaction, match="claims 60000 sat, but the previous transaction"):
+    with pytest.raises(InvalidTransaction, match=f"^{re.escape(_claim(made.txid, 0, 60_000))}$"):
         btc_effects(account, BitcoinTransfer(tx, (understated,), 0, None, (made.serialize(witness=False),)))
     past = Transaction((TxIn(OutPoint(made.txid, 1)),), out, 2, 0)  # vout 1 of a one-output transaction
-    with pytest.raises(InvalidTransaction, match="claims 70000 sat"):
+    with pytest.raises(InvalidTransaction, match=f"^{re.escape(_claim(made.txid, 1, 70_000))}$"):
         btc_effects(account, BitcoinTransfer(past, (spent,), 0, None, (made.serialize(witness=False),)))
-    with pytest.raises(InvalidTransaction, match="input 0: its previous transaction does not parse"):
+    with pytest.raises(InvalidTransaction, match=r"^input 0: its previous transaction does not parse: "):
         btc_effects(account, BitcoinTransfer(tx, (spent,), 0, None, (b"\x02\x00",)))
     overspent = Transaction((txin,), (TxOut(70_005, STRANGER_SPK),), 2, 0)
-    with pytest.raises(InvalidTransaction, match="the outputs spend 5 sat more than the inputs hold"):
+    with pytest.raises(InvalidTransaction, match=r"^the outputs spend 5 sat more than the inputs hold$"):
         btc_effects(account, BitcoinTransfer(overspent, (spent,), 0, None, (made.serialize(witness=False),)))
     exact = Transaction((txin,), (TxOut(70_000, STRANGER_SPK),), 2, 0)
     assert btc_effects(account, BitcoinTransfer(exact, (spent,), 0, None, (made.serialize(witness=False),)))[
         -1
     ] == FeeBound(0, "1 input(s), 1 output(s)")
-    with pytest.raises(InvalidTransaction, match="expected a BitcoinTransfer, a Psbt or base64 PSBT text, got int"):
+    with pytest.raises(InvalidTransaction, match=r"^expected a BitcoinTransfer, a Psbt or base64 PSBT text, got int$"):
         btc_effects(account, 5)
 
 
@@ -1045,6 +1086,14 @@ def _psbt_text(kind: str, sighash: int | None, *, spk: bytes | None = None, prev
     if sighash is not None:
         psbt.inputs[0].sighash_type = sighash
     return base64.b64encode(psbt.serialize()).decode()
+
+
+def _open_sighash(hash_type: int | None) -> str:
+    return (
+        f"PSBT input 0 asks for sighash type {hash_type:#x}, which does not commit to every output (whoever holds "
+        "the signature could change where the coins go); the signer signs SIGHASH_ALL (or ALL|ANYONECANPAY, or "
+        "taproot's DEFAULT) only"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1071,9 +1120,7 @@ def test_psbt_sighash_types_that_leave_outputs_open_are_refused(kind: str, sigha
     account = _btc_account(kind)
     text = _psbt_text(kind, sighash)
     if refused:
-        with pytest.raises(
-            InvalidTransaction, match=f"PSBT input 0 asks for sighash type {sighash:#x}, which does not commit"
-        ):
+        with pytest.raises(InvalidTransaction, match=f"^{re.escape(_open_sighash(sighash))}$"):
             btc_effects(account, text)
     else:
         assert btc_effects(account, text) == [
@@ -1084,9 +1131,11 @@ def test_psbt_sighash_types_that_leave_outputs_open_are_refused(kind: str, sigha
 
 def test_psbt_sighash_of_a_change_key_or_a_foreign_input() -> None:
     account = _btc_account()
-    with pytest.raises(InvalidTransaction, match="sighash type 0x2"):
+    with pytest.raises(InvalidTransaction, match=f"^{re.escape(_open_sighash(2))}$"):
         btc_effects(account, _psbt_text("p2wpkh", 0x02, spk=_own("p2wpkh", 1, 19)))
-    with pytest.raises(InvalidTransaction, match="sighash type 0x2"):  # the account's key in another kind
+    with pytest.raises(
+        InvalidTransaction, match=f"^{re.escape(_open_sighash(2))}$"
+    ):  # the account's key in another kind
         btc_effects(account, _psbt_text("p2wpkh", 0x02, spk=_p2pkh_of(84, 0, 0)))
     # Not the account's input (a key of index 20, or a stranger's): whoever signs it chose its hash type.
     assert btc_effects(account, _psbt_text("p2wpkh", 0x02, spk=_own("p2wpkh", 1, 20)))[-1] == FeeBound(
