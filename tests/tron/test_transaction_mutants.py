@@ -137,6 +137,15 @@ def _signed_by_tronweb(
     return tronweb.call(request)
 
 
+def _varint(value: int) -> bytes:
+    """Protobuf's base-128 varint, low group first, high bit set on all but the last byte."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes(out + bytes([value]))
+
+
 def _ours(signed: wk.SignedTransaction) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(broadcast_json(signed))
     return body
@@ -210,6 +219,12 @@ def test_broadcast_json_is_what_tronweb_signs(tronweb: TronWeb, kind: str, param
     ours_contract, theirs_contract = ours["raw_data"]["contract"][0], theirs["raw_data"]["contract"][0]
     assert ours_contract["type"] == theirs_contract["type"]
     assert ours_contract["parameter"]["type_url"] == theirs_contract["parameter"]["type_url"]
+    # The bytes for /wallet/broadcasthex, by hand: Transaction { raw_data = 1, signature = 2 }.
+    raw_data, signature = bytes.fromhex(theirs["raw_data_hex"]), bytes.fromhex(theirs["signature"][0])
+    assert signed.raw == b"\x0a" + _varint(len(raw_data)) + raw_data + b"\x12\x41" + signature
+    assert signed.chain == "tron"
+    kept = signed.extra["tx"]  # the unsigned transaction it signed, a view beside the bytes
+    assert isinstance(kept, TronTransaction) and kept.raw_data() == raw_data
     # A node rebuilds raw_data from the JSON and hashes it: the same txID as ours.
     node = tronweb.call({"op": "recompute", "tx": ours})
     assert node == {"raw_data_hex": signed.extra["json"]["raw_data_hex"], "txID": signed.txid, "check": True}  # type: ignore[index]
@@ -342,6 +357,17 @@ def test_the_size_limit_is_exact(tronweb: TronWeb) -> None:
         ME.transfer(OTHER, 5, memo=b"m" * (largest + 1), **header)
     assert "would be 512001 bytes with its results; java-tron refuses more than 512000" in str(info.value)
     assert "Too big transaction" in str(info.value)
+
+
+def test_a_large_call_without_a_memo_is_weighed_too() -> None:
+    # The limit holds for call data as for a memo: 512,000 bytes of TriggerSmartContract data cannot fit.
+    owner, usdt = parse_address(ME.address), parse_address(USDT)
+    header = {**HEADER, "expiration": TS + 60_000}
+    fits = contracts.trigger_smart_contract(owner, usdt, b"\x01" * 450_000)
+    assert TronTransaction.build(fits, **header).contract is fits
+    too_big = contracts.trigger_smart_contract(owner, usdt, b"\x01" * 512_000)
+    with pytest.raises(InvalidTransaction, match="Too big transaction"):
+        TronTransaction.build(too_big, **header)
 
 
 # --- transfer.py: header fields, TRC-20 data, the signer's owner check -----------------------------
