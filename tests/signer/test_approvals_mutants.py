@@ -83,27 +83,23 @@ def _compact(der: bytes) -> bytes:
 
 
 def test_secp256k1_approver_der_and_compact() -> None:
+    """Every 64-byte r || s is re-encoded as DER: r and s with their high bit set, with leading zero
+    bytes (stripped), starting with bytes that are ASCII whitespace, or ending in zero bytes (kept)."""
     key = coincurve.PrivateKey(bytes([7]) * 32)
     approver = Approver("bob", "secp256k1", key.public_key.format(compressed=True))
-    seen_high_r = seen_short_r = seen_short_s = False
+    firsts: set[int] = set()
+    lasts: set[int] = set()
     for i in range(2000):
         digest = hashlib.sha256(f"request {i}".encode()).hexdigest()
         der = key.sign(bytes.fromhex(digest), hasher=None)
         compact = _compact(der)
-        r, s = compact[:32], compact[32:]
-        high_r, short_r, short_s = r[0] >= 0x80, r[0] == 0, s[0] == 0
-        if i >= 8 and not (high_r and not seen_high_r) and not (short_r and not seen_short_r):
-            if not (short_s and not seen_short_s):
-                continue
-        seen_high_r |= high_r
-        seen_short_r |= short_r
-        seen_short_s |= short_s
+        firsts.update((compact[0], compact[32]))
+        lasts.update((compact[31], compact[63]))
         assert verify_signature(approver, digest, der)
         assert verify_signature(approver, digest, compact)
-        assert not verify_signature(approver, DIGEST, compact)
-        if seen_high_r and seen_short_r and seen_short_s:
-            break
-    assert seen_high_r and seen_short_r and seen_short_s
+    # The cases above did occur: a high r, a leading zero, a whitespace byte first, a zero byte last.
+    assert max(firsts) >= 0x80 and 0 in firsts and {0x09, 0x20} & firsts and 0 in lasts
+    assert not verify_signature(approver, DIGEST, compact)
     # coincurve's own compact form (the first 64 bytes of a recoverable signature) verifies too.
     recoverable = key.sign_recoverable(bytes.fromhex(DIGEST), hasher=None)
     assert verify_signature(approver, DIGEST, recoverable[:64])
