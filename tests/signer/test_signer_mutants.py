@@ -205,3 +205,215 @@ def test_nonce_too_low_on_a_fresh_send_is_an_error(node_and_accounts: tuple[Any,
         signer.send(sender, node, receiver.address, 2 * 10**15, nonce=0, idempotency_key="late")
     assert _keys(signer) == ["late"]  # kept (a refusal proves nothing), and never reported as success
     assert node.balance(receiver.address) == 10**15
+
+
+def test_send_transaction_broadcasts_once_marks_its_key_and_keeps_the_nonce(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account], tmp_path: Path
+) -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_policy(receiver.address), SQLiteStore(tmp_path / "s.db"))
+    signer.send(sender, node, receiver.address, 10**15)  # the store reserves nonce 0: its next is 1
+    assert _stored_nonce(signer, sender.address) == [1]
+
+    def prepared(nonce: int, value: int, gas: int = 21_000) -> EvmTransaction:
+        return EvmTransaction(
+            chain_id=1,
+            nonce=nonce,
+            gas=gas,
+            to=bytes.fromhex(receiver.address[2:]),
+            value=value,
+            data=b"",
+            gas_price=10 * GWEI,
+            tx_type=0,
+        )
+
+    txid = signer.send_transaction(sender, node, prepared(1, 10**15), idempotency_key="prepared-1")
+    assert node.w3.eth.get_transaction(txid)["nonce"] == 1
+    assert node.w3.eth.get_transaction_receipt(txid)["status"] == 1
+    assert signer.store.is_handed_out("prepared-1")  # marked broadcast under its key
+    assert signer.send_transaction(sender, node, prepared(1, 10**15), idempotency_key="prepared-1") == txid
+    assert node.balance(receiver.address) == 2 * 10**15  # the send and this one, once
+    unsimulated = Signer(_policy(receiver.address), signer.store, simulate=False)  # the broadcast itself refuses
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas"):  # below the intrinsic 21,000
+        unsimulated.send_transaction(sender, node, prepared(2, 10**15, gas=20_000))
+    assert _stored_nonce(signer, sender.address) == [1]  # a prepared transaction's refusal resyncs nothing
+    # The client simulates before signing: 3 ETH from a 2 ETH account cannot run, so the policy
+    # refuses it (without the client it would be signed and only the broadcast would fail).
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.send_transaction(sender, node, prepared(2, 3 * ETH))
+    assert info.value.rule == "simulation"
+
+
+# --- typed data ------------------------------------------------------------------------------------
+
+USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+APPROVER = "ab" * 32  # an ed25519 public key: the approvers are never asked here
+
+
+def _owner() -> wk.Account:
+    return wk.Wallet.from_mnemonic("abandon " * 11 + "about").account("eth")
+
+
+def _permit(spender: str, value: int, nonce: int = 0) -> dict[str, Any]:
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {"name": "USD Coin", "version": "2", "chainId": 1, "verifyingContract": USDC},
+        "message": {
+            "owner": _owner().address,
+            "spender": spender,
+            "value": value,
+            "nonce": nonce,
+            "deadline": 1_900_000_000,
+        },
+    }
+
+
+def _authorization(to: str, value: int) -> dict[str, Any]:
+    """An EIP-3009 TransferWithAuthorization of USDC."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "TransferWithAuthorization": [
+                {"name": "from", "type": "address"},
+                {"name": "to", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "validAfter", "type": "uint256"},
+                {"name": "validBefore", "type": "uint256"},
+                {"name": "nonce", "type": "bytes32"},
+            ],
+        },
+        "primaryType": "TransferWithAuthorization",
+        "domain": {"name": "USD Coin", "version": "2", "chainId": 1, "verifyingContract": USDC},
+        "message": {
+            "from": _owner().address,
+            "to": to,
+            "value": value,
+            "validAfter": 0,
+            "validBefore": 1_900_000_000,
+            "nonce": "0x" + "07" * 32,
+        },
+    }
+
+
+def _typed_signer(approvals: list[dict[str, Any]] | None = None, **kwargs: Any) -> Signer:
+    chain: dict[str, Any] = {
+        "recipients": [TO],
+        "spenders": [TO],
+        "tokens": {USDC: {"decimals": 6, "max_per_tx": "100", "window": {"amount": "500", "seconds": 86400}}},
+        "typed_data": [{"contract": USDC, "primary_types": ["Permit", "TransferWithAuthorization"]}],
+    }
+    spec: dict[str, Any] = {"chains": {"eth": chain}}
+    if approvals is not None:
+        chain["approvals"] = approvals
+        spec["approvers"] = {"alice": {"ed25519": APPROVER}}
+    return Signer(Policy.from_dict(spec), SQLiteStore(clock=Clock()), **kwargs)
+
+
+def _eip712_digest(doc: dict[str, Any]) -> str:
+    from eth_account.messages import encode_typed_data
+
+    signable = encode_typed_data(full_message=doc)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+
+
+def test_a_signed_permit_is_audited_recorded_and_remembered_by_its_digest() -> None:
+    from eth_account import Account as EthAccount
+    from eth_account.messages import encode_typed_data
+
+    seen: list[Any] = []
+    signer = _typed_signer(on_freeze=[seen.append])
+    owner, doc = _owner(), _permit(TO, 5_000_000)
+    signature = signer.sign_typed_data(owner, doc)
+    assert EthAccount.recover_message(encode_typed_data(full_message=doc), signature=signature) == owner.address
+    digest = _eip712_digest(doc)
+    event = signer.store.audit_events()[-1]
+    assert {k: event[k] for k in ("chain", "network", "from", "typed_data", "decision")} == {
+        "chain": "eth",
+        "network": "mainnet",
+        "from": owner.address,
+        "typed_data": digest,
+        "decision": "signed",
+    }
+    assert event["spends"][USDC] == "5000000"
+    with signer.store.transaction() as db:
+        rows = signer.store.run(db, "SELECT counterparty, kind, txid FROM guard_signed").fetchall()
+        ledger = signer.store.run(db, "SELECT asset, amount FROM ledger WHERE asset=?", (USDC,)).fetchall()
+        keys = signer.store.run(db, "SELECT count(*) FROM idempotency").fetchone()
+    assert [tuple(r) for r in rows] == [(TO, "pay", "typed:" + digest)]
+    assert [tuple(r) for r in ledger] == [(USDC, "5000000")]
+    assert tuple(keys) == (0,)  # typed data has no idempotency record
+    assert seen == []  # nothing was frozen
+
+
+def test_refused_typed_data_is_audited_with_its_rule() -> None:
+    signer = _typed_signer()
+    owner, doc = _owner(), _permit("0x" + "12" * 20, 5)
+    with pytest.raises(wk.errors.PolicyViolation):
+        signer.sign_typed_data(owner, doc)
+    event = signer.store.audit_events()[-1]
+    assert (event["decision"], event["rule"], event["typed_data"], event["from"]) == (
+        "refused",
+        "spender_allowlist",
+        _eip712_digest(doc),
+        owner.address,
+    )
+    signer.freeze(owner)
+    with pytest.raises(wk.errors.AccountFrozen):
+        signer.sign_typed_data(owner, _permit(TO, 5))
+    assert signer.store.audit_events()[-1]["rule"] == "frozen"
+
+
+def test_typed_data_an_approval_rule_covers_is_refused_and_other_typed_data_signed() -> None:
+    big = [{"name": "big", "above": {USDC: "50"}, "approvers": ["alice"], "required": 1}]
+    signer = _typed_signer(big)
+    signer.sign_typed_data(_owner(), _permit(TO, 5_000_000))  # below the rule: signed
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.sign_typed_data(_owner(), _permit(TO, 60_000_000, nonce=1))
+    assert info.value.rule == "approval_required"
+    assert "typed data that an approval rule covers is not signed" in str(info.value)
+
+
+def test_a_recipient_paid_before_is_not_new_to_typed_data() -> None:
+    fresh = [{"name": "fresh", "new_recipient": True, "approvers": ["alice"], "required": 1}]
+    signer = _typed_signer(fresh)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.sign_typed_data(_owner(), _authorization(TO, 1_000_000))  # TO was never paid on eth
+    assert info.value.rule == "approval_required"
+    with signer.store.transaction() as db:  # TO was paid on eth before (as the guard records a payment)
+        signer.guard.record_in(db, "eth", _owner().address, [], "0x" + "aa" * 32)
+        signer.store.run(
+            db,
+            "INSERT INTO guard_signed (chain, account, counterparty, kind, txid, at) VALUES (?, ?, ?, ?, ?, ?)",
+            ("eth", _owner().address, TO, "pay", "0x" + "bb" * 32, 1.0),
+        )
+    signer.sign_typed_data(_owner(), _authorization(TO, 1_000_000))
+
+
+def test_a_chain_without_typed_data_says_so() -> None:
+    account = wk.Wallet.from_mnemonic("abandon " * 11 + "about").account("btc")
+    with pytest.raises(wk.errors.UnsupportedOperation) as info:
+        _typed_signer().sign_typed_data(account, _permit(TO, 5))
+    assert str(info.value) == "btc has no typed-data signing"
