@@ -239,3 +239,59 @@ def test_fields_round_trip_through_their_json() -> None:
     with pytest.raises(wk.errors.InvalidInput) as info:
         encode_fields({"f": object()})
     assert str(info.value) == "a field of type object cannot be stored with a pending request"
+
+
+# --- an operator's freeze, and an on-chain approval of an unknown spender ---------------------------
+
+
+def test_an_operator_freeze_names_its_reason_and_source_and_is_told_once() -> None:
+    seen: list[Freeze] = []
+    signer = Signer(_policy(), SQLiteStore(clock=Clock()), on_freeze=[seen.append])
+    account = _eth()
+    scope = f"eth:{to_checksum_address(account.address)}"
+    frozen = signer.freeze(account)
+    assert frozen == Freeze(scope, "frozen by an operator", "manual", T0)
+    assert seen == [frozen]
+    assert signer.freeze(account) is None and seen == [frozen]  # frozen already: nothing new, nobody told
+    everything = signer.freeze(None, "incident 7", source="pager")
+    assert everything == Freeze("*", "incident 7", "pager", T0) and seen == [frozen, everything]
+
+
+SPENDER = "0x" + "5e" * 20
+
+
+def _watching(**chain: Any) -> tuple[Signer, list[Freeze]]:
+    seen: list[Freeze] = []
+    guard = chain.pop("guard", {})
+    spec = {"chains": {"eth": {"recipients": [TO], **chain}}, "guard": guard}
+    return Signer(Policy.from_dict(spec), SQLiteStore(clock=Clock()), on_freeze=[seen.append]), seen
+
+
+def test_an_approval_of_an_unknown_spender_freezes_its_owner() -> None:
+    account = _eth()
+    owner = to_checksum_address(account.address)
+    signer, seen = _watching(spenders=[to_checksum_address(SPENDER)])
+    assert signer.observe_approval("eth", account.address.lower(), SPENDER, TOKEN) is None  # a listed spender
+    assert seen == []
+    frozen = signer.observe_approval("eth", account.address.lower(), TO, TOKEN)  # a recipient, not a spender
+    expected = Freeze(f"eth:{owner}", f"{owner} approved unknown spender {TO} for {TOKEN}", "unknown_spender", T0)
+    assert frozen == expected and seen == [expected]
+    assert signer.observe_approval("eth", account.address.lower(), TO, TOKEN) is None  # frozen already
+    assert seen == [expected]
+
+
+def test_without_a_spender_list_the_recipients_are_the_known_spenders() -> None:
+    account = _eth()
+    signer, seen = _watching()
+    assert signer.observe_approval("eth", account.address, TO.lower(), TOKEN) is None
+    frozen = signer.observe_approval("eth", account.address, SPENDER, "native")
+    assert frozen is not None and frozen.source == "unknown_spender" and seen == [frozen]
+
+
+def test_an_approval_on_a_chain_without_rules_or_with_the_rule_off() -> None:
+    account = _eth()
+    signer, _ = _watching()
+    bsc = signer.observe_approval("bsc", account.address, TO, TOKEN)  # no rules for bsc: nothing is known there
+    assert bsc is not None and bsc.scope == f"bsc:{to_checksum_address(account.address)}"
+    off, seen_off = _watching(guard={"freeze_on_unknown_spender": False})
+    assert off.observe_approval("eth", account.address, SPENDER, TOKEN) is None and seen_off == []
