@@ -497,6 +497,12 @@ def test_tron_trigger_smart_contract() -> None:
     third = _b58(bytes.fromhex("41" + "33" * 20))
     assert tron_effects(owner, _tron(31, _trigger(theirs)))[0] == Transfer(USDT_TRON, to, 2, source=third)
     assert tron_effects(to, _tron(31, _trigger(theirs)))[0] == Transfer(USDT_TRON, to, 2, source=third)
+    own = _call(
+        "transferFrom(address,address,uint256)",
+        ["address", "address", "uint256"],
+        ["0x" + "11" * 20, "0x" + "22" * 20, 2],
+    )
+    assert tron_effects(owner, _tron(31, _trigger(own)))[0] == Transfer(USDT_TRON, to, 2)
     # No calldata: an undecoded call carrying its value.
     assert tron_effects(owner, _tron(31, _trigger(b"", call_value=3)))[0] == ContractCall(USDT_TRON, None, 3)
 
@@ -1144,6 +1150,27 @@ def test_psbt_sighash_of_a_change_key_or_a_foreign_input() -> None:
     assert btc_effects(account, _psbt_text("p2wpkh", 0x03, spk=STRANGER_SPK))[0] == Transfer(
         NATIVE, STRANGER_ADDR, 70_000
     )
+
+
+def _two_input_psbt(first: int | None, second: int | None) -> str:
+    """Two of the account's coins in one PSBT (embit), with these sighash types (None: not set)."""
+    coins = [_coin(_own("p2wpkh", 0, 0), 40_000, 11), _coin(_own("p2wpkh", 0, 0), 40_000, 12)]
+    tx = Transaction(tuple(c[1] for c in coins), (TxOut(70_000, STRANGER_SPK),), 2, 0)
+    psbt = embit_psbt.PSBT(embit_transaction.Transaction.parse(tx.serialize(witness=False)))
+    for inp, (made, _, spent), sighash in zip(psbt.inputs, coins, (first, second)):
+        inp.witness_utxo = embit_transaction.TransactionOutput(spent.value, embit_script.Script(spent.script_pubkey))
+        inp.non_witness_utxo = embit_transaction.Transaction.parse(made.serialize(witness=False))
+        if sighash is not None:
+            inp.sighash_type = sighash
+    return base64.b64encode(psbt.serialize()).decode()
+
+
+@pytest.mark.parametrize(("first", "second"), [(None, 0x02), (0x01, 0x02), (0x81, 0x03), (0x01, 0x82)])
+def test_psbt_every_input_is_checked(first: int | None, second: int) -> None:
+    message = _open_sighash(second).replace("PSBT input 0", "PSBT input 1")
+    with pytest.raises(InvalidTransaction, match=f"^{re.escape(message)}$"):
+        btc_effects(_btc_account(), _two_input_psbt(first, second))
+    assert btc_effects(_btc_account(), _two_input_psbt(first, 0x01))[-1] == FeeBound(10_000, "2 input(s), 1 output(s)")
 
 
 def _p2pkh_of(purpose: int, change: int, index: int) -> bytes:
