@@ -35,15 +35,9 @@ NAMED = (
     "walletkit.units",
 )
 
-# Circles that remain elsewhere, each named with its owner's task; the whole-tree test fails on
+# Circles that remain elsewhere (none now): the whole-tree test fails on
 # any other circle, and also when one of these is broken (remove it from here then).
-REMAINING: frozenset[frozenset[str]] = frozenset(
-    {
-        # signer.py imports requests.py at module level; requests.py imports signer.py's
-        # Signer inside four functions (not broken in issue 16 item 19: files of the signer's owner).
-        frozenset({"walletkit.signer.requests", "walletkit.signer.signer"}),
-    }
-)
+REMAINING: frozenset[frozenset[str]] = frozenset()
 
 
 @pytest.fixture(scope="module")

@@ -137,7 +137,6 @@ class ApprovalFlow:
         Raises:
             PolicyViolation, AccountFrozen: the policy refuses it outright.
         """
-        from walletkit.signer.signer import _request_text  # the same request text transfers use
 
         filled, floor, locks = self._prepared(account, client, to, amount, token, fields)
         payload = encode_fields({"to": to, "amount": amount, "token": token, "fields": fields})
@@ -163,7 +162,6 @@ class ApprovalFlow:
         self, account: Account, tx: object, *, requester: str, client: ChainClient | None = None
     ) -> PendingRequest | SignedTransaction:
         """:meth:`request` for a transaction the backend prepared; execute it with the same ``tx``."""
-        from walletkit.signer.signer import _tx_request_text
 
         ask = Ask(requester=requester, kind="transaction")
         result = self._decide(account, lambda _n, _l: tx, _tx_request_text(account, tx), None, client, None, False, ask)
@@ -369,7 +367,6 @@ class ApprovalFlow:
                 (the rebuilt transaction does something else), or any policy rule now broken.
             ApprovalRefused: ``wrong_request``, ``not_pending``, ``expired``.
         """
-        from walletkit.signer.signer import _request_text, _tx_request_text
 
         with self.store.decision() as db:
             row = self.guard.request_in(db, request_id)
@@ -615,11 +612,38 @@ def _allowed(allow: Any, address: str) -> bool:
     return True
 
 
+# The request text (its idempotency record and approval digest): shared by transfers, transactions
+# and the approval flow, here so that signer.py imports this module and not the other way.
+def _request_text(account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]) -> str:
+    if not isinstance(to, str) or (token is not None and not isinstance(token, str)):
+        raise InvalidInput("a request's recipient and token are text (addresses or a token id)")
+    return json.dumps(
+        {
+            "chain": account.chain,
+            "network": account.network,
+            "from": account.address,
+            "to": to,
+            "amount": str(amount),
+            "token": token,
+            "fields": {k: str(v) for k, v in sorted(fields.items()) if k != "nonce"},
+        },
+        sort_keys=True,
+    )
+
+
+def _tx_request_text(account: Account, tx: object) -> str:
+    return json.dumps(
+        {"chain": account.chain, "network": account.network, "from": account.address, "tx": repr(tx)}, sort_keys=True
+    )
+
+
+def _get(utxo: Any, name: str) -> Any:
+    return utxo[name] if isinstance(utxo, dict) else getattr(utxo, name)
+
+
 def _builder(
     account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, Any]
 ) -> Callable[[int | None, set[str]], object]:
-    from walletkit.signer.signer import _get
-
     def build(nonce: int | None, locked: set[str]) -> object:
         given = dict(fields)
         if nonce is not None:

@@ -22,7 +22,6 @@ forgotten.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
@@ -41,7 +40,7 @@ from walletkit.errors import (
 from walletkit.signer.approvals import PendingRequest, triggered_rules
 from walletkit.signer.guard import Freeze, GuardState
 from walletkit.signer.policy import Policy
-from walletkit.signer.requests import ApprovalFlow, Ask, _builder, _same_effects
+from walletkit.signer.requests import ApprovalFlow, Ask, _builder, _request_text, _same_effects, _tx_request_text
 from walletkit.signer.store import PostgresStore, SQLiteStore
 
 Store = Union[SQLiteStore, PostgresStore]
@@ -65,29 +64,6 @@ def _check_key(key: object) -> None:
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 256):
         shown = type(key).__name__ if not isinstance(key, str) else f"{len(key)} characters"
         raise InvalidInput(f"an idempotency key is text of 1 to 256 characters, got {shown}")
-
-
-def _request_text(account: Account, to: str, amount: int, token: str | None, fields: dict[str, Any]) -> str:
-    if not isinstance(to, str) or (token is not None and not isinstance(token, str)):
-        raise InvalidInput("a request's recipient and token are text (addresses or a token id)")
-    return json.dumps(
-        {
-            "chain": account.chain,
-            "network": account.network,
-            "from": account.address,
-            "to": to,
-            "amount": str(amount),
-            "token": token,
-            "fields": {k: str(v) for k, v in sorted(fields.items()) if k != "nonce"},
-        },
-        sort_keys=True,
-    )
-
-
-def _tx_request_text(account: Account, tx: object) -> str:
-    return json.dumps(
-        {"chain": account.chain, "network": account.network, "from": account.address, "tx": repr(tx)}, sort_keys=True
-    )
 
 
 class Signer(ApprovalFlow):
@@ -564,10 +540,6 @@ def _outpoints(account: Account, raw: bytes) -> list[str]:
     """The outpoints (``txid:vout``) a signed UTXO-chain transaction spends; none on account chains."""
     spent = getattr(account.plugin, "spent_outpoints", None)
     return list(spent(raw)) if callable(spent) else []
-
-
-def _get(utxo: Any, name: str) -> Any:
-    return utxo[name] if isinstance(utxo, dict) else getattr(utxo, name)
 
 
 def _digest(text: str) -> str:
