@@ -10,14 +10,14 @@ from chains.evm.address import checksum_encode, parse_address
 from walletkit.errors import BroadcastRejected, ChainMismatch, InsufficientFunds, NetworkError
 
 if TYPE_CHECKING:
-    from chains.evm.plugin import EvmChain
+    from chains.evm.protocol import EvmPlugin
     from walletkit.account import Account
 
 
 class AsyncEvmClient:
     """Async balance, fees, nonce, send and receipt for one EVM chain and network."""
 
-    def __init__(self, plugin: EvmChain, url: str, network: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(self, plugin: EvmPlugin, url: str, network: str | None = None, *, timeout: float = 30.0) -> None:
         from web3 import AsyncHTTPProvider, AsyncWeb3
 
         self.plugin = plugin
