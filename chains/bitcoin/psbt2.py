@@ -58,24 +58,27 @@ def locktime(inputs: list[Map], fallback: int) -> int:
             a required time below 500,000,000 or a required height of 0 or from 500,000,000 on
             (BIP370's invalid vectors: nLockTime would read it as the other kind).
     """
-    needs = [(m.get(bytes([I_REQUIRED_TIME])), m.get(bytes([I_REQUIRED_HEIGHT]))) for m in inputs]
-    needs = [(t, h) for t, h in needs if t is not None or h is not None]
-    for t, h in needs:
-        if t is not None and _u32(t, "required time locktime") < _LOCKTIME_THRESHOLD:
+    needs: list[tuple[int | None, int | None]] = []
+    for m in inputs:
+        raw_time, raw_height = m.get(bytes([I_REQUIRED_TIME])), m.get(bytes([I_REQUIRED_HEIGHT]))
+        time_ = None if raw_time is None else _u32(raw_time, "required time locktime")
+        height = None if raw_height is None else _u32(raw_height, "required height locktime")
+        if time_ is not None and time_ < _LOCKTIME_THRESHOLD:
             raise InvalidTransaction(
-                f"PSBT v2 required time locktime is a Unix time from {_LOCKTIME_THRESHOLD} on, got {_u32(t, '')}"
+                f"PSBT v2 required time locktime is a Unix time from {_LOCKTIME_THRESHOLD} on, got {time_}"
             )
-        if h is not None and not 0 < _u32(h, "required height locktime") < _LOCKTIME_THRESHOLD:
+        if height is not None and not 0 < height < _LOCKTIME_THRESHOLD:
             raise InvalidTransaction(
-                f"PSBT v2 required height locktime is a block height from 1 to {_LOCKTIME_THRESHOLD - 1}, "
-                f"got {_u32(h, '')}"
+                f"PSBT v2 required height locktime is a block height from 1 to {_LOCKTIME_THRESHOLD - 1}, got {height}"
             )
+        if time_ is not None or height is not None:
+            needs.append((time_, height))
     if not needs:
         return fallback
     if all(h is not None for _, h in needs):  # height is preferred when every input accepts one
-        return max(_u32(h, "required height locktime") for _, h in needs if h is not None)
+        return max(h for _, h in needs if h is not None)
     if all(t is not None for t, _ in needs):
-        return max(_u32(t, "required time locktime") for t, _ in needs if t is not None)
+        return max(t for t, _ in needs if t is not None)
     raise InvalidTransaction("PSBT v2 inputs require both a height and a time locktime: no locktime satisfies them")
 
 

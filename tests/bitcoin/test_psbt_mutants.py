@@ -29,6 +29,7 @@ ROLES = dict(zip(VECTORS["bip174_roles"]["names_in_order"], VECTORS["bip174_role
 WALLET = wk.Wallet.from_mnemonic("legal winner thank year wave sausage worth useful legal winner thank yellow")
 KEYS = [hashlib.sha256(f"psbt mutant key {i}".encode()).digest() for i in range(3)]
 PUBLICS = [secp256k1.public_from_secret(k) for k in KEYS]
+KINDS = ["p2pkh", "p2sh-p2wpkh", "p2wpkh", "p2tr"]
 
 
 # --- BIP174's invalid PSBTs: each refused, with the reason --------------------------------------
@@ -80,6 +81,14 @@ def test_bip174_valid_psbts_carry_trailing_bytes_nowhere(case: str) -> None:
             Psbt.parse(raw + extra)
 
 
+def test_a_v2_psbt_with_trailing_bytes_is_refused() -> None:
+    account, transfer = _transfer("p2wpkh", (60_000,))
+    raw = transfer.to_psbt(account).convert(2).serialize()
+    assert Psbt.parse(raw).version == 2
+    with pytest.raises(wk.errors.InvalidTransaction, match=r"^trailing bytes after the PSBT's last output map$"):
+        Psbt.parse(raw + b"\x00")
+
+
 # --- the creator and extractor roles of BIP174 ----------------------------------------------------
 
 
@@ -104,6 +113,21 @@ def test_bip174_extractor_vector() -> None:
     tx = final.extract()
     assert tx.serialize().hex() == ROLES["extractor_tx"]
     assert tx == Transaction.parse(bytes.fromhex(ROLES["extractor_tx"]))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_extract_keeps_the_locktime(kind: str) -> None:
+    # Every signature commits to nLockTime: the kernel refuses the inputs if extract drops it.
+    account = WALLET.account("btc", kind=kind, network="regtest")
+    utxos = [{"txid": hashlib.sha256(f"lock{kind}".encode()).hexdigest(), "vout": 0, "value": 80_000}]
+    transfer = account.transfer(account.address, 50_000, utxos=utxos, fee_rate=2.0, locktime=700_000)
+    assert isinstance(transfer, BitcoinTransfer)
+    psbt = transfer.to_psbt(account)
+    psbt.sign(account.signing_key(), account.public_key.data)
+    psbt.finalize()
+    tx = psbt.extract()
+    assert tx.locktime == 700_000 == EmbitPsbt.parse(psbt.serialize()).tx.locktime
+    assert kernel.verify_all(tx, list(transfer.spent))
 
 
 def test_extract_refuses_an_input_that_is_not_finalized() -> None:
@@ -194,9 +218,6 @@ def test_bip341_keypath_vector_signed_through_a_psbt() -> None:
     secret = bytes.fromhex(case["given"]["internalPrivkey"])
     assert psbt.sign(secret, secp256k1.public_from_secret(secret), aux=bytes(32)) == 1
     assert psbt.inputs[0][b"\x13"].hex() == case["expected"]["witness"][0]
-
-
-KINDS = ["p2pkh", "p2sh-p2wpkh", "p2wpkh", "p2tr"]
 
 
 def _transfer(kind: str, values: tuple[int, ...]) -> tuple[wk.Account, BitcoinTransfer]:
