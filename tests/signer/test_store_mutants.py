@@ -288,3 +288,61 @@ def test_execute_runs_raw_sql_in_its_own_transaction(store: Store) -> None:
         assert store.reserve_nonce_in(db, "eth", ADDRESS, 0) == 41
     store.execute("DELETE FROM nonces")
     assert _rows(store, "SELECT count(*) FROM nonces") == [(0,)]
+
+
+def _in_thread(work: Any) -> Any:
+    """Run ``work()`` in another thread; return what it returned (or raise what it raised)."""
+    import threading
+
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(("ok", work()))
+        except BaseException as e:  # handed back to the test's thread
+            out.append(("error", e))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    kind, value = out[0]
+    if kind == "error":
+        raise value
+    return value
+
+
+def test_an_in_memory_store_is_one_database_that_its_threads_share() -> None:
+    store, other = SQLiteStore(), SQLiteStore()
+    assert store.path == ":memory:"
+    with store.decision() as db:
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 5) == 5
+    # Another thread reads the same database (one connection, usable from any thread).
+    assert _in_thread(lambda: _rows(store, "SELECT next FROM nonces")) == [(6,)]
+    with store.decision() as db:
+        assert _in_thread(lambda: 1) == 1  # (the thread helper itself works while a decision is open)
+        assert store.reserve_nonce_in(db, "eth", ADDRESS, 0) == 6
+    assert _rows(other, "SELECT count(*) FROM nonces") == [(0,)]  # another in-memory store is another database
+    with store.transaction() as first:
+        pass
+    assert _in_thread(lambda: _connection(store)) is first
+
+
+def _connection(store: Store) -> Any:
+    with store.transaction() as db:
+        return db
+
+
+def test_a_file_store_keeps_one_connection_per_thread(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "c.db")
+    first, second = _connection(store), _connection(store)
+    assert first is second  # reused within a thread
+
+    def pragmas() -> tuple[Any, Any, Any]:
+        db = _connection(store)
+        return db, db.execute("PRAGMA journal_mode").fetchone(), db.execute("PRAGMA busy_timeout").fetchone()
+
+    elsewhere, journal, timeout = _in_thread(pragmas)
+    assert elsewhere is not first  # each thread has its own
+    assert journal == ("wal",)
+    assert timeout == (60_000,)  # waits up to 60 s for the write lock (milliseconds)
+    assert first.execute("PRAGMA busy_timeout").fetchone() == (60_000,)
