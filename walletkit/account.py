@@ -140,7 +140,7 @@ class Account(Generic[TxT]):
         Raises:
             InvalidKey: the key does not parse; the message never contains it.
         """
-        plugin = get_chain(chain)
+        plugin: Chain[Any, Account[Any]] = get_chain(chain)
         if isinstance(key, PrivateKey):
             private, named = key, None
         else:

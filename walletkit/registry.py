@@ -57,7 +57,7 @@ def get_chain(name: _C) -> _C: ...
 
 
 @overload
-def get_chain(name: str) -> Chain: ...
+def get_chain(name: str) -> Chain[object, Any]: ...  # a name is known at run time only (ADR 0005)
 
 
 def get_chain(name: str | Chain) -> Chain:

@@ -156,6 +156,8 @@ def test_a_chain_name_is_known_only_at_run_time_so_its_transfer_is_object_not_an
         use(named)
         use(wallet.account(ETHEREUM))
         reveal_type(wk.get_chain(ETHEREUM))
+        by_name = wk.get_chain("ethereum")
+        by_name.build_transfer(named, to, 1, None, {}).nonce
         """,
     )
     assert revealed == {
@@ -163,8 +165,9 @@ def test_a_chain_name_is_known_only_at_run_time_so_its_transfer_is_object_not_an
         3: "object",
         9: "chains.evm.plugin.EvmChain",
     }, output
-    assert set(errors) == {4}, output
+    assert set(errors) == {4, 11}, output
     assert '"object" has no attribute "nonce"' in errors[4]
+    assert '"object" has no attribute "nonce"' in errors[11]  # get_chain by name, as wallet.account
 
 
 def test_every_plugin_satisfies_the_generic_chain_protocol(tmp_path: Path) -> None:
