@@ -215,8 +215,21 @@ def run(name: str, jobs: int, mutants: list[str], again: bool) -> int:
 
 
 def show(name: str, mutant: str) -> int:
-    work = _prepare(name, _groups()[name])
-    return subprocess.call([*_mutmut(), "show", mutant], cwd=work)
+    groups = _groups()
+    if name not in groups:
+        print(f"unknown group {name!r}; groups: {', '.join(groups)}", file=sys.stderr)
+        return 2
+    work = _prepare(name, groups[name])
+    shown = subprocess.run([*_mutmut(), "show", mutant], cwd=work, capture_output=True, text=True)
+    if shown.returncode != 0:
+        print(
+            f"group {name!r} has no mutant {mutant!r} (or it has not been run yet); "
+            f"`python -m mutation report -v {name}` lists its undetected mutants",
+            file=sys.stderr,
+        )
+        return 2
+    print(shown.stdout, end="")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     p_run = sub.add_parser("run")
     p_run.add_argument("group")
     p_run.add_argument("mutants", nargs="*", help="mutant names or globs (default: all of the group)")
-    p_run.add_argument("-j", "--jobs", type=int, default=2)
+    p_run.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="default: $JOBS or 2")
     p_run.add_argument("--again", action="store_true", help="run the surviving and untested mutants again")
     p_report = sub.add_parser("report")
     p_report.add_argument("groups", nargs="*")
