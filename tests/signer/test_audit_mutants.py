@@ -6,16 +6,21 @@ file modes) or read from the operating system (``os.stat``, the calls reaching `
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 import pickle
 import stat
+import struct
 import sys
 from pathlib import Path
 
 import pytest
 
-from walletkit.errors import InvalidInput, InvalidKey
-from walletkit.signer.audit import AuditAnchor, AuditHead, AuditKey, AuditReport
+from walletkit.errors import InvalidInput, InvalidKey, WalletKitError
+from walletkit.signer import SQLiteStore
+from walletkit.signer.audit import AuditAnchor, AuditHead, AuditKey, AuditReport, verify_log
 
 HASH = "ab" * 32
 KEY_ID = "0123456789abcdef"
@@ -189,3 +194,141 @@ def test_an_anchor_names_its_file_and_keys_hash_by_their_secret(tmp_path: Path) 
     a, b = AuditKey(bytes(32)), AuditKey(bytes([1]) * 32)
     assert len({a, AuditKey(bytes(32)), b}) == 2
     assert hash(a) == hash(AuditKey(bytes(32))) and hash(a) != hash(b)
+
+
+# --- the store's verify_audit and anchor, read back whole ---------------------------------------------
+
+
+class Clock:
+    """The store's clock, set by the test (seconds since the epoch)."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _spend(store: SQLiteStore, amount: int) -> None:
+    with store.decision() as db:
+        store.record_in(db, None, "r", "eth", {"native": amount}, b"", "aa" * 32, {"decision": "signed"})
+
+
+def test_verify_audit_reports_each_problem_whole(tmp_path: Path) -> None:
+    key = AuditKey(bytes(32))
+    path = tmp_path / "anchor.json"
+    store = SQLiteStore(tmp_path / "a.db", clock=Clock(), audit_key=key, anchor=path)
+    _spend(store, 1)
+    _spend(store, 2)
+    assert store.verify_audit() == AuditReport(True, None, 2, True, 2)
+    store.execute("UPDATE ledger SET total = '5' WHERE id = 1")
+    assert store.verify_audit() == AuditReport(
+        False,
+        "ledger row 1 (eth native) has running total 5, but its spends add up to 1 "
+        "(an edited total would move a rolling window)",
+        2,
+        True,
+        2,
+    )
+    assert store.verify_audit(key=None, anchor=key.sign_head(2, "00" * 32, 1.0)) == AuditReport(
+        False, "row 2 does not have the hash the given head holds (the log was cut or rewritten)", 2, True, 2
+    )
+    forged = AuditHead(2, "00" * 32, 1.0, key.key_id, "00" * 32)
+    assert store.verify_audit(anchor=forged) == AuditReport(
+        False, "the given head's MAC does not match (another key, or an edited head)", 2, True, 2
+    )
+    path.unlink()
+    assert store.verify_audit() == AuditReport(
+        False, f"the anchor {str(path)!r} does not exist but the log has 2 rows", 2, True, None
+    )
+    plain = SQLiteStore(tmp_path / "b.db")
+    with pytest.raises(InvalidInput) as info:
+        plain.verify_audit(anchor=AuditAnchor(path))
+    assert str(info.value) == "checking an audit anchor needs the audit key"
+    with pytest.raises(InvalidInput) as info:
+        SQLiteStore(tmp_path / "c.db", anchor=path)
+    assert str(info.value) == "an audit anchor needs an audit_key: the anchored head is signed with it"
+
+
+def test_events_are_stored_as_compact_sorted_json(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "e.db", clock=Clock(0.25))  # a clock just after the epoch
+    with store.decision() as db:
+        store.append_in(db, {"b": [1, 2], "a": "x"})
+    _spend(store, 3)
+    with store.transaction() as db:
+        events = [str(r[0]) for r in store.run(db, "SELECT event FROM audit ORDER BY seq").fetchall()]
+        ats = [float(r[0]) for r in store.run(db, "SELECT at FROM ledger").fetchall()]
+    assert events == [
+        '{"a":"x","b":[1,2]}',
+        '{"decision":"signed","ledger":{"chain":"eth","spends":{"native":"3"}}}',
+    ]
+    assert ats == [0.25]  # the first spend of an asset is at the clock's time, however early
+
+
+def test_a_failed_anchor_write_says_the_transaction_is_committed(tmp_path: Path) -> None:
+    def refuse(head: AuditHead) -> None:
+        raise OSError("the log service is down")
+
+    key = AuditKey(bytes(32))
+    path = tmp_path / "anchor.json"
+    store = SQLiteStore(tmp_path / "p.db", audit_key=key, anchor=AuditAnchor(path, publish=refuse))
+    with pytest.raises(WalletKitError) as info:
+        _spend(store, 1)
+    assert str(info.value) == (
+        f"audit anchor {str(path)!r} could not be written (OSError: the log service is down);"
+        " the transaction is committed, its head is not anchored"
+    )
+    assert len(store.audit_events()) == 1
+
+
+def test_an_anchor_that_no_longer_matches_is_kept_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    key = AuditKey(bytes(32))
+    path = tmp_path / "anchor.json"
+    store = SQLiteStore(tmp_path / "k.db", clock=Clock(), audit_key=key, anchor=path)
+    _spend(store, 1)
+    _spend(store, 2)
+    store.execute("DELETE FROM ledger WHERE audit_seq = 2")
+    store.execute("DELETE FROM audit WHERE seq = 2")  # the log is cut below the anchored seq 2
+    kept = path.read_text(encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="walletkit.signer.audit"):
+        _spend(store, 4)  # seq 2 again, with another hash: the anchor keeps the evidence
+    assert path.read_text(encoding="utf-8") == kept
+    assert [r.getMessage() for r in caplog.records] == [
+        f"audit anchor {path} kept at seq 2: the log no longer extends it (cut or rewritten)"
+    ]
+    caplog.clear()
+    path.write_text(kept.replace('"seq": 2', '"seq": 1'), encoding="utf-8")  # an edited anchor file
+    with caplog.at_level(logging.WARNING, logger="walletkit.signer.audit"):
+        _spend(store, 8)  # still committed, the anchor not advanced
+    assert len(store.audit_events()) == 3
+    assert [r.getMessage() for r in caplog.records] == [
+        f"audit anchor not advanced: audit anchor {str(path)!r}: its MAC does not match its head (the file was edited)"
+    ]
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(InvalidInput) as info:
+        AuditAnchor(path).head(key)
+    assert str(info.value) == f"audit anchor {str(path)!r} cannot be read: IsADirectoryError"
+
+
+def _row(seq: int, at: float, prev: str, event: str) -> tuple[int, float, str, str, str, None]:
+    """One audit row with its hash computed by hand (the module docstring's formula, with hashlib)."""
+    data = b"walletkit audit row v1\x00" + struct.pack(">Q", seq) + struct.pack(">d", at) + bytes.fromhex(prev)
+    return (seq, at, event, prev, hashlib.sha256(data + event.encode()).hexdigest(), None)
+
+
+def test_verify_log_on_rows_written_by_hand() -> None:
+    first = _row(1, 10.0, "00" * 32, "[1]")  # an event that is not a mapping: no ledger entry
+    odd = json.dumps({"ledger": {"chain": 5, "spends": {"native": "1"}}})  # chain not text: not a spend
+    second = _row(2, 11.0, first[4], odd)
+    empty = json.dumps({"ledger": {"chain": "eth", "spends": {}}})  # a spend of nothing: no ledger rows
+    third = _row(3, 12.0, second[4], empty)
+    assert verify_log([first, second, third]) == AuditReport(True, None, 3, False, None)
+    relinked = (2, 11.0, odd, "11" * 32, second[4], None)
+    assert verify_log([first, relinked, third]) == AuditReport(
+        False, "row 2 does not link to row 1 (a row was replaced)", 3, False, None
+    )
+    stray = [(7, 11.0, "eth", "native", "1", None)]
+    assert verify_log([first, second, third], stray) == AuditReport(
+        False, "ledger row 7 (eth native) belongs to no audited spend (inserted or edited)", 3, False, None
+    )
