@@ -144,3 +144,33 @@ def test_render_rows_never_cuts(headers: list[str], cells: list[list[str]], widt
 def test_json_output_is_unchanged() -> None:
     rows = json.loads(run("chains", "--json", columns=40))
     assert {"btc", "eth", "bsc", "tron", "sol"} <= {r["chain"] for r in rows}
+
+
+@pytest.mark.parametrize("group", [(), ("keystore",), ("message",), ("mnemonic",)])
+def test_help_lists_every_command_summary_whole_at_80_columns(group: tuple[str, ...]) -> None:
+    # click cuts a command's summary to one line ("Print addresses derived from a mnemonic (or...");
+    # each summary must read whole, wrapped, and no line may pass 80 columns.
+    import click
+
+    from walletkit.cli.app import main
+
+    command: click.Command = main
+    for name in group:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), name)
+        assert found is not None
+        command = found
+    assert isinstance(command, click.Group)
+    text = run(*group, "--help", columns=80)
+    listing = text.split("Commands:", 1)[1]
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    words = " ".join(listing.split())
+    names = command.list_commands(click.Context(command))
+    assert names
+    for name in names:
+        sub = command.get_command(click.Context(command), name)
+        assert sub is not None
+        first_sentence = " ".join((sub.help or "").split("\n\n")[0].split())
+        first_sentence = first_sentence.split(". ")[0].rstrip(".")
+        assert f"{name} {first_sentence}" in words, f"{name}: {first_sentence!r} is not whole in:\n{listing}"
+    assert not re.search(r"\.\.\.\s*$", listing, re.M), listing

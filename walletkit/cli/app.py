@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from walletkit.cli.common import ExitCode
+from walletkit.cli.output import SummaryGroup
 from walletkit.errors import InvalidInput, KeystoreConflict, MissingSecret, UnknownChain, WalletKitError
 from walletkit.extras import DISTRIBUTION
 
@@ -42,7 +43,7 @@ def exit_code_of(error: WalletKitError) -> ExitCode:
     return ExitCode.FAILED
 
 
-class WalletKitGroup(click.Group):
+class WalletKitGroup(SummaryGroup):
     """A group that turns walletkit errors into one line on stderr and an exit code, no traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -24,7 +24,7 @@ import click
 
 from walletkit.bip39 import generate_mnemonic
 from walletkit.cli.common import password_options, read_password, read_secret
-from walletkit.cli.output import print_rows
+from walletkit.cli.output import SummaryGroup, print_rows
 from walletkit.errors import InvalidInput, KeystoreError
 from walletkit.keystore import Keystore, v3
 from walletkit.registry import get_chain
@@ -36,7 +36,7 @@ def _existing(path: str) -> str:
     return path
 
 
-@click.group()
+@click.group(cls=SummaryGroup)
 def keystore() -> None:
     """Encrypted keystores: keys at rest."""
 

@@ -7,10 +7,11 @@ import json
 import click
 
 from walletkit.cli.common import ExitCode, SecretSources, account_from_sources, account_options
+from walletkit.cli.output import SummaryGroup
 from walletkit.registry import get_chain
 
 
-@click.group("message")
+@click.group("message", cls=SummaryGroup)
 def message() -> None:
     """Sign and verify messages by each chain's convention."""
 

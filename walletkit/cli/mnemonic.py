@@ -8,9 +8,10 @@ import click
 
 from walletkit.bip39 import LANGUAGES, Mnemonic, generate_mnemonic
 from walletkit.cli.common import read_secret
+from walletkit.cli.output import SummaryGroup
 
 
-@click.group()
+@click.group(cls=SummaryGroup)
 def mnemonic() -> None:
     """Make or check a BIP39 mnemonic."""
 

@@ -89,3 +89,22 @@ def print_rows(rows: Sequence[dict[str, str]], title: str, *, as_json: bool = Fa
             Console(width=width).print(table)
             return
     click.echo(render_rows(rows, title, width))
+
+
+class SummaryGroup(click.Group):
+    """A command group whose help lists each command's whole first sentence, wrapped, never cut."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with each one's whole first sentence, wrapped to the terminal's width.
+
+        click cuts a summary to fit one line (``Print addresses derived from a mnemonic (or...``);
+        here the definition list wraps it instead, so it reads at 80 columns and in logs.
+        """
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
