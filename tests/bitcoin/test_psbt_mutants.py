@@ -71,7 +71,7 @@ def test_a_psbt_is_bytes() -> None:
         "PSBT with `PSBT_GLOBAL_XPUB`.",
     ],
 )
-def test_bip174_valid_psbts_carry_trailing_bytes_nowhere(case: str) -> None:
+def test_bip174_valid_psbts_round_trip_and_refuse_trailing_bytes(case: str) -> None:
     raw = BIP174[case]
     psbt = Psbt.parse(raw)
     assert psbt.serialize() == raw
