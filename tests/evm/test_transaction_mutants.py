@@ -1,0 +1,150 @@
+"""EIP-7702 authorizations, access lists and signed views pinned line by line (issue 19, the
+``evm`` mutation group). Authorizations are checked against eth-account's, refusals by message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_account import Account as EthAccount
+
+import walletkit as wk
+from chains.evm.transaction import Authorization, EvmTransaction, parse_access_list, sign_authorization
+
+KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+DELEGATE = bytes.fromhex("fb6916095ca1df60bb79ce92ce3ea74c37c5d359")
+ADDRESS = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+SLOT = bytes(31) + b"\x07"
+
+
+@pytest.mark.parametrize(("chain_id", "nonce"), [(1, 4), (0, 0), (2**256 - 1, 2**64 - 2)])
+def test_authorizations_are_eth_accounts(chain_id: int, nonce: int) -> None:
+    ours = sign_authorization(KEY, chain_id, DELEGATE, nonce)
+    theirs = EthAccount.sign_authorization({"chainId": chain_id, "address": ADDRESS, "nonce": nonce}, KEY)
+    assert (ours.chain_id, ours.address, ours.nonce) == (chain_id, DELEGATE, nonce)
+    assert (ours.y_parity, ours.r, ours.s) == (theirs.y_parity, theirs.r, theirs.s)
+
+
+def test_authorization_refusals_name_the_rule() -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"chain_id": -1}, "authorization chain_id must be from 0 to 2^256-1 (EIP-7702), got -1"),
+        ({"chain_id": 2**256}, f"authorization chain_id must be from 0 to 2^256-1 (EIP-7702), got {2**256}"),
+        (
+            {"nonce": 2**64 - 1},
+            f"authorization nonce must be from 0 to 2^64-2 (EIP-7702 skips a tuple at 2^64-1), got {2**64 - 1}",
+        ),
+        ({"address": bytearray(20)}, "an authorization's address is 20 bytes, got bytearray(b'" + "\\x00" * 20 + "')"),
+        ({"address": DELEGATE[:19]}, f"an authorization's address is 20 bytes, got {DELEGATE[:19]!r}"),
+    ]
+    for change, message in cases:
+        args = {"chain_id": 1, "address": DELEGATE, "nonce": 0, **change}
+        with pytest.raises(wk.errors.InvalidTransaction) as info:
+            sign_authorization(KEY, **args)
+        assert str(info.value) == message
+        good = sign_authorization(KEY, 1, DELEGATE, 0)
+        fields = {
+            "chain_id": good.chain_id,
+            "address": good.address,
+            "nonce": good.nonce,
+            "y_parity": good.y_parity,
+            "r": good.r,
+            "s": good.s,
+            **change,
+        }
+        with pytest.raises(wk.errors.InvalidTransaction) as info:
+            Authorization(**fields)
+        assert str(info.value) == message
+
+
+def test_access_lists_in_every_accepted_form() -> None:
+    expected = ((DELEGATE, (SLOT,)),)
+    for form in (
+        [{"address": ADDRESS, "storageKeys": ["0x" + SLOT.hex()]}],
+        [{"address": ADDRESS, "storage_keys": [SLOT.hex()]}],
+        [(ADDRESS, [SLOT])],
+        [[ADDRESS, (bytearray(SLOT),)]],
+        ((ADDRESS, ["0x" + SLOT.hex()]),),
+    ):
+        assert parse_access_list(form) == expected
+    assert parse_access_list([{"address": ADDRESS}]) == ((DELEGATE, ()),)
+    assert parse_access_list([]) == () and parse_access_list(None) == ()
+    # storageKeys wins over storage_keys when both are given (web3's name first)
+    assert parse_access_list([{"address": ADDRESS, "storageKeys": [], "storage_keys": [SLOT]}]) == ((DELEGATE, ()),)
+
+
+def test_access_list_refusals_say_what_is_expected() -> None:
+    cases: list[tuple[object, str]] = [
+        (ADDRESS, "access_list is a list of {address, storageKeys} entries"),
+        (b"\x01", "access_list is a list of {address, storageKeys} entries"),
+        (5, "access_list is a list of {address, storageKeys} entries"),
+        ([(ADDRESS, [], [])], "access_list entries are {address, storageKeys} or (address, keys)"),
+        ([ADDRESS], "access_list entries are {address, storageKeys} or (address, keys)"),
+        (["ab"], "access_list entries are {address, storageKeys} or (address, keys)"),  # a 2-item non-list
+        (
+            [{"address": DELEGATE, "storageKeys": []}],
+            "an access list entry is an address (text) and a list of storage keys",
+        ),
+        (
+            [{"address": ADDRESS, "storageKeys": "0x07"}],
+            "an access list entry is an address (text) and a list of storage keys",
+        ),
+        ([(ADDRESS, [SLOT[:31]])], "an access list storage key is 32 bytes, got 31"),
+        ([(ADDRESS, ["0x" + "00" * 33])], "an access list storage key is 32 bytes, got 33"),
+        ([(ADDRESS, [7])], "an access list storage key is hex text or bytes, got int"),
+        ([(ADDRESS, ["0xzz"])], "an access list storage key is 32 bytes of hex, got '0xzz'"),
+        ([(ADDRESS, ["g" * 100])], f"an access list storage key is 32 bytes of hex, got {'g' * 80!r}"),
+    ]
+    for value, message in cases:
+        with pytest.raises(wk.errors.InvalidTransaction) as info:
+            parse_access_list(value)
+        assert str(info.value) == message
+
+
+def test_a_signed_transaction_carries_its_views() -> None:
+    tx = EvmTransaction(1, 0, 21_000, DELEGATE, 1, max_fee_per_gas=2, max_priority_fee_per_gas=1)
+    signed = tx.sign(KEY, "eth")
+    assert signed.chain == "eth" and signed.extra == {"tx": tx}
+    with_extra = tx.sign(KEY, "bsc", {"from": "me"})
+    assert with_extra.chain == "bsc" and with_extra.extra == {"tx": tx, "from": "me"}
+    assert (
+        with_extra.raw
+        == signed.raw
+        == bytes(
+            EthAccount.sign_transaction(
+                {
+                    "chainId": 1,
+                    "nonce": 0,
+                    "gas": 21_000,
+                    "to": ADDRESS,
+                    "value": 1,
+                    "maxFeePerGas": 2,
+                    "maxPriorityFeePerGas": 1,
+                    "data": "0x",
+                },
+                KEY,
+            ).raw_transaction
+        )
+    )
+
+
+def test_checked_keeps_the_access_list() -> None:
+    access = ((DELEGATE, (SLOT,)),)
+    tx = EvmTransaction.checked(1, 0, 30_000, DELEGATE, 0, b"", 1, 3, None, None, access, ())
+    assert tx == EvmTransaction(1, 0, 30_000, DELEGATE, 0, b"", 1, 3, access_list=access)
+    assert tx.sign(KEY, "eth").raw == bytes(
+        EthAccount.sign_transaction(
+            {
+                "chainId": 1,
+                "nonce": 0,
+                "gas": 30_000,
+                "to": ADDRESS,
+                "value": 0,
+                "gasPrice": 3,
+                "data": "0x",
+                "type": 1,
+                "accessList": [{"address": ADDRESS, "storageKeys": ["0x" + SLOT.hex()]}],
+            },
+            KEY,
+        ).raw_transaction
+    )
