@@ -231,6 +231,8 @@ class ApprovalFlow:
             return self._approve(request_id, proof)
         except ApprovalRefused as refused:
             with self.store.decision() as db:  # the refused transaction rolled back: audited on its own
+                if refused.reason == "expired":  # marked here: the rolled-back transaction could not keep it
+                    self.guard.finish_request_in(db, request_id, "expired")
                 self.store.append_in(
                     db,
                     {
@@ -250,7 +252,6 @@ class ApprovalFlow:
             if row["status"] != "pending":
                 raise ApprovalRefused("not_pending", f"request {request_id} is {row['status']}")
             if self.store.clock() > row["expires_at"]:
-                self.guard.finish_request_in(db, request_id, "expired")
                 raise ApprovalRefused("expired", f"request {request_id} expired")
             name = proof.approver
             approver = self.policy.approvers.get(name)
