@@ -295,3 +295,222 @@ def test_an_approval_on_a_chain_without_rules_or_with_the_rule_off() -> None:
     assert bsc is not None and bsc.scope == f"bsc:{to_checksum_address(account.address)}"
     off, seen_off = _watching(guard={"freeze_on_unknown_spender": False})
     assert off.observe_approval("eth", account.address, SPENDER, TOKEN) is None and seen_off == []
+
+
+# --- approvals, execution and unfreezing, offline (no client: execute returns the signed bytes) -----
+
+import base64  # noqa: E402
+
+import pyotp  # noqa: E402
+
+from walletkit.errors import InvalidInput, PolicyViolation  # noqa: E402
+from walletkit.signer.approvals import TotpCode  # noqa: E402
+
+DAVE = nacl.signing.SigningKey(bytes([4]) * 32)
+CAROL = base64.b32encode(b"carol's shared secret!").decode()
+
+
+def _guarded(clock: Clock, **signer: Any) -> Signer:
+    policy = Policy.from_dict(
+        {
+            "approvers": {
+                "alice": {"ed25519": ALICE.verify_key.encode().hex()},
+                "bob": {"ed25519": BOB.verify_key.encode().hex()},
+                "carol": {"totp": True},
+                "dave": {"ed25519": DAVE.verify_key.encode().hex()},
+            },
+            "chains": {
+                "eth": {
+                    "recipients": [TO],
+                    "max_per_tx": "50",
+                    "approvals": [
+                        {
+                            "name": "large",
+                            "above": {"native": "1"},
+                            "approvers": ["alice", "bob", "carol"],
+                            "required": 2,
+                            "expires": 600,
+                        }
+                    ],
+                }
+            },
+            "guard": {"unfreeze": {"approvers": ["alice", "bob"], "required": 2}},
+        }
+    )
+    return Signer(policy, SQLiteStore(clock=clock), **signer)
+
+
+def _ask(signer: Signer, requester: str = "ops", amount: int = 2 * ETH) -> PendingRequest:
+    asked = signer.request(_eth(), TO, amount, requester=requester, nonce=0, gas=21_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    return asked
+
+
+def _refused(call: Any) -> tuple[str, str]:
+    with pytest.raises(ApprovalRefused) as info:
+        call()
+    return info.value.reason, str(info.value)
+
+
+def test_malformed_approvals_are_refused_and_audited() -> None:
+    signer = _guarded(Clock(), totp_secrets={"carol": CAROL})
+    asked = _ask(signer)
+    good = _sign(ALICE, "alice", asked)
+    assert _refused(lambda: signer.approve(123, good))[0] == "wrong_request"  # type: ignore[arg-type]
+    reason, text = _refused(lambda: signer.approve("", good))
+    assert reason == "wrong_request" and text.endswith("a request id is text of 1 to 64 characters, got str")
+    assert _refused(lambda: signer.approve("f" * 65, good))[0] == "wrong_request"
+    reason, text = _refused(lambda: signer.approve(asked.id, "alice"))  # type: ignore[arg-type]
+    assert reason == "bad_signature" and text.endswith("an approval is an ApproverSignature or a TotpCode, got str")
+    reason, text = _refused(lambda: signer.approve(asked.id, ApproverSignature(5, b"")))  # type: ignore[arg-type]
+    assert reason == "bad_signature" and text.endswith("got ApproverSignature")
+    reason, text = _refused(lambda: signer.approve(asked.id, ApproverSignature("alice", "ab")))  # type: ignore[arg-type]
+    assert reason == "bad_signature" and text.endswith("a signature is bytes, got str")
+    reason, text = _refused(lambda: signer.approve(asked.id, TotpCode("carol", 123)))  # type: ignore[arg-type]
+    assert reason == "bad_code" and text.endswith("a TOTP code is text, got int")
+    assert signer.pending(asked.id).approvals == ()
+
+
+def test_each_refused_approval_says_why_and_is_audited() -> None:
+    clock = Clock()
+    signer = _guarded(clock, totp_secrets={"carol": CAROL})
+    asked = _ask(signer, requester="bob")
+    rid = asked.id
+    cases = [
+        ("f" * 32, _sign(ALICE, "alice", asked), "wrong_request", f"no request {'f' * 32!r}"),
+        (rid, ApproverSignature("mallory", b"\x00" * 64), "unknown_approver", "'mallory' is not a registered approver"),
+        (rid, _sign(DAVE, "dave", asked), "not_an_approver", "'dave' approves none of the rules this request needs"),
+        (rid, _sign(BOB, "bob", asked), "self_approval", "'bob' asked for this request and cannot approve it"),
+        (
+            rid,
+            ApproverSignature("alice", b"\x01" * 64),
+            "bad_signature",
+            f"not a signature by alice over the digest of request {rid} (sign the 32 digest bytes themselves: ed25519 over them, or secp256k1 ECDSA with the digest as the hash, not hashed again)",
+        ),
+        (rid, ApproverSignature("carol", b"\x01" * 64), "bad_signature", "not a signature by carol over the digest"),
+        (rid, TotpCode("alice", "123456"), "bad_code", "alice approves with a ed25519 signature, not a code"),
+        (
+            rid,
+            TotpCode("carol", "000000" if pyotp.TOTP(CAROL).at(int(T0)) != "000000" else "111111"),
+            "bad_code",
+            "not a current TOTP code of carol",
+        ),
+    ]
+    for request_id, proof, reason, message in cases:
+        got_reason, got_text = _refused(lambda r=request_id, pr=proof: signer.approve(r, pr))
+        assert got_reason == reason and message in got_text, (reason, got_text)
+        assert signer.store.audit_events()[-1] == {
+            "decision": "approval_refused",
+            "request_id": request_id,
+            "approver": proof.approver,
+            "reason": reason,
+        }
+    code = pyotp.TOTP(CAROL).at(int(T0))
+    after = signer.approve(rid, TotpCode("carol", code))
+    assert after.approvals == ("carol",) and after.needs == {"large": 1}
+    assert signer.store.audit_events()[-1] == {"decision": "approved", "request_id": rid, "approver": "carol"}
+    reason, text = _refused(lambda: signer.approve(rid, TotpCode("carol", code)))
+    assert (reason, text.endswith(f"'carol' already approved request {rid}")) == ("replayed", True)
+    second = _ask(signer, requester="ops", amount=3 * ETH)
+    reason, text = _refused(lambda: signer.approve(second.id, TotpCode("carol", code)))  # the same step again
+    assert (reason, text.endswith("'carol''s code for this time step was already used")) == ("replayed", True)
+    without = _guarded(clock)
+    third = _ask(without)
+    reason, text = _refused(lambda: without.approve(third.id, TotpCode("carol", code)))
+    assert reason == "bad_code" and "no TOTP secret for carol is configured here" in text
+
+
+def test_a_request_expires_after_its_rule_s_seconds() -> None:
+    clock = Clock()
+    signer = _guarded(clock)
+    asked = _ask(signer)
+    clock.now = T0 + 600  # the last second it may be approved
+    assert signer.approve(asked.id, _sign(ALICE, "alice", asked)).approvals == ("alice",)
+    clock.now = T0 + 600.5
+    reason, text = _refused(lambda: signer.approve(asked.id, _sign(BOB, "bob", asked)))
+    assert reason == "expired" and text.endswith(f"request {asked.id} expired")
+    assert signer.pending(asked.id).status == "expired"
+    reason, text = _refused(lambda: signer.approve(asked.id, _sign(BOB, "bob", asked)))
+    assert reason == "not_pending" and text.endswith(f"request {asked.id} is expired")
+
+
+def test_execute_checks_the_request_then_signs_it_once() -> None:
+    clock = Clock()
+    signer = _guarded(clock)
+    asked = _ask(signer)
+    reason, text = _refused(lambda: signer.execute("f" * 32, _eth()))
+    assert reason == "wrong_request" and text.endswith(f"no request {'f' * 32!r}")
+    with pytest.raises(InvalidInput) as info:
+        signer.execute(asked.id)
+    assert str(info.value) == "execute needs the signing account of the request"
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    with pytest.raises(PolicyViolation) as refused:
+        signer.execute(asked.id, _eth())
+    assert refused.value.rule == "approval_required"
+    assert f"request {asked.id} still needs approvals (large: 1 more)" in str(refused.value)
+    other = wk.Account.from_private_key("eth", "0x" + "43" * 32)
+    reason, text = _refused(lambda: signer.execute(asked.id, other))
+    assert reason == "wrong_request" and text.endswith(f"request {asked.id} is for eth mainnet {_eth().address}")
+    signer.approve(asked.id, _sign(BOB, "bob", asked))
+    signed = signer.execute(asked.id, _eth())
+    assert isinstance(signed, wk.SignedTransaction)
+    assert signer.execute(asked.id, _eth()) == wk.SignedTransaction(
+        "eth", signed.raw, signed.txid, {"idempotent_replay": True}
+    )
+    view = signer.pending(asked.id)
+    assert (view.status, view.approvals, view.ready) == ("executed", ("alice", "bob"), True)
+    late = _ask(signer, amount=3 * ETH)
+    signer.approve(late.id, _sign(ALICE, "alice", late))
+    signer.approve(late.id, _sign(BOB, "bob", late))
+    clock.now = T0 + 601
+    reason, text = _refused(lambda: signer.execute(late.id, _eth()))
+    assert reason == "expired" and text.endswith(f"request {late.id} expired before it had its approvals")
+
+
+def test_an_unfreeze_needs_its_quorum_and_lifts_only_its_scope() -> None:
+    clock = Clock()
+    signer = _guarded(clock)
+    account = _eth()
+    scope = f"eth:{to_checksum_address(account.address)}"
+    with pytest.raises(InvalidInput) as info:
+        signer.request_unfreeze(account, requester="ops")
+    assert str(info.value) == f"{scope} is not frozen"
+    signer.freeze(account)
+    signer.freeze(None)
+    asked = signer.request_unfreeze(account.address.lower().join(["eth:", ""]), requester="ops")
+    assert (asked.kind, asked.needs, asked.expires_at, asked.approvals) == (
+        "unfreeze",
+        {"unfreeze": 2},
+        T0 + 86_400,
+        (),
+    )
+    assert signer.store.audit_events()[-1] == {"decision": "pending", "request_id": asked.id, "unfreeze": scope}
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    with pytest.raises(PolicyViolation) as refused:
+        signer.execute(asked.id)
+    assert refused.value.rule == "approval_required" and f"lifting {scope} needs more approvals" in str(refused.value)
+    signer.approve(asked.id, _sign(BOB, "bob", asked))
+    assert signer.execute(asked.id) is None
+    assert [f.scope for f in signer.frozen()] == ["*"]  # the global freeze stays
+    assert signer.store.audit_events()[-1] == {"decision": "unfrozen", "scope": scope, "request_id": asked.id}
+    assert signer.pending(asked.id).status == "executed"
+    reason, text = _refused(lambda: signer.execute(asked.id))
+    assert reason == "not_pending" and text.endswith(f"request {asked.id} is executed")
+    everything = signer.request_unfreeze(requester="ops")
+    signer.approve(everything.id, _sign(ALICE, "alice", everything))
+    signer.approve(everything.id, _sign(BOB, "bob", everything))
+    clock.now = T0 + 86_401
+    reason, text = _refused(lambda: signer.execute(everything.id))
+    assert reason == "expired" and text.endswith(f"request {everything.id} expired")
+    no_quorum = Signer(_policy(), SQLiteStore())
+    no_quorum.freeze(None)
+    with pytest.raises(InvalidInput) as info:
+        no_quorum.request_unfreeze(requester="ops")
+    assert str(info.value) == "the policy names no [guard.unfreeze] approvers: a freeze cannot be lifted"
+
+
+@pytest.mark.parametrize("text", ["eth", "eth:", "nocolon" * 20])
+def test_a_freeze_scope_is_chain_colon_address(text: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        Signer(_policy(), SQLiteStore()).freeze(text)
+    assert str(info.value) == f'a freeze scope is "<chain>:<address>" or "*", got {text[:80]!r}'
