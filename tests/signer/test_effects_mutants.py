@@ -140,6 +140,7 @@ def test_describe_flattens_every_field_to_text() -> None:
         "new_authority": "",
     }
     assert describe(DataCarrier("memo", 4)) == {"effect": "data", "kind": "memo", "size": "4"}
+    assert describe(FeeBound(21_000, "type 2")) == {"effect": "fee", "amount": "21000", "detail": "type 2"}
     assert describe(Unverified("lookup_table", "T", ("0=a", "1=b"))) == {
         "effect": "unverified",
         "kind": "lookup_table",
@@ -298,6 +299,7 @@ def _tx(**fields: object) -> EvmTransaction:
 def test_evm_fee_bound_is_what_the_type_pays() -> None:
     assert evm_fee_bound(_tx(tx_type=0, gas_price=7, max_fee_per_gas=None)) == 21_000 * 7
     assert evm_fee_bound(_tx(tx_type=1, gas_price=9)) == 21_000 * 9
+    assert evm_fee_bound(_tx(tx_type=0, gas_price=0)) == 0  # a zero price pays nothing (some chains allow it)
     two = _tx(tx_type=2, max_fee_per_gas=11, max_priority_fee_per_gas=1)
     assert evm_fee_bound(two) == 21_000 * 11
 
@@ -503,6 +505,8 @@ def test_tron_trigger_smart_contract() -> None:
         ["0x" + "11" * 20, "0x" + "22" * 20, 2],
     )
     assert tron_effects(owner, _tron(31, _trigger(own)))[0] == Transfer(USDT_TRON, to, 2)
+    # call_token_value without token_id: proto3's default id, 0.
+    assert tron_effects(owner, _tron(31, _trigger(calldata, token_value=6)))[1] == Transfer("0", USDT_TRON, 6)
     # No calldata: an undecoded call carrying its value.
     assert tron_effects(owner, _tron(31, _trigger(b"", call_value=3)))[0] == ContractCall(USDT_TRON, None, 3)
 
@@ -516,6 +520,8 @@ def test_tron_create_smart_contract() -> None:
         Transfer("1000002", "create", 7),
         FeeBound(_tron_fee(tx, 0), "CreateSmartContract"),
     ]
+    no_id = _tron(30, _len(1, OWNER21) + _len(2, smart) + _num(3, 7))
+    assert tron_effects(owner, no_id)[1] == Transfer("0", "create", 7)
     bare = _tron(30, _len(1, OWNER21))
     assert tron_effects(owner, bare) == [
         ContractCall("CreateSmartContract", None, 0, "contract creation"),
@@ -803,6 +809,13 @@ def test_sol_associated_token_account_edge_cases() -> None:
     assert _body(_sol(_create_ata(PEER, MINT_A, other, b""))) == [
         ContractCall(str(ATA_PROGRAM), "create", 0, f"ATA for program {other}")
     ]
+    # An extra account after the six of the layout changes nothing.
+    extra = _create_ata(PEER, MINT_A, SPL)
+    extra = Instruction(extra.program_id, extra.data, [*extra.accounts, AccountMeta(THIRD, False, False)])
+    send = _ix(SPL, b"\x0c" + struct.pack("<QB", 40, 6), _ata(ME, MINT_A, SPL), MINT_A, _ata(PEER, MINT_A, SPL), ME)
+    assert _body(_sol(extra, send)) == [Transfer(NATIVE, str(PEER), 2_039_280), Transfer(str(MINT_A), str(PEER), 40)]
+    two_bytes = _create_ata(PEER, MINT_A, SPL, b"\x02\x07")
+    assert _body(_sol(two_bytes)) == [ContractCall(str(ATA_PROGRAM), "02")]  # named by its first byte
     recover = _create_ata(PEER, MINT_A, SPL, b"\x02")  # RecoverNested
     assert _body(_sol(recover)) == [ContractCall(str(ATA_PROGRAM), "02")]
     short = _ix(ATA_PROGRAM, b"\x01", ME, _ata(PEER, MINT_A, SPL), PEER, MINT_A, SYSTEM)  # five accounts
@@ -884,6 +897,21 @@ def test_sol_lookup_tables_are_unverified_claims() -> None:
     ro = Instruction(PROG, b"\x01", [AccountMeta(ME, True, True), AccountMeta(THIRD, False, False)])
     out = sol_effects(str(ME), SolanaTransfer(ME, (pay, ro), BLOCK, "v0", (table,)))
     assert out[0] == Unverified("lookup_table", str(table_key), (f"1={PEER}", f"0={THIRD}"))
+    # Two tables, each lending a writable recipient: each is read from its own table, in order.
+    second_key = _key("second table")
+    second = AddressLookupTableAccount(second_key, [NONCE, THIRD])
+    first = AddressLookupTableAccount(table_key, [PEER])
+    to_peer = sol_transfer(TransferParams(from_pubkey=ME, to_pubkey=PEER, lamports=5))
+    to_third = sol_transfer(TransferParams(from_pubkey=ME, to_pubkey=THIRD, lamports=6))
+    out = sol_effects(str(ME), SolanaTransfer(ME, (to_peer, to_third), BLOCK, "v0", (first, second)))
+    assert [e for e in out if isinstance(e, Unverified)] == [
+        Unverified("lookup_table", str(table_key), (f"0={PEER}",)),
+        Unverified("lookup_table", str(second_key), (f"1={THIRD}",)),
+    ]
+    assert [e for e in out if isinstance(e, Transfer)] == [
+        Transfer(NATIVE, str(PEER), 5),
+        Transfer(NATIVE, str(THIRD), 6),
+    ]
     # No table in the message: a v0 message with nothing unverified.
     assert not any(isinstance(e, Unverified) for e in sol_effects(str(ME), SolanaTransfer(ME, (pay,), BLOCK, "v0")))
     # The message reads a table the transaction does not give, or past the end of the one it gives.
