@@ -6,6 +6,8 @@ store's injected clock; broadcasts go to anvil.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +185,9 @@ def test_a_refused_broadcast_keeps_its_key_and_resyncs_the_nonce(
     # Kept: a node's answer does not prove the bytes never reached the network (a node may relay
     # and still answer an error), so a retry with the key sends the same bytes and is refused again.
     assert _keys(signer) == ["order-1"]
-    with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas"):
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas") as again:
         signer.send(sender, node, receiver.address, ETH, idempotency_key="order-1", gas=20_000)
+    assert "is not on the network" not in str(again.value)  # the node's own refusal, passed on as it came
     assert _stored_nonce(signer, sender.address) == []  # the node's count decides the next nonce
     assert node.w3.eth.get_transaction_count(sender.address) == 0
     txid = signer.send(sender, node, receiver.address, ETH, idempotency_key="order-2")
@@ -417,3 +420,64 @@ def test_a_chain_without_typed_data_says_so() -> None:
     with pytest.raises(wk.errors.UnsupportedOperation) as info:
         _typed_signer().sign_typed_data(account, _permit(TO, 5))
     assert str(info.value) == "btc has no typed-data signing"
+
+
+def test_a_replay_marks_its_key_broadcast_and_a_taken_nonce_is_an_error(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_policy(receiver.address))
+    # Signed under a key but not sent; a later send with the key sends those stored bytes.
+    signed = signer.transfer(
+        sender, receiver.address, 10**15, idempotency_key="k1", nonce=0, gas=21_000, gas_price=10 * GWEI
+    )
+    assert not signer.store.is_handed_out("k1")
+    assert (
+        signer.send(sender, node, receiver.address, 10**15, idempotency_key="k1", gas=21_000, gas_price=10 * GWEI)
+        == signed.txid
+    )
+    assert signer.store.is_handed_out("k1")  # marked broadcast
+    assert node.w3.eth.get_transaction(signed.txid)["nonce"] == 0
+    # Signed under another key at nonce 1, then another transaction takes nonce 1: the stored bytes
+    # can never be mined, and "nonce too low" for them is an error, not success.
+    late = signer.transfer(
+        sender, receiver.address, 10**15, idempotency_key="k2", nonce=1, gas=21_000, gas_price=10 * GWEI
+    )
+    signer.send(sender, node, receiver.address, 2 * 10**15, nonce=1)
+    with pytest.raises(wk.errors.BroadcastRejected) as info:
+        signer.send(sender, node, receiver.address, 10**15, idempotency_key="k2", gas=21_000, gas_price=10 * GWEI)
+    assert str(info.value).startswith(f"{late.txid} is not on the network, and its nonce is taken: ")
+    assert node.balance(receiver.address) == 3 * 10**15
+
+
+def test_sign_transaction_checks_its_key_and_the_request_behind_it() -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    account = _eth()
+
+    def tx(value: int) -> EvmTransaction:
+        return EvmTransaction(
+            chain_id=1, nonce=0, gas=21_000, to=bytes.fromhex(TO[2:]), value=value, data=b"", gas_price=GWEI, tx_type=0
+        )
+
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+""")
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        signer.sign_transaction(account, tx(1), idempotency_key="")
+    assert str(info.value) == "an idempotency key is text of 1 to 256 characters, got 0 characters"
+    first = signer.sign_transaction(account, tx(1), idempotency_key="t1")
+    assert signer.sign_transaction(account, tx(1), idempotency_key="t1").raw == first.raw
+    with pytest.raises(wk.errors.IdempotencyConflict):
+        signer.sign_transaction(account, tx(2), idempotency_key="t1")  # another transaction under the key
+    # The audit names the request by the first 16 hex digits of SHA-256 over its JSON text, written here by hand.
+    text = (
+        '{"chain": "eth", "from": "'
+        + account.address
+        + '", "network": "mainnet", "tx": '
+        + json.dumps(repr(tx(1)))
+        + "}"
+    )
+    assert signer.store.audit_events()[0]["request"] == hashlib.sha256(text.encode()).hexdigest()[:16]
