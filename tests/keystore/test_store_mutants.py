@@ -1,0 +1,171 @@
+"""The keystore file, its accounts and its secret hygiene pinned line by line (issue 19, the
+``keystore`` mutation group). Addresses come from embit, eth-account and the BIP86 vector;
+Argon2id output from argon2-cffi (the reference C implementation); v3 files are read by eth-account.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2.low_level import Type, hash_secret_raw
+from embit import bip32 as embit_bip32
+from embit import bip39 as embit_bip39
+from embit import script as embit_script
+from embit.networks import NETWORKS
+from eth_account import Account as EthAccount
+
+import walletkit as wk
+from walletkit.keystore import KdfParams, Keystore, v3
+from walletkit.keystore.store import AccountEntry, _Sealed
+
+PHRASE = "abandon " * 11 + "about"
+FAST = KdfParams.scrypt(n=1 << 10)  # not about the KDF: cheap parameters, explicitly
+KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+# BIP86's test vector: m/86'/0'/0'/0/0 of PHRASE.
+BIP86_FIRST = "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"
+
+
+def _make(path: Path, **kw: Any) -> Keystore:
+    kw.setdefault("mnemonic", PHRASE)
+    return Keystore.create(path, "pw", kdf=FAST, allow_weak=True, **kw)
+
+
+def _testnet_p2tr(path: str) -> str:
+    key = embit_bip32.HDKey.from_seed(embit_bip39.mnemonic_to_seed(PHRASE)).derive(path)
+    return str(embit_script.p2tr(key.get_public_key()).address(NETWORKS["test"]))
+
+
+def test_accounts_keep_their_kind_and_network(tmp_path: Path) -> None:
+    ks = _make(tmp_path / "w.json")
+    ks.add_account("tap", "btc", "m/86'/0'/0'/0/0", kind="p2tr")
+    ks.add_account("tap-test", "btc", "m/86'/0'/0'/0/0", kind="p2tr", network="testnet")
+    again = Keystore.open(tmp_path / "w.json", "pw", allow_weak=True)
+    assert [a.to_json() for a in again.accounts] == [
+        {"name": "tap", "chain": "btc", "path": "m/86'/0'/0'/0/0", "label": "", "kind": "p2tr"},
+        {
+            "name": "tap-test",
+            "chain": "btc",
+            "path": "m/86'/0'/0'/0/0",
+            "label": "",
+            "kind": "p2tr",
+            "network": "testnet",
+        },
+    ]
+    for store in (ks, again):
+        assert store.account("tap").address == BIP86_FIRST
+        assert store.account("tap-test").address == _testnet_p2tr("m/86'/0'/0'/0/0")
+
+
+def test_account_entry_json_has_kind_and_network_only_when_set() -> None:
+    assert AccountEntry("a", "eth").to_json() == {"name": "a", "chain": "eth", "path": None, "label": ""}
+    assert AccountEntry("b", "btc", "m/0", "x", "p2wpkh", "regtest").to_json() == {
+        "name": "b",
+        "chain": "btc",
+        "path": "m/0",
+        "label": "x",
+        "kind": "p2wpkh",
+        "network": "regtest",
+    }
+
+
+def test_unknown_and_duplicate_account_names(tmp_path: Path) -> None:
+    ks = _make(tmp_path / "w.json")
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        ks.account("nope")
+    assert str(info.value) == "no account named 'nope'; stored: none"
+    ks.add_account("a", "eth")
+    ks.add_account("b", "eth", key="0x" + KEY)
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        ks.account("nope")
+    assert str(info.value) == "no account named 'nope'; stored: a, b"
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        ks.add_account("a", "btc")
+    assert str(info.value) == "an account named 'a' exists already"
+    EthAccount.enable_unaudited_hdwallet_features()
+    assert ks.account("a").address == EthAccount.from_mnemonic(PHRASE).address
+    assert ks.account("b").address == EthAccount.from_key(bytes.fromhex(KEY)).address
+
+
+def test_the_wallet_uses_the_stored_passphrase(tmp_path: Path) -> None:
+    EthAccount.enable_unaudited_hdwallet_features()
+    with_passphrase = _make(tmp_path / "p.json", passphrase="TREZOR")
+    assert with_passphrase.wallet().account("eth").address == EthAccount.from_mnemonic(PHRASE, "TREZOR").address
+    without = _make(tmp_path / "n.json")
+    assert without.wallet().account("eth").address == EthAccount.from_mnemonic(PHRASE).address
+    keys_only = _make(tmp_path / "k.json", mnemonic=None, keys={"ops": "0x" + KEY})
+    assert not keys_only.has_mnemonic
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        keys_only.wallet()
+    assert str(info.value) == "this keystore holds raw keys, not a mnemonic"
+
+
+def test_save_refusals_say_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    first = _make(path)
+    second = Keystore.open(path, "pw", allow_weak=True)
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        first.save(overwrite=False)
+    assert str(info.value) == f"{path} exists; pass overwrite=True to replace it"
+    second.add_account("a", "eth")  # the file is at generation 2 now, ``first`` read generation 1
+    with pytest.raises(wk.errors.KeystoreConflict) as conflict:
+        first.save()
+    assert str(conflict.value) == (
+        f"{path} was written by another handle since this one read it (generation 2, this handle has 1); "
+        "nothing was written: open it again and redo the change"
+    )
+
+
+def test_argon2id_defaults_and_lanes_match_argon2_cffi() -> None:
+    assert KdfParams.argon2id() == KdfParams("argon2id", memory_cost=256 * 1024, time_cost=3, lanes=1)
+    salt = bytes(range(16))
+    params = KdfParams("argon2id", memory_cost=8 * 1024, time_cost=2, lanes=2, salt=salt)
+    assert KdfParams.argon2id(memory_cost=8 * 1024, time_cost=2, lanes=2).name == "argon2id"
+    built = KdfParams.argon2id(memory_cost=8 * 1024, time_cost=2, lanes=2)
+    assert (built.memory_cost, built.time_cost, built.lanes) == (8 * 1024, 2, 2)
+    expected = hash_secret_raw(b"pw", salt, time_cost=2, memory_cost=8 * 1024, parallelism=2, hash_len=32, type=Type.ID)
+    assert params.derive(b"pw") == expected
+
+
+def test_the_keystore_shows_nothing_and_refuses_copies(tmp_path: Path) -> None:
+    ks = _make(tmp_path / "w.json")
+    assert format(ks) == f"{ks:>30}" == repr(ks) == "Keystore(w.json, 0 accounts, <redacted>)"
+    assert set(dir(ks)) == set(object.__dir__(ks)) - {"_secret", "_password"}
+    assert {"accounts", "path", "add_account"} <= set(dir(ks))
+    with pytest.raises(TypeError) as info:
+        ks.__reduce__()
+    assert str(info.value) == "a Keystore cannot be pickled or copied; open the file again where it is needed"
+    with pytest.raises(TypeError) as info:
+        ks.__getstate__()
+    assert str(info.value) == "a Keystore has no state to export; export_secret() is the explicit way"
+
+
+def test_a_sealed_secret_shows_nothing() -> None:
+    sealed = _Sealed(b"hunter2")
+    assert repr(sealed) == str(sealed) == format(sealed) == f"{sealed:>20}" == "<redacted>"
+    assert set(dir(sealed)) == set(object.__dir__(sealed)) - {"_value"}
+    assert "__repr__" in dir(sealed)
+    with pytest.raises(TypeError) as info:
+        sealed.__reduce__()
+    assert str(info.value) == "a secret cannot be pickled or copied"
+    with pytest.raises(TypeError) as info:
+        sealed.__getstate__()
+    assert str(info.value) == "a secret has no state to export"
+
+
+def test_v3_files_written_here_open_in_eth_account() -> None:
+    secret = bytes.fromhex(KEY)
+    keyfile = v3.encrypt(secret, "pw", n=1 << 10, r=8, p=1, allow_weak=True)
+    assert bytes(EthAccount.decrypt(keyfile, "pw")) == secret
+    assert len(bytes.fromhex(keyfile["crypto"]["kdfparams"]["salt"])) == 32  # geth and eth-account write 32
+    assert keyfile["address"] == EthAccount.from_key(secret).address[2:].lower()
+    json.dumps(keyfile)  # plain JSON
+
+
+@pytest.mark.parametrize("secret", [bytes(32), bytes(31), b"\x01" * 33, (2**256 - 1).to_bytes(32, "big")])
+def test_v3_refuses_keys_that_are_not_secp256k1_keys(secret: bytes) -> None:
+    with pytest.raises(wk.errors.InvalidKey) as info:
+        v3.encrypt(secret, "pw", n=1 << 10, allow_weak=True)
+    assert str(info.value) == "a v3 keyfile holds a valid 32-byte secp256k1 key"
