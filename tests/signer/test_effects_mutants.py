@@ -912,6 +912,32 @@ def test_sol_lookup_tables_are_unverified_claims() -> None:
         Transfer(NATIVE, str(PEER), 5),
         Transfer(NATIVE, str(THIRD), 6),
     ]
+    # Two tables each lending a read-only account (a token's mint): each read from its own table.
+    mint_b = _key("mint b")
+    src, dst = _ata(ME, MINT_A, SPL), _ata(PEER, MINT_A, SPL)
+    checked = [
+        Instruction(
+            SPL,
+            b"\x0c" + struct.pack("<QB", amount, 6),
+            [
+                AccountMeta(src, False, True),
+                AccountMeta(mint, False, False),
+                AccountMeta(dst, False, True),
+                AccountMeta(ME, True, False),
+            ],
+        )
+        for mint, amount in ((MINT_A, 7), (mint_b, 8))
+    ]
+    tables = (AddressLookupTableAccount(table_key, [MINT_A]), AddressLookupTableAccount(second_key, [THIRD, mint_b]))
+    out = sol_effects(str(ME), SolanaTransfer(ME, tuple(checked), BLOCK, "v0", tables))
+    assert [e for e in out if isinstance(e, Unverified)] == [
+        Unverified("lookup_table", str(table_key), (f"0={MINT_A}",)),
+        Unverified("lookup_table", str(second_key), (f"1={mint_b}",)),
+    ]
+    assert [e for e in out if isinstance(e, Transfer)] == [
+        Transfer(str(MINT_A), str(dst), 7),
+        Transfer(str(mint_b), str(dst), 8),
+    ]
     # No table in the message: a v0 message with nothing unverified.
     assert not any(isinstance(e, Unverified) for e in sol_effects(str(ME), SolanaTransfer(ME, (pay,), BLOCK, "v0")))
     # The message reads a table the transaction does not give, or past the end of the one it gives.
