@@ -273,6 +273,11 @@ W = "policy chains.eth.approvals"
             f"{W}[0] has unknown key(s) above_all; expected name, above, approvers, required, expires, "
             "new_recipient, new_contract, effects",
         ),
+        (
+            [{"approvers": ["bob"], "above_all": 1, "again": 2}],
+            f"{W}[0] has unknown key(s) above_all, again; expected name, above, approvers, required, expires, "
+            "new_recipient, new_contract, effects",
+        ),
         ([{}], f"{W}[0].approvers must be a list of approver names"),
         ([{"approvers": []}], f"{W}[0].approvers must be a list of approver names"),
         ([{"approvers": "bob"}], f"{W}[0].approvers must be a list of approver names"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from eth_utils import keccak
 
 import walletkit as wk
 from walletkit.effects import Approval, AuthorityChange, ContractCall, FeeBound, Transfer, TypedDataSignature
@@ -520,6 +521,26 @@ C = "policy chains.eth"
             {"chains": {"eth": {"typed_data": [{"contract": TOKEN, "primary_types": ["P"], "x": 1}]}}},
             f"{C}.typed_data[0] has unknown key(s) x; expected contract, primary_types",
         ),
+        (
+            {"chains": {"eth": {"authority": {"kind": "eip7702_delegation"}}}},
+            f"{C}.authority must be a list of tables ([[chains.eth.authority]])",
+        ),
+        (
+            {"chains": {"eth": {"typed_data": {"contract": TOKEN}}}},
+            f"{C}.typed_data must be a list of tables ([[chains.eth.typed_data]])",
+        ),
+        (
+            {"chains": {"eth": {"window": {"amount": "1", "second": 60}}}},
+            f"{C}.window has unknown key(s) second; expected amount, seconds",
+        ),
+        (
+            {"chains": {"eth": {"window": {"amount": 2.5}}}},
+            f'{C}.window.amount must be an amount in whole coins, as a string ("0.5"), not 2.5',
+        ),
+        (
+            {"chains": {"eth": {"calls": [{"contract": DAPP, "functions": ["0x123456"]}]}}},
+            "a function signature looks like name(type,type), got '0x123456'",
+        ),
         ({"chains": {"eth": {"velocity": 5}}}, f"{C}.velocity must be a table, not int"),
         (
             {"chains": {"eth": {"velocity": {"transactions": 5}}}},
@@ -718,6 +739,18 @@ def test_chain_rules_are_read_in_whole_coins() -> None:
     assert Policy.from_dict({"chains": {"eth": {}}}).chains["eth"].velocity is None
 
 
+def test_selectors_given_as_hex_or_as_signatures() -> None:
+    # A 10-character signature is hashed, not read as hex: keccak256("f(uint256)")[:4] = b3de648b.
+    calls = [{"contract": DAPP, "functions": ["f(uint256)", "0xB3DE648B"]}]
+    rules = Policy.from_dict({"chains": {"eth": {"calls": calls}}}).chains["eth"]
+    assert rules.calls[0].selectors == frozenset({"b3de648b", selector_of("f(uint256)")})
+    assert selector_of("f(uint256)") == "b3de648b"
+
+
+def test_a_fee_ratio_of_one_is_allowed() -> None:
+    assert Policy.from_dict({"chains": {"eth": {"max_fee_ratio": 1}}}).chains["eth"].max_fee_ratio == 1.0
+
+
 @pytest.mark.parametrize(
     ("signature", "message"),
     [
@@ -786,3 +819,8 @@ def test_approval_thresholds_read_each_assets_decimals() -> None:
 def test_trc10_ids_are_keys_in_decimal() -> None:
     rules = Policy.from_dict({"chains": {"tron": {"tokens": {" 1002000 ": {"decimals": 6}}}}}).chains["tron"]
     assert set(rules.tokens) == {"1002000"}
+
+
+def selector_of(signature: str) -> str:
+    """The 4-byte selector, from eth-utils' keccak (not walletkit's)."""
+    return keccak(text=signature)[:4].hex()
