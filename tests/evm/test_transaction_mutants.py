@@ -148,3 +148,57 @@ def test_checked_keeps_the_access_list() -> None:
             KEY,
         ).raw_transaction
     )
+
+
+def _dynamic(**changes: Any) -> EvmTransaction:
+    fields: dict[str, Any] = {"chain_id": 1, "nonce": 0, "gas": 21_000, "to": DELEGATE, "value": 1}
+    fields.update({"max_fee_per_gas": 2, "max_priority_fee_per_gas": 1}, **changes)
+    return EvmTransaction(**fields)
+
+
+def test_field_refusals_name_field_bound_and_rule() -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"chain_id": 2**256}, f"chain_id must be from 0 to 2^256-1 (a 256-bit integer), got {2**256}"),
+        ({"value": -1}, "value must be from 0 to 2^256-1 (a 256-bit integer), got -1"),
+        ({"nonce": 2**64 - 1}, f"nonce must be from 0 to 2^64-2 (EIP-2681), got {2**64 - 1}"),
+        ({"gas": 2**64}, f"gas must be from 0 to 2^64-1 (a 64-bit integer), got {2**64}"),
+        ({"max_fee_per_gas": -1}, "max_fee_per_gas must be from 0 to 2^256-1 (EIP-1559), got -1"),
+        ({"max_priority_fee_per_gas": -1}, "max_priority_fee_per_gas must be from 0 to 2^256-1 (EIP-1559), got -1"),
+        ({"max_priority_fee_per_gas": 3}, "max_priority_fee_per_gas must not exceed max_fee_per_gas"),
+        ({"data": "0x"}, "data must be bytes, got str"),
+        ({"data": bytearray(2)}, "data must be bytes, got bytearray"),
+        ({"to": bytearray(20)}, "to must be 20 bytes, got bytearray(b'" + "\\x00" * 20 + "')"),
+        ({"to": DELEGATE[:19]}, f"to must be 20 bytes, got {DELEGATE[:19]!r}"),
+        ({"tx_type": 4}, "an EIP-7702 transaction needs a destination and at least one authorization"),
+        (
+            {"tx_type": 0, "gas_price": 1, "access_list": ((DELEGATE, ()),)},
+            "a legacy transaction cannot carry an access list; use tx_type=1",
+        ),
+        (
+            {"authorization_list": (sign_authorization(KEY, 1, DELEGATE, 0),)},
+            "only an EIP-7702 (type 4) transaction carries authorizations",
+        ),
+    ]
+    for change, message in cases:
+        with pytest.raises(wk.errors.InvalidTransaction) as info:
+            _dynamic(**change)
+        assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("max_fee", "priority"), [(0, 0), (5, 0)])
+def test_zero_fees_sign_as_eth_account_signs(max_fee: int, priority: int) -> None:
+    tx = _dynamic(max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority)
+    theirs = EthAccount.sign_transaction(
+        {
+            "chainId": 1,
+            "nonce": 0,
+            "gas": 21_000,
+            "to": ADDRESS,
+            "value": 1,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": priority,
+            "data": "0x",
+        },
+        KEY,
+    )
+    assert tx.sign(KEY, "eth").raw == bytes(theirs.raw_transaction)
