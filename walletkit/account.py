@@ -236,7 +236,8 @@ class Account(Generic[TxT]):
             InvalidAddress, WrongNetwork: a bad recipient (or one that is not text).
             InvalidInput: a token that is not text.
         """
-        check_amount(amount)
+        if type(amount) is not int or amount < 0:  # the usual int passes without a call (issue 18)
+            check_amount(amount)
         if not isinstance(to, str):
             raise InvalidAddress(f"a recipient is an address as text, got {type(to).__name__}")
         if token is not None and not isinstance(token, str):

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 from chains.evm import messages
 from chains.evm.address import address_of, checksum_encode, parse_address
 from chains.evm.spec import BSC_SPEC, ETHEREUM_SPEC, POLYGON_SPEC, EvmSpec
-from chains.evm.transaction import EvmTransaction
 from chains.evm.transfer import build_transfer, sign_transaction
 from chains.evm.typed_data import typed_data_hash
-from walletkit.chain import AddressOptions, ChainClient, ChainSpec, SignedTransaction
+from walletkit.chain import AddressOptions, ChainClient, ChainSpec
 from walletkit.effects import Effect
 from walletkit.errors import InvalidAddress, InvalidInput, InvalidMessage, WrongNetwork
 from walletkit.hd.path import HARDENED, DerivationPath
@@ -75,15 +74,11 @@ class EvmChain:
 
     # --- transactions -------------------------------------------------------------
 
-    def build_transfer(
-        self, account: Account, to: str, amount: int, token: str | None, fields: Mapping[str, object]
-    ) -> EvmTransaction:
-        """Build an unsigned transfer (native or ERC-20); see :func:`chains.evm.transfer.build_transfer`."""
-        return build_transfer(self, account, to, amount, token, fields)
-
-    def sign(self, account: Account, tx: object) -> SignedTransaction:
-        """Sign a transaction built for this chain and network."""
-        return sign_transaction(self, account, tx)
+    # The builder and the signer themselves, as methods: no wrapper call on the signing path (issue 18).
+    # build_transfer(account, to, amount, token, fields) -> EvmTransaction: see chains.evm.transfer.
+    # sign(account, tx) -> SignedTransaction: sign a transaction built for this chain and network.
+    build_transfer = build_transfer
+    sign = sign_transaction
 
     def effects(self, account: Account, tx: object) -> list[Effect]:
         """Decode an EVM transaction into its effects (see :mod:`chains.evm.effects`)."""

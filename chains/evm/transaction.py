@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from chains.evm import rlp
 from walletkit.chain import SignedTransaction
 from walletkit.crypto import secp256k1
-from walletkit.crypto.hashes import keccak256
+from walletkit.crypto.hashes import keccak256, new_keccak256
 from walletkit.errors import InvalidTransaction
 from walletkit.keys import SigningKey
 from walletkit.keys import sign_recoverable as _sign_with
@@ -37,8 +37,9 @@ NONCE_MAX = (1 << 64) - 2  # EIP-2681: a nonce of 2^64 - 1 or more makes a trans
 AccessList = tuple[tuple[bytes, tuple[bytes, ...]], ...]
 
 _uint, _bytes, _list_prefix = rlp.encode_uint, rlp.encode_bytes, rlp.list_prefix
-_sign, _keccak = secp256k1.sign_recoverable_compact, keccak256
+_sign, _keccak, _new_keccak = secp256k1.sign_recoverable_compact, keccak256, new_keccak256
 _RECOVERY_ID = (b"\x80", b"\x01", b"\x02", b"\x03")  # RLP of a recovery id 0..3
+_LIST_PREFIX = [rlp.list_prefix(n) for n in range(256)]  # a list header by payload length, looked up
 
 
 def check_uint(name: str, value: object, top: int, rule: str) -> int:
@@ -309,14 +310,15 @@ class EvmTransaction:
             sig = _sign_with(key, self.signing_hash(body))
             raw = self.encode_signed(sig[64], sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), body)
         else:  # typed: the signing payload and the signed transaction share type || list prefix || body
-            type_byte = _TYPE_BYTE[tx_type]
-            digest = _keccak(type_byte + _list_prefix(len(body)) + body)
+            type_byte, n = _TYPE_BYTE[tx_type], len(body)
+            digest = _new_keccak(type_byte + (_LIST_PREFIX[n] if n < 256 else _list_prefix(n)) + body).digest()
             sig = _sign(key, digest) if isinstance(key, bytes) else key.sign_recoverable(digest)
             r, s = sig[:32], sig[32:64]
             # y_parity, then r and s as RLP strings without leading zeros (32 bytes: 0xa0 prefix).
             tail = _RECOVERY_ID[sig[64]] + (b"\xa0" + r if r[0] else _bytes(r.lstrip(b"\0")))
             tail += b"\xa0" + s if s[0] else _bytes(s.lstrip(b"\0"))
-            raw = type_byte + _list_prefix(len(body) + len(tail)) + body + tail
+            n += len(tail)
+            raw = type_byte + (_LIST_PREFIX[n] if n < 256 else _list_prefix(n)) + body + tail
         signed = _new_signed(EvmSignedTransaction)
         _set_chain(signed, chain)
         _set_raw(signed, raw)

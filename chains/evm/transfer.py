@@ -104,7 +104,7 @@ def build_transfer(
             f"unknown EVM transfer field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_KNOWN))}"
         )
     get = fields.get
-    chain_id = plugin.chain_id(account.network)
+    chain_id = plugin.evm.chain_ids[account.network]  # the account's network is one of the chain's
     if get("chain_id") is not None:
         given_chain_id = _int_field(fields, "chain_id")
         if given_chain_id != chain_id:
@@ -185,7 +185,7 @@ def sign_transaction(plugin: EvmPlugin, account: Account, tx: object) -> SignedT
     if not isinstance(tx, EvmTransaction):
         raise InvalidTransaction(f"expected an EvmTransaction (from account.transfer), got {type(tx).__name__}")
     network = account.network
-    expected = plugin.chain_id(network)
+    expected = plugin.evm.chain_ids[network]
     if tx.chain_id != expected:
         raise ChainMismatch(
             f"transaction chain id {tx.chain_id} does not match {plugin.spec.name} {network} (chain id {expected})"
