@@ -169,3 +169,49 @@ def test_v3_refuses_keys_that_are_not_secp256k1_keys(secret: bytes) -> None:
     with pytest.raises(wk.errors.InvalidKey) as info:
         v3.encrypt(secret, "pw", n=1 << 10, allow_weak=True)
     assert str(info.value) == "a v3 keyfile holds a valid 32-byte secp256k1 key"
+
+
+def test_a_second_handle_catches_up_before_it_writes(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    first = _make(path)
+    second = Keystore.open(path, "pw", allow_weak=True)
+    first.add_account("a", "eth")
+    first.change_password("pw2", KdfParams.scrypt(n=1 << 11), allow_weak=True)
+    with pytest.raises(wk.errors.KeystoreConflict) as info:
+        second.add_account("b", "eth")
+    assert str(info.value) == (
+        f"{path} was re-encrypted under another password since this handle opened it; "
+        "open it again with the new password"
+    )
+    third = Keystore.open(path, "pw2", allow_weak=True)
+    assert third.generation == 3
+    first.add_account("c", "eth", key="0x" + KEY)  # generation 4, by another handle
+    third.add_account("d", "btc")  # catches up under the lock: keeps c, adds d
+    assert [a.name for a in third.accounts] == ["a", "c", "d"] and third.generation == 5
+    assert third.kdf.n == 1 << 11
+    assert third.account("c").address == EthAccount.from_key(bytes.fromhex(KEY)).address
+    assert [a.name for a in Keystore.open(path, "pw2", allow_weak=True).accounts] == ["a", "c", "d"]
+    third.save()  # up to date: no conflict
+    assert third.generation == 6
+
+
+def test_a_replaced_file_is_a_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    old = _make(path)
+    _make(path, overwrite=True)  # another keystore (another id) in its place
+    with pytest.raises(wk.errors.KeystoreConflict) as info:
+        old.add_account("a", "eth")
+    assert str(info.value) == f"{path} was replaced by another keystore since this handle opened it"
+    gone = tmp_path / "gone.json"
+    moved = _make(gone)
+    gone.unlink()
+    moved.add_account("a", "eth")  # nothing to catch up with: written afresh
+    assert [a.name for a in Keystore.open(gone, "pw", allow_weak=True).accounts] == ["a"]
+
+
+def test_change_password_checks_the_floor_unless_allowed(tmp_path: Path) -> None:
+    ks = _make(tmp_path / "w.json")
+    with pytest.raises(wk.errors.WeakKdfParameters):
+        ks.change_password("new", KdfParams.scrypt(n=1 << 10))
+    ks.change_password("new", KdfParams.scrypt(n=1 << 10), allow_weak=True)
+    assert Keystore.open(tmp_path / "w.json", "new", allow_weak=True).has_mnemonic
