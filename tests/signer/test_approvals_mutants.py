@@ -219,6 +219,10 @@ def test_parse_approvers() -> None:
         ([], "policy approvers must be a table of [approvers.<name>] tables"),
         ({"a": "x"}, "policy approvers.a must be a table"),
         ({"a": {"rsa": "00"}}, "policy approvers.a has unknown key(s) rsa; expected ed25519, secp256k1 or totp"),
+        (
+            {"a": {"rsa": "00", "label": "x"}},
+            "policy approvers.a has unknown key(s) label, rsa; expected ed25519, secp256k1 or totp",
+        ),
         ({"a": {}}, "policy approvers.a needs exactly one of ed25519, secp256k1 or totp"),
         ({"a": {"totp": True, "ed25519": "00"}}, "policy approvers.a needs exactly one of ed25519, secp256k1 or totp"),
         ({"a": {"totp": "yes"}}, "policy approvers.a.totp must be true (the secret is given to the Signer)"),

@@ -11,7 +11,15 @@ import pytest
 from eth_utils import keccak
 
 import walletkit as wk
-from walletkit.effects import Approval, AuthorityChange, ContractCall, FeeBound, Transfer, TypedDataSignature
+from walletkit.effects import (
+    Approval,
+    AuthorityChange,
+    ContractCall,
+    FeeBound,
+    Transfer,
+    TypedDataSignature,
+    Unverified,
+)
 from walletkit.signer import Policy, Signer, SQLiteStore
 from walletkit.signer.allowlist import Allowlist
 from walletkit.signer.policy import Request
@@ -824,3 +832,93 @@ def test_trc10_ids_are_keys_in_decimal() -> None:
 def selector_of(signature: str) -> str:
     """The 4-byte selector, from eth-utils' keccak (not walletkit's)."""
     return keccak(text=signature)[:4].hex()
+
+
+# --- judge: sums, windows with nothing spent, the fee ratio, the rest of its messages --------------
+
+ETH = 10**18
+
+
+def _rule_message(policy: Policy, effects: list[object], rule: str, spent: dict[str, int] | None = None) -> str:
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        policy.judge("eth", "mainnet", effects, spent)  # type: ignore[arg-type]
+    assert info.value.rule == rule
+    return str(info.value).removeprefix(f"policy rule {rule!r} refused the request: ")
+
+
+def test_windows_with_nothing_spent_yet() -> None:
+    policy = Policy.from_dict({"chains": {"eth": {"window": {"amount": "3", "seconds": 3600}}}})
+    assert policy.judge("eth", "mainnet", [Transfer("native", ALLOWED, 3 * ETH)]) == {"native": 3 * ETH}
+    assert policy.judge("eth", "mainnet", [Transfer("native", ALLOWED, 3 * ETH)], {TOKEN: 5}) == {"native": 3 * ETH}
+    message = _rule_message(policy, [Transfer("native", ALLOWED, 25 * 10**17)], "rolling_window", {"native": ETH})
+    assert message == (
+        "1 ETH (1000000000000000000 base units) already spent in the last 3600 s; 2.5 ETH (2500000000000000000 base "
+        "units) more would pass the limit of 3 ETH (3000000000000000000 base units)"
+    )
+
+
+def test_effects_of_one_kind_add_up() -> None:
+    policy = _judging(max_fee="0.001", calls=[{"contract": DAPP, "max_value": "1"}])
+    two = [Approval(TOKEN, SPENDER, 5), Approval(TOKEN, SPENDER, 7)]
+    assert policy.judge("eth", "mainnet", two) == {TOKEN: 12}
+    calls = [ContractCall(DAPP, None, 3), ContractCall(DAPP, None, 4)]
+    assert policy.judge("eth", "mainnet", calls) == {"native": 7}
+    fees = [FeeBound(6 * 10**14), FeeBound(5 * 10**14)]
+    assert _rule_message(policy, fees, "max_fee") == (
+        "fee 0.0011 ETH (1100000000000000 base units) is above the cap of 0.001 ETH (1000000000000000 base units)"
+    )
+
+
+def test_the_fee_ratio_applies_when_native_coin_leaves() -> None:
+    policy = _judging(max_fee_ratio=0.02, calls=[{"contract": DAPP, "max_value": "1"}])
+    # A token transfer alone pays no native coin: the ratio does not apply.
+    assert policy.judge("eth", "mainnet", [Transfer(TOKEN, ALLOWED, 5), FeeBound(10**15)]) == {TOKEN: 5}
+    # One wei carried by a call is native coin leaving: a fee of 1 wei is 100% of it.
+    assert _rule_message(policy, [ContractCall(DAPP, None, 1), FeeBound(1)], "max_fee_ratio") == (
+        "fee 0.000000000000000001 ETH (1 base units) is more than 2.00% of 0.000000000000000001 ETH (1 base units)"
+    )
+    assert policy.judge("eth", "mainnet", [Transfer("native", ALLOWED, 100), FeeBound(2)]) == {"native": 100}
+    assert _rule_message(policy, [Transfer("native", ALLOWED, 100), FeeBound(3)], "max_fee_ratio").startswith(
+        "fee 0.000000000000000003 ETH (3 base units) is more than 2.00% of"
+    )
+
+
+def test_unverified_and_unknown_effects() -> None:
+    policy = _judging()
+    claim = Unverified("lookup_table", "Table111", ("0=x",))
+    assert _rule_message(policy, [claim], "unverified") == (
+        "the transaction rests on a lookup_table claim about Table111 that was not verified "
+        "(connect a client, or give the data that proves it)"
+    )
+    assert _rule_message(policy, ["not an effect"], "unknown_effect") == "an effect of kind str is not judged"
+    assert _rule_message(policy, [TypedDataSignature(TOKEN, "Order", 1)], "eip712_domain") == (
+        "this policy allows no typed-data signing"
+    )
+    typed = _judging(eip712_contracts=[ALLOWED])
+    assert _rule_message(typed, [TypedDataSignature(TOKEN, "Order", 1)], "eip712_domain") == (
+        f"typed data Order for verifying contract '{TOKEN}' is not allowed on eth"
+    )
+
+
+def test_revoking_approval_for_all_of_an_unlisted_collection_names_the_token() -> None:
+    unlisted = "0x6B175474E89094C44Da98b954EedeAC495271d0F"
+    revoke = Approval(unlisted, SPENDER, 0, all_tokens=True)
+    assert _rule_message(_judging(), [revoke], "token_allowed") == f"token {unlisted} is not allowed on eth"
+
+
+def test_chain_and_network_refusals_name_them() -> None:
+    policy = Policy.from_dict({"chains": {"eth": {"networks": ["mainnet", "holesky"]}}})
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        policy.rules("sol", "mainnet")
+    assert str(info.value) == "policy rule 'chain_allowed' refused the request: sol is not allowed by this policy"
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        policy.rules("eth", "sepolia")
+    assert str(info.value) == (
+        "policy rule 'network_pinned' refused the request: eth sepolia is not an allowed network (holesky, mainnet)"
+    )
+
+
+def test_window_seconds_of_a_token_keyed_as_written_in_code() -> None:
+    lower = TOKEN.lower()
+    rules = ChainRules(frozenset({"mainnet"}), None, tokens={lower: Limits(window_seconds=600)})
+    assert Policy({"eth": rules}).window_seconds("eth", lower) == 600
