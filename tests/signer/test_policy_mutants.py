@@ -607,6 +607,10 @@ G = "policy guard"
         ({"unfreeze": {"approvers": "alice"}}, f"{G}.unfreeze.approvers must be a list of strings"),
         ({"unfreeze": {"approvers": ["alice", "eve"]}}, f"{G}.unfreeze.approvers names unknown approvers: eve"),
         (
+            {"unfreeze": {"approvers": ["eve", "alice", "mallory"]}},
+            f"{G}.unfreeze.approvers names unknown approvers: eve, mallory",
+        ),
+        (
             {"unfreeze": {"approvers": ["alice", "bob"], "required": 3}},
             f"{G}.unfreeze.required must be a whole number from 0 to 2, not 3",
         ),
