@@ -215,3 +215,84 @@ def test_change_password_checks_the_floor_unless_allowed(tmp_path: Path) -> None
         ks.change_password("new", KdfParams.scrypt(n=1 << 10))
     ks.change_password("new", KdfParams.scrypt(n=1 << 10), allow_weak=True)
     assert Keystore.open(tmp_path / "w.json", "new", allow_weak=True).has_mnemonic
+
+
+def test_v3_files_follow_web3_secret_storage_to_the_letter() -> None:
+    # Read with the spec's own field names (eth-account lower-cases keys, so it would not notice):
+    # derived = scrypt(pw, salt, n, r, p, 32); mac = keccak256(derived[16:32] || ciphertext);
+    # key = AES-128-CTR(derived[:16], iv) over the ciphertext. hashlib's scrypt, pycryptodome's
+    # Keccak and AES: none of it walletkit's.
+    import hashlib
+    import uuid
+
+    from Crypto.Cipher import AES
+    from Crypto.Hash import keccak
+    from Crypto.Util import Counter
+
+    secret = bytes.fromhex(KEY)
+    keyfile = v3.encrypt(secret, "pw", n=1 << 10, r=8, p=1, allow_weak=True)
+    assert set(keyfile) == {"address", "crypto", "id", "version"} and keyfile["version"] == 3
+    assert uuid.UUID(keyfile["id"]).version == 4
+    crypto = keyfile["crypto"]
+    assert set(crypto) == {"cipher", "cipherparams", "ciphertext", "kdf", "kdfparams", "mac"}
+    assert crypto["cipher"] == "aes-128-ctr" and crypto["kdf"] == "scrypt"
+    params = crypto["kdfparams"]
+    assert (params["dklen"], params["n"], params["r"], params["p"]) == (32, 1 << 10, 8, 1)
+    salt, iv = bytes.fromhex(params["salt"]), bytes.fromhex(crypto["cipherparams"]["iv"])
+    derived = hashlib.scrypt(b"pw", salt=salt, n=1 << 10, r=8, p=1, dklen=32)
+    ciphertext = bytes.fromhex(crypto["ciphertext"])
+    assert crypto["mac"] == keccak.new(digest_bits=256, data=derived[16:32] + ciphertext).hexdigest()
+    counter = Counter.new(128, initial_value=int.from_bytes(iv, "big"))
+    assert AES.new(derived[:16], AES.MODE_CTR, counter=counter).decrypt(ciphertext) == secret
+
+
+def _eth_account_file(**changes: Any) -> dict[str, Any]:
+    keyfile = EthAccount.encrypt(bytes.fromhex(KEY), "pw", kdf="scrypt", iterations=1 << 10)
+    keyfile["crypto"]["kdfparams"].update(changes)
+    return dict(keyfile)
+
+
+def test_v3_reads_text_bytes_and_the_capitalised_crypto_of_old_geth() -> None:
+    secret = bytes.fromhex(KEY)
+    keyfile = _eth_account_file()
+    assert v3.decrypt(json.dumps(keyfile), "pw", allow_weak=True) == secret
+    assert v3.decrypt(json.dumps(keyfile).encode(), "pw", allow_weak=True) == secret
+    old = {("Crypto" if k == "crypto" else k): v for k, v in keyfile.items()}
+    assert v3.decrypt(old, "pw", allow_weak=True) == secret
+    # dklen up to 64 is read (only the first 32 derived bytes are used, and scrypt's last step,
+    # PBKDF2-HMAC-SHA256, gives the same first 32 bytes whatever the length asked)
+    assert v3.decrypt(_eth_account_file(dklen=64), "pw", allow_weak=True) == secret
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"n": 1 << 25}, "kdf parameter n must be an integer in 1..16777216, got 33554432"),
+        ({"r": True}, "kdf parameter r must be an integer in 1..16777216, got True"),
+        ({"p": "1"}, "kdf parameter p must be an integer in 1..16777216, got '1'"),
+        ({"dklen": 65}, "kdf parameter dklen must be an integer in 32..64, got 65"),
+        ({"dklen": 31}, "kdf parameter dklen must be an integer in 32..64, got 31"),
+    ],
+)
+def test_v3_parameter_bounds_are_named(change: dict[str, object], message: str) -> None:
+    with pytest.raises(wk.errors.KeystoreCorrupted) as info:
+        v3.decrypt(_eth_account_file(**change), "pw", allow_weak=True)
+    assert str(info.value) == message
+
+
+def test_v3_structural_refusals_are_named() -> None:
+    keyfile = _eth_account_file()
+    cases: list[tuple[object, str]] = [
+        ({**keyfile, "version": 2}, "not a Web3 Secret Storage v3 keyfile"),
+        ([keyfile], "not a Web3 Secret Storage v3 keyfile"),
+        ({"version": 3, "crypto": "x"}, "the keyfile has no crypto section"),
+        ({"version": 3}, "the keyfile has no crypto section"),
+        (
+            {**keyfile, "crypto": {**keyfile["crypto"], "cipher": "aes-128-cbc"}},
+            "unsupported cipher 'aes-128-cbc'; expected aes-128-ctr",
+        ),
+    ]
+    for value, message in cases:
+        with pytest.raises(wk.errors.KeystoreCorrupted) as info:
+            v3.decrypt(value, "pw", allow_weak=True)  # type: ignore[arg-type]
+        assert str(info.value) == message
