@@ -202,3 +202,28 @@ def test_zero_fees_sign_as_eth_account_signs(max_fee: int, priority: int) -> Non
         KEY,
     )
     assert tx.sign(KEY, "eth").raw == bytes(theirs.raw_transaction)
+
+
+# Nonces found by signing with KEY until the signature had the shape wanted (checked below from the
+# raw bytes, with the rlp package): r starting 0x58 ('X') on a legacy transaction; r, then s, of
+# 0x00 0x58 ... on a type 2 one. Such values must keep every byte after the leading zeros.
+@pytest.mark.parametrize(
+    ("tx_type", "nonce", "field", "prefix"),
+    [(0, 105, -2, b"\x58"), (2, 58183, -2, b"\x00\x58"), (2, 487, -1, b"\x00\x58")],
+)
+def test_signatures_with_unusual_leading_bytes_sign_as_eth_account(
+    tx_type: int, nonce: int, field: int, prefix: bytes
+) -> None:
+    import rlp as pyrlp
+
+    fees: dict[str, Any] = {"gas_price": 1} if tx_type == 0 else {"max_fee_per_gas": 2, "max_priority_fee_per_gas": 1}
+    tx = EvmTransaction(1, nonce, 21_000, DELEGATE, 1, tx_type=tx_type, **fees)
+    raw = tx.sign(KEY, "eth").raw
+    theirs: dict[str, Any] = {"chainId": 1, "nonce": nonce, "gas": 21_000, "to": ADDRESS, "value": 1, "data": "0x"}
+    if tx_type == 0:
+        theirs["gasPrice"] = 1
+    else:
+        theirs.update(maxFeePerGas=2, maxPriorityFeePerGas=1)
+    assert raw == bytes(EthAccount.sign_transaction(theirs, KEY).raw_transaction)
+    items = pyrlp.decode(raw if tx_type == 0 else raw[1:])
+    assert items[field].rjust(32, b"\0").startswith(prefix)
