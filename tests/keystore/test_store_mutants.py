@@ -267,7 +267,13 @@ def test_v3_reads_text_bytes_and_the_capitalised_crypto_of_old_geth() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"n": 1 << 25}, "kdf parameter n must be an integer in 1..16777216, got 33554432"),
+        ({"r": (1 << 24) + 1}, "kdf parameter r must be an integer in 1..16777216, got 16777217"),
+        ({"n": 0}, "kdf parameter n must be an integer in 1..16777216, got 0"),
+        ({"n": 1}, "scrypt parameters out of range"),
+        ({"n": 3}, "scrypt parameters out of range"),
+        ({"n": 6}, "scrypt parameters out of range"),
+        ({"r": 65}, "scrypt parameters out of range"),
+        ({"p": 65}, "scrypt parameters out of range"),
         ({"r": True}, "kdf parameter r must be an integer in 1..16777216, got True"),
         ({"p": "1"}, "kdf parameter p must be an integer in 1..16777216, got '1'"),
         ({"dklen": 65}, "kdf parameter dklen must be an integer in 32..64, got 65"),
@@ -295,4 +301,42 @@ def test_v3_structural_refusals_are_named() -> None:
     for value, message in cases:
         with pytest.raises(wk.errors.KeystoreCorrupted) as info:
             v3.decrypt(value, "pw", allow_weak=True)  # type: ignore[arg-type]
+        assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("n", "r", "p"), [(2, 8, 1), (2, 64, 1), (2, 1, 64)])
+def test_v3_reads_scrypt_parameters_at_their_bounds(n: int, r: int, p: int) -> None:
+    secret = bytes.fromhex(KEY)
+    keyfile = v3.encrypt(secret, "pw", n=n, r=r, p=p, allow_weak=True)
+    assert v3.decrypt(keyfile, "pw", allow_weak=True) == secret
+
+
+def _pbkdf2_file(c: int, **crypto: Any) -> dict[str, Any]:
+    keyfile = EthAccount.encrypt(bytes.fromhex(KEY), "pw", kdf="pbkdf2", iterations=c)
+    keyfile["crypto"].update(crypto)
+    return dict(keyfile)
+
+
+def test_v3_pbkdf2_bounds_and_refusals() -> None:
+    secret = bytes.fromhex(KEY)
+    assert v3.decrypt(_pbkdf2_file(1), "pw", allow_weak=True) == secret
+    assert v3.decrypt(_pbkdf2_file(600_000), "pw") == secret  # the floor itself needs no opt-in
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            _pbkdf2_file(1, kdfparams={"c": 0, "dklen": 32, "prf": "hmac-sha256", "salt": "00" * 16}),
+            "kdf parameter c must be an integer in 1..100000000, got 0",
+        ),
+        (
+            _pbkdf2_file(1, kdfparams={"c": 100_000_001, "dklen": 32, "prf": "hmac-sha256", "salt": "00" * 16}),
+            "kdf parameter c must be an integer in 1..100000000, got 100000001",
+        ),
+        (
+            _pbkdf2_file(1, kdfparams={"c": 1, "dklen": 32, "prf": "hmac-sha512", "salt": "00" * 16}),
+            "unsupported pbkdf2 prf 'hmac-sha512'; expected hmac-sha256",
+        ),
+        (_pbkdf2_file(1, kdf="argon2"), "unsupported kdf 'argon2'; expected scrypt or pbkdf2"),
+    ]
+    for keyfile, message in cases:
+        with pytest.raises(wk.errors.KeystoreCorrupted) as info:
+            v3.decrypt(keyfile, "pw", allow_weak=True)
         assert str(info.value) == message
