@@ -340,3 +340,88 @@ def test_v3_pbkdf2_bounds_and_refusals() -> None:
         with pytest.raises(wk.errors.KeystoreCorrupted) as info:
             v3.decrypt(keyfile, "pw", allow_weak=True)
         assert str(info.value) == message
+
+
+def test_scrypt_parameters_are_kept() -> None:
+    params = KdfParams.scrypt(n=1 << 12, r=16, p=2)
+    assert (params.name, params.n, params.r, params.p) == ("scrypt", 1 << 12, 16, 2)
+
+
+NAMES = ("walletkit_keystore", "id", "generation", "kdf", "cipher", "accounts", "check")
+
+
+def _hand_built(path: Path, plaintext: bytes, accounts: object = None) -> None:
+    """Write a keystore by hand from store.py's format description, with hashlib and pycryptodome."""
+    import hashlib
+    import hmac
+
+    from Crypto.Cipher import AES
+
+    salt, nonce = bytes(range(32)), bytes(range(12))
+    derived = hashlib.scrypt(b"pw", salt=salt, n=1 << 10, r=8, p=1, dklen=64)
+    check = hmac.digest(derived[32:], b"walletkit keystore password check", "sha256")
+    header: dict[str, Any] = {
+        "walletkit_keystore": 1,
+        "id": "hand-built",
+        "generation": 1,
+        "kdf": {"name": "scrypt", "n": 1 << 10, "r": 8, "p": 1, "salt": salt.hex()},
+        "cipher": {"name": "aes-256-gcm", "nonce": nonce.hex()},
+        "check": check.hex(),
+    }
+    if accounts is not None:
+        header["accounts"] = accounts
+    aad = json.dumps({k: header[k] for k in NAMES if k in header}, sort_keys=True, separators=(",", ":")).encode()
+    cipher = AES.new(derived[:32], AES.MODE_GCM, nonce=nonce)
+    cipher.update(aad)
+    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
+    path.write_text(json.dumps({**header, "ciphertext": (ciphertext + tag).hex()}))
+
+
+def test_a_hand_built_keystore_opens(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    _hand_built(path, json.dumps({"mnemonic": PHRASE, "passphrase": ""}).encode())  # no accounts key at all
+    ks = Keystore.open(path, "pw", allow_weak=True)
+    assert ks.accounts == [] and ks.id == "hand-built" and ks.generation == 1
+    EthAccount.enable_unaudited_hdwallet_features()
+    assert ks.wallet().account("eth").address == EthAccount.from_mnemonic(PHRASE).address
+
+
+@pytest.mark.parametrize(
+    ("plaintext", "accounts", "message"),
+    [
+        (
+            b"not json",
+            None,
+            "the keystore's encrypted contents are malformed: not JSON: Expecting value at line 1, column 1",
+        ),
+        (b"[1]", None, "the keystore's contents are malformed: not an object"),
+        (
+            b"{}",
+            [{"name": "a", "chain": "eth", "colour": "red"}],
+            "the keystore's accounts are malformed: each is an object of name, chain, path, label, "
+            "and optionally kind and network",
+        ),
+    ],
+)
+def test_hand_built_contents_that_are_malformed(
+    tmp_path: Path, plaintext: bytes, accounts: object, message: str
+) -> None:
+    path = tmp_path / "h.json"
+    _hand_built(path, plaintext, accounts)
+    with pytest.raises(wk.errors.KeystoreCorrupted) as info:
+        Keystore.open(path, "pw", allow_weak=True)
+    assert str(info.value) == message
+
+
+def test_wrong_password_and_tampering_are_told_apart(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    _make(path)
+    with pytest.raises(wk.errors.WrongPassword) as info:
+        Keystore.open(path, "not it", allow_weak=True)
+    assert str(info.value) == "the password does not open this keystore"
+    document = json.loads(path.read_text())
+    document["ciphertext"] = ("00" if document["ciphertext"][:2] != "00" else "11") + document["ciphertext"][2:]
+    path.write_text(json.dumps(document))
+    with pytest.raises(wk.errors.KeystoreCorrupted) as corrupted:
+        Keystore.open(path, "pw", allow_weak=True)
+    assert str(corrupted.value) == "the keystore was altered or truncated: its authentication tag does not match"
