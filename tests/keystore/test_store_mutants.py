@@ -425,3 +425,44 @@ def test_wrong_password_and_tampering_are_told_apart(tmp_path: Path) -> None:
     with pytest.raises(wk.errors.KeystoreCorrupted) as corrupted:
         Keystore.open(path, "pw", allow_weak=True)
     assert str(corrupted.value) == "the keystore was altered or truncated: its authentication tag does not match"
+
+
+ARGON = {"name": "argon2id", "salt": "00" * 16, "memory_cost": 64 * 1024, "time_cost": 2, "lanes": 1}
+SCRYPT = {"name": "scrypt", "salt": "00" * 16, "n": 2, "r": 8, "p": 1}
+
+
+def test_kdf_headers_are_read_with_every_parameter() -> None:
+    argon = KdfParams.from_json({**ARGON, "memory_cost": 4 << 20, "time_cost": 100, "lanes": 64})
+    assert (argon.name, argon.memory_cost, argon.time_cost, argon.lanes) == ("argon2id", 4 << 20, 100, 64)
+    assert KdfParams.from_json({**ARGON, "lanes": 4}).lanes == 4
+    scrypt = KdfParams.from_json({**SCRYPT, "n": 1 << 10, "r": 64, "p": 64})
+    assert (scrypt.name, scrypt.n, scrypt.r, scrypt.p, scrypt.salt) == ("scrypt", 1 << 10, 64, 64, bytes(16))
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ([SCRYPT], "the keystore's kdf section is not an object"),
+        ({**ARGON, "name": "pbkdf2"}, "unknown kdf 'pbkdf2'; expected scrypt or argon2id"),
+        (
+            {k: v for k, v in SCRYPT.items() if k != "salt"},
+            "the keystore's kdf section is malformed: the field 'salt' is missing",
+        ),
+        (
+            {k: v for k, v in ARGON.items() if k != "lanes"},
+            "the keystore's kdf section is malformed: the field 'lanes' is missing",
+        ),
+        ({**SCRYPT, "r": 0}, "kdf parameter r must be a positive integer below 2^32"),
+        ({**SCRYPT, "p": 2**32}, "kdf parameter p must be a positive integer below 2^32"),
+        ({**ARGON, "time_cost": True}, "kdf parameter time_cost must be a positive integer below 2^32"),
+        ({**ARGON, "lanes": 0}, "kdf parameter lanes must be a positive integer below 2^32"),
+        ({**SCRYPT, "n": 6}, "scrypt parameters out of range"),
+        ({**ARGON, "memory_cost": (4 << 20) + 1}, "argon2id parameters out of range"),
+        ({**ARGON, "time_cost": 101}, "argon2id parameters out of range"),
+        ({**ARGON, "lanes": 65}, "argon2id parameters out of range"),
+    ],
+)
+def test_kdf_header_refusals_are_named(header: object, message: str) -> None:
+    with pytest.raises(wk.errors.KeystoreCorrupted) as info:
+        KdfParams.from_json(header)
+    assert str(info.value) == message
