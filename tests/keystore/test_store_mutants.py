@@ -379,7 +379,7 @@ def _hand_built(path: Path, plaintext: bytes, accounts: object = None) -> None:
 
 def test_a_hand_built_keystore_opens(tmp_path: Path) -> None:
     path = tmp_path / "h.json"
-    _hand_built(path, json.dumps({"mnemonic": PHRASE, "passphrase": ""}).encode())  # no accounts key at all
+    _hand_built(path, json.dumps({"mnemonic": PHRASE}).encode())  # no passphrase, no accounts key at all
     ks = Keystore.open(path, "pw", allow_weak=True)
     assert ks.accounts == [] and ks.id == "hand-built" and ks.generation == 1
     EthAccount.enable_unaudited_hdwallet_features()
