@@ -350,7 +350,7 @@ def test_scrypt_parameters_are_kept() -> None:
 NAMES = ("walletkit_keystore", "id", "generation", "kdf", "cipher", "accounts", "check")
 
 
-def _hand_built(path: Path, plaintext: bytes, accounts: object = None) -> None:
+def _hand_built(path: Path, plaintext: bytes, accounts: object = None, generation: int | None = 1) -> None:
     """Write a keystore by hand from store.py's format description, with hashlib and pycryptodome."""
     import hashlib
     import hmac
@@ -363,13 +363,14 @@ def _hand_built(path: Path, plaintext: bytes, accounts: object = None) -> None:
     header: dict[str, Any] = {
         "walletkit_keystore": 1,
         "id": "hand-built",
-        "generation": 1,
         "kdf": {"name": "scrypt", "n": 1 << 10, "r": 8, "p": 1, "salt": salt.hex()},
         "cipher": {"name": "aes-256-gcm", "nonce": nonce.hex()},
         "check": check.hex(),
     }
     if accounts is not None:
         header["accounts"] = accounts
+    if generation is not None:
+        header["generation"] = generation
     aad = json.dumps({k: header[k] for k in NAMES if k in header}, sort_keys=True, separators=(",", ":")).encode()
     cipher = AES.new(derived[:32], AES.MODE_GCM, nonce=nonce)
     cipher.update(aad)
@@ -466,3 +467,119 @@ def test_kdf_header_refusals_are_named(header: object, message: str) -> None:
     with pytest.raises(wk.errors.KeystoreCorrupted) as info:
         KdfParams.from_json(header)
     assert str(info.value) == message
+
+
+def _edited(path: Path, edit: Any) -> Path:
+    document = json.loads(path.read_text())
+    edit(document)
+    path.write_text(json.dumps(document))
+    return path
+
+
+ALTERED = "the keystore was altered or truncated: its authentication tag does not match"
+BAD_GENERATION = "bad generation; expected a non-negative integer"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d.update(cipher={"name": "aes-128-gcm", "nonce": d["cipher"]["nonce"]}),
+            "unknown cipher; expected aes-256-gcm",
+        ),
+        (lambda d: d.update(cipher={"name": "aes-256-gcm", "nonce": "00" * 11}), "bad nonce or ciphertext length"),
+        (lambda d: d.update(ciphertext="00" * 15), "bad nonce or ciphertext length"),
+        (lambda d: d.update(ciphertext="00" * 16), ALTERED),  # long enough to parse, a tag that fails
+        (lambda d: d.update(accounts={}), "bad accounts or id"),
+        (lambda d: d.update(id=7), "bad accounts or id"),
+        (lambda d: d.update(check="00" * 31), "bad password check value"),
+        (lambda d: d.update(generation=True), BAD_GENERATION),
+        (lambda d: d.update(generation=-1), BAD_GENERATION),
+        (lambda d: d.update(generation="1"), BAD_GENERATION),
+        (lambda d: d.update(generation=2**63), BAD_GENERATION),
+        (lambda d: d.update(generation=2**63 - 1), ALTERED),  # in range; the header no longer authenticates
+        (lambda d: d.update(generation=0), ALTERED),
+        (lambda d: d.pop("generation"), ALTERED),
+        (lambda d: d.pop("cipher"), "the keystore is malformed: the field 'cipher' is missing"),
+    ],
+)
+def test_header_refusals_are_named(tmp_path: Path, edit: Any, message: str) -> None:
+    path = tmp_path / "w.json"
+    _make(path)
+    with pytest.raises(wk.errors.KeystoreCorrupted) as info:
+        Keystore.open(_edited(path, edit), "pw", allow_weak=True)
+    assert str(info.value) == message
+
+
+def test_files_that_cannot_be_keystores(tmp_path: Path) -> None:
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        Keystore.open(tmp_path / "missing.json", "pw")
+    assert str(info.value) == f"no keystore at {tmp_path / 'missing.json'}"
+    with pytest.raises(wk.errors.KeystoreError) as info:
+        Keystore.open(tmp_path, "pw")
+    assert str(info.value) == f"cannot read {tmp_path}: Is a directory"
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * ((1 << 20) + 1))
+    with pytest.raises(wk.errors.KeystoreCorrupted) as corrupted:
+        Keystore.open(big, "pw")
+    assert str(corrupted.value) == "the keystore file is larger than any keystore"
+    big.write_bytes(b" " * (1 << 20))  # 1 MiB exactly is read (and is not JSON)
+    with pytest.raises(wk.errors.KeystoreCorrupted) as corrupted:
+        Keystore.open(big, "pw")
+    assert str(corrupted.value) == "the keystore is not JSON (truncated or overwritten?)"
+
+
+def test_v3_field_refusals_are_named() -> None:
+    from Crypto.Hash import keccak
+
+    keyfile = _eth_account_file()
+    crypto = keyfile["crypto"]
+    no_dklen = {
+        **keyfile,
+        "crypto": {**crypto, "kdfparams": {k: v for k, v in crypto["kdfparams"].items() if k != "dklen"}},
+    }
+    assert v3.decrypt(no_dklen, "pw", allow_weak=True) == bytes.fromhex(KEY)  # dklen defaults to 32
+    cases: list[tuple[Any, type[Exception], str]] = [
+        (
+            {**keyfile, "crypto": {**crypto, "kdfparams": [1]}},
+            wk.errors.KeystoreCorrupted,
+            "kdfparams is not an object",
+        ),
+        ({**keyfile, "crypto": {**crypto, "mac": "00" * 31}}, wk.errors.KeystoreCorrupted, "bad iv or mac length"),
+        (
+            {**keyfile, "crypto": {k: v for k, v in crypto.items() if k != "ciphertext"}},
+            wk.errors.KeystoreCorrupted,
+            "malformed v3 keyfile: the field 'ciphertext' is missing",
+        ),
+        (
+            {**keyfile, "crypto": {**crypto, "mac": "00" * 32}},
+            wk.errors.WrongPassword,
+            "the password does not open this keyfile (MAC mismatch)",
+        ),
+    ]
+    for value, error, message in cases:
+        with pytest.raises(error) as info:
+            v3.decrypt(value, "pw", allow_weak=True)
+        assert str(info.value) == message
+    # 33 bytes under a correct MAC (computed here with hashlib's scrypt and pycryptodome's Keccak)
+    import hashlib
+
+    params = crypto["kdfparams"]
+    derived = hashlib.scrypt(
+        b"pw", salt=bytes.fromhex(params["salt"]), n=params["n"], r=params["r"], p=params["p"], dklen=32
+    )
+    long_ciphertext = bytes.fromhex(crypto["ciphertext"]) + b"\x01"
+    mac = keccak.new(digest_bits=256, data=derived[16:32] + long_ciphertext).hexdigest()
+    too_long = {**keyfile, "crypto": {**crypto, "ciphertext": long_ciphertext.hex(), "mac": mac}}
+    with pytest.raises(wk.errors.KeystoreCorrupted) as corrupted:
+        v3.decrypt(too_long, "pw", allow_weak=True)
+    assert str(corrupted.value) == "the decrypted key is 33 bytes; a secp256k1 key is 32"
+
+
+def test_a_file_without_a_generation_is_at_generation_0(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    _hand_built(path, json.dumps({"mnemonic": PHRASE, "passphrase": ""}).encode(), generation=None)
+    ks = Keystore.open(path, "pw", allow_weak=True)
+    assert ks.generation == 0
+    ks.add_account("a", "eth")
+    assert ks.generation == 1 and json.loads(path.read_text())["generation"] == 1
