@@ -501,6 +501,7 @@ BAD_GENERATION = "bad generation; expected a non-negative integer"
         (lambda d: d.update(generation=0), ALTERED),
         (lambda d: d.pop("generation"), ALTERED),
         (lambda d: d.pop("cipher"), "the keystore is malformed: the field 'cipher' is missing"),
+        (lambda d: d.update(walletkit_keystore=2), "not a walletkit keystore of format version 1"),
     ],
 )
 def test_header_refusals_are_named(tmp_path: Path, edit: Any, message: str) -> None:
