@@ -258,6 +258,9 @@ def test_the_x87_reset_is_loaded_and_empties_the_stack() -> None:
     from walletkit.signer import store as store_module
 
     assert platform.system() == "Linux" and platform.machine() == "x86_64"  # where this suite runs
+    # Loaded here too (not run): a mutation tool that traces which tests call _load() sees this one.
+    loaded = store_module._load()
+    assert loaded[0] is not None and loaded[1] is not None
     pid = os.fork()
     if pid == 0:  # the child: report through the exit status only
         code = 3
