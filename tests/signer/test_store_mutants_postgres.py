@@ -158,3 +158,15 @@ def test_postgres_commits_each_decision_on_one_connection_per_thread(postgres: s
 def _connection(store: PostgresStore) -> Any:
     with store.transaction() as db:
         return db
+
+
+def test_a_postgres_store_keeps_its_audit_key_and_anchor(postgres: str, tmp_path: Any) -> None:
+    from walletkit.signer.audit import AuditAnchor, AuditKey, AuditReport
+
+    key = AuditKey(bytes(32))
+    path = tmp_path / "anchor.json"
+    store = PostgresStore(_uri(postgres), audit_key=key, anchor=path)
+    assert store.audit_key is key and isinstance(store.anchor, AuditAnchor) and store.anchor.path == path
+    _spend(store)
+    assert store.verify_audit() == AuditReport(True, None, 1, True, 1)  # row MACs and the anchor, seq 1
+    assert AuditAnchor(path).head(key) is not None
