@@ -584,3 +584,18 @@ def test_a_file_without_a_generation_is_at_generation_0(tmp_path: Path) -> None:
     assert ks.generation == 0
     ks.add_account("a", "eth")
     assert ks.generation == 1 and json.loads(path.read_text())["generation"] == 1
+
+
+def test_create_keeps_raw_keys_and_refuses_nothing_to_keep(tmp_path: Path) -> None:
+    ks = _make(tmp_path / "k.json", mnemonic=None, keys={"ops": "0x" + KEY})
+    assert ks.export_secret() == {"keys": {"ops": "0x" + KEY}}
+    ks.add_account("ops", "eth")  # an entry named after a stored key is that key's account
+    again = Keystore.open(tmp_path / "k.json", "pw", allow_weak=True)
+    assert again.account("ops").address == EthAccount.from_key(bytes.fromhex(KEY)).address
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        _make(tmp_path / "none.json", mnemonic=None)
+    assert str(info.value) == "a keystore holds a mnemonic or keys; neither was given"
+    for empty in ("", b""):
+        with pytest.raises(wk.errors.MissingSecret) as missing:
+            Keystore.create(tmp_path / "e.json", empty, mnemonic=PHRASE, kdf=FAST, allow_weak=True)
+        assert str(missing.value) == "a keystore password must not be empty: an empty password encrypts nothing"
