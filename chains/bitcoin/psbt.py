@@ -19,7 +19,7 @@ from chains.bitcoin import psbt2, script, sighash, signer
 from chains.bitcoin.psbt_map import G_UNSIGNED_TX as G_UNSIGNED_TX
 from chains.bitcoin.psbt_map import MAGIC as MAGIC
 from chains.bitcoin.psbt_map import Map as Map
-from chains.bitcoin.psbt_map import _read_map, _write_map
+from chains.bitcoin.psbt_map import _read_map, _write_map, check_keys
 from chains.bitcoin.tx import Transaction, TxIn, TxOut, read_varbytes, read_varint, varbytes, varint
 from walletkit.errors import InvalidTransaction
 from walletkit.keys import SigningKey, sign_der, sign_taproot
@@ -32,6 +32,15 @@ I_TAP_KEY_SIG, I_TAP_BIP32_DERIVATION, I_TAP_INTERNAL_KEY = 0x13, 0x16, 0x17
 O_REDEEM_SCRIPT, O_BIP32_DERIVATION, O_TAP_INTERNAL_KEY, O_TAP_BIP32_DERIVATION = 0x00, 0x02, 0x05, 0x07
 # What a finalized input keeps (BIP174: everything else is cleared).
 _KEPT_AFTER_FINAL = {I_NON_WITNESS_UTXO, I_WITNESS_UTXO, I_FINAL_SCRIPTSIG, I_FINAL_SCRIPTWITNESS}
+
+
+def _segwit_format(raw: bytes) -> bool:
+    """True when ``raw`` parses as a BIP144 segwit-format transaction (marker 0x00, flag 0x01)."""
+    try:
+        Transaction.parse(raw)
+    except InvalidTransaction:
+        return False
+    return True
 
 
 def _derivation(fingerprint: bytes, path: tuple[int, ...]) -> bytes:
@@ -113,11 +122,20 @@ class Psbt:
             raw = globals_.get(bytes([G_UNSIGNED_TX]))
             if raw is None:
                 raise InvalidTransaction("the PSBT has no unsigned transaction (global key 0x00)")
-            tx = Transaction.parse(raw)
+            check_keys(globals_, "global", 0)
+            if raw[4:6] == b"\x00\x01" and _segwit_format(raw):
+                raise InvalidTransaction(
+                    "a PSBT's unsigned transaction is in segwit format; expected the non-witness format (BIP174)"
+                )
+            tx = Transaction.parse(raw, witness=False)
             if any(i.script_sig or i.witness for i in tx.inputs):
                 raise InvalidTransaction("a PSBT's unsigned transaction must have empty scriptSigs and witnesses")
             inputs = [_read_map(stream) for _ in tx.inputs]
             outputs = [_read_map(stream) for _ in tx.outputs]
+            for k, m in enumerate(inputs):
+                check_keys(m, "input", 0, k)
+            for k, m in enumerate(outputs):
+                check_keys(m, "output", 0, k)
         except (KeyError, IndexError) as e:
             raise InvalidTransaction(f"malformed PSBT: {e}") from e
         if stream.read(1):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 
-from chains.bitcoin.psbt_map import G_UNSIGNED_TX, MAGIC, Map, PsbtMaps, _read_map, _write_map
+from chains.bitcoin.psbt_map import G_UNSIGNED_TX, MAGIC, Map, PsbtMaps, _read_map, _write_map, check_keys
 from chains.bitcoin.tx import OutPoint, Transaction, TxIn, TxOut, read_varint, varint
 from walletkit.errors import InvalidTransaction
 
@@ -98,8 +98,10 @@ def parse_body(globals_: Map, stream: io.BytesIO) -> tuple[Transaction, list[Map
     n_out = _count(globals_.pop(bytes([G_OUTPUT_COUNT]), None), "output")
     globals_.pop(bytes([G_VERSION]))
     inputs, outputs, txins, txouts = [], [], [], []
+    check_keys(globals_, "global", 2)
     for k in range(n_in):
         m = _read_map(stream)
+        check_keys(m, "input", 2, k)
         txid, index = m.pop(bytes([I_PREVIOUS_TXID]), None), m.pop(bytes([I_OUTPUT_INDEX]), None)
         if txid is None or len(txid) != 32 or index is None:
             raise InvalidTransaction(f"PSBT v2 input {k} needs its previous txid (32 bytes) and output index")
@@ -109,6 +111,7 @@ def parse_body(globals_: Map, stream: io.BytesIO) -> tuple[Transaction, list[Map
         inputs.append(m)
     for k in range(n_out):
         m = _read_map(stream)
+        check_keys(m, "output", 2, k)
         amount, script = m.pop(bytes([O_AMOUNT]), None), m.pop(bytes([O_SCRIPT]), None)
         if amount is None or len(amount) != 8 or script is None:
             raise InvalidTransaction(f"PSBT v2 output {k} needs its amount (8 bytes) and script")

@@ -197,8 +197,12 @@ class Transaction:
         return Transaction(tuple(inputs), self.outputs, self.version, self.locktime)
 
     @classmethod
-    def parse(cls, data: bytes) -> Transaction:
+    def parse(cls, data: bytes, *, witness: bool = True) -> Transaction:
         """Parse a serialized transaction (legacy or segwit).
+
+        With ``witness=False`` the bytes are read as the non-witness format only, so a 0x00
+        input count means zero inputs rather than the BIP144 segwit marker (a PSBT's unsigned
+        transaction, BIP174).
 
         Raises:
             InvalidTransaction: truncated, trailing bytes, or malformed fields.
@@ -209,7 +213,7 @@ class Transaction:
         version = int.from_bytes(_read(stream, 4), "little")
         count = read_varint(stream)
         segwit = False
-        if count == 0:
+        if count == 0 and witness:
             if _read(stream, 1) != b"\x01":
                 raise InvalidTransaction("bad segwit marker/flag")
             segwit = True
