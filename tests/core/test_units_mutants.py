@@ -6,11 +6,12 @@ magnitude bound (fewer than 81 digits of whole coins), and the messages a caller
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 
-from walletkit.errors import InvalidAmount
+from walletkit.errors import InvalidAmount, UnknownChain
 from walletkit.units import _decimals, check_amount, format_units, integer_from_json, parse_units
 
 
@@ -110,3 +111,19 @@ def test_parse_units_strips_text_only() -> None:
 )
 def test_integer_from_json(value: object, expected: int | None) -> None:
     assert integer_from_json(value) == expected
+
+
+def test_an_unknown_unit_names_the_chains_and_hints_only_for_a_denomination() -> None:
+    # Not a chain and not a denomination: the message lists the chains, comma-separated, and no hint.
+    with pytest.raises(UnknownChain) as info:
+        parse_units("1", "lira")
+    message = str(info.value)
+    listed = re.fullmatch(
+        r"a unit is a chain name \(([a-z]+(?:, [a-z]+)*)\) or a number of decimals \(an int\), got 'lira'", message
+    )
+    assert listed is not None, message
+    assert {"btc", "eth", "sol", "tron"} <= set(listed.group(1).split(", "))
+    # A denomination gets the hint: 1 gwei = 10^9 wei.
+    with pytest.raises(UnknownChain) as info:
+        parse_units("30", "gwei")
+    assert str(info.value).endswith("got 'gwei'; gwei is 9 decimals of ether: pass 9")
