@@ -230,26 +230,30 @@ def sign_recoverable_compact(secret: bytes, digest32: bytes) -> bytes:
     Calls libsecp256k1 through coincurve's own cffi binding, as coincurve's
     ``PrivateKey.sign_recoverable`` does, without its per-call Python around the two C
     calls (a sixth of the time of signing a transaction). The output buffers are reused,
-    one set per thread (see ``_buffers``), so threads never share them.
+    one set per thread (see ``_buffers``), so threads never share them, and a call nested in
+    another on the same thread (a signal handler, a finalizer) never shares them either.
 
     Raises:
         InvalidKey: a secret or digest that is not 32 bytes, or a secret libsecp256k1 refuses.
     """
     if len(digest32) != 32 or len(secret) != 32:
         raise InvalidKey("signing takes a 32-byte secret and a 32-byte digest")
-    try:
-        sig, out, recid, view = _buffers.recoverable
-    except AttributeError:  # this thread's first signature
+    # Taken out of this thread's slot while in use, put back after: a signal handler or a GC
+    # finalizer that signs between two of these lines (same thread) finds none and makes its own.
+    local = _buffers.__dict__
+    buffers = local.pop("recoverable", None)
+    if buffers is None:  # this thread's first signature, or one nested inside another
         sig, out, recid = (
             _ffi.new(t) for t in ("secp256k1_ecdsa_recoverable_signature *", "unsigned char[65]", "int *")
         )
-        view = _ffi.buffer(out)
-        _buffers.recoverable = (sig, out, recid, view)
+        buffers = (sig, out, recid, _ffi.buffer(out))
+    sig, out, recid, view = buffers
     if not _sign_recoverable(_CTX, sig, digest32, secret, _NULL, _NULL):
         raise InvalidKey("libsecp256k1 refused the secret")
     _serialize_recoverable(_CTX, out, recid, sig)
     out[64] = recid[0]
     signature: bytes = view[:]
+    local["recoverable"] = buffers
     return signature
 
 
