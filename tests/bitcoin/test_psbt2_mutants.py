@@ -254,3 +254,36 @@ def test_convert_to_v0_writes_the_transaction_without_witness() -> None:
     v0 = Psbt(signed, {}, [{}], [{}], version=2).convert(0)
     assert v0.version == 0 and v0.globals[b"\x00"] == stripped
     assert v0.serialize() == b"psbt\xff" + _map([(b"\x00", stripped)]) + b"\x00" + b"\x00"
+
+
+# --- malformed known keys: the map that carries them is named -----------------------------------
+
+
+def _v2_two_inputs(input_1: list[tuple[bytes, bytes]], output_0: list[tuple[bytes, bytes]]) -> bytes:
+    # Two inputs (vout 0 and 1 of TXID) and one output; extra entries go in input 1 and output 0.
+    g = [(b"\x02", _u32(2)), (b"\x04", b"\x02"), (b"\x05", b"\x01"), (b"\xfb", _u32(2))]
+    i0 = [(b"\x0e", TXID), (b"\x0f", _u32(0))]
+    i1 = [(b"\x0e", TXID), (b"\x0f", _u32(1)), *input_1]
+    o0 = [(b"\x03", (5_000).to_bytes(8, "little")), (b"\x04", SPK), *output_0]
+    return b"psbt\xff" + _map(g) + _map(i0) + _map(i1) + _map(o0)
+
+
+def test_the_two_input_base_reads_as_embit_reads_it() -> None:
+    raw = _v2_two_inputs([], [])
+    assert Psbt.parse(raw).tx.serialize() == EmbitPsbt.parse(raw).tx.serialize()
+
+
+def test_a_malformed_input_key_names_its_input() -> None:
+    # BIP174: PSBT_IN_PARTIAL_SIG's key is 0x02 || the 33-byte (or 65-byte) public key; 32 bytes is not one.
+    raw = _v2_two_inputs([(b"\x02" + bytes(32), b"\x30")], [])
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        Psbt.parse(raw)
+    assert str(info.value) == "PSBT input 1 key type 0x02 has 32 bytes of key data; expected key data of [33, 65] bytes"
+
+
+def test_a_malformed_output_key_names_its_output() -> None:
+    # BIP371: PSBT_OUT_TAP_INTERNAL_KEY (0x05) has no key data; here it has one byte.
+    raw = _v2_two_inputs([], [(b"\x05\x00", bytes(32))])
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        Psbt.parse(raw)
+    assert str(info.value) == "PSBT output 0 key type 0x05 has 1 bytes of key data; expected no key data"
