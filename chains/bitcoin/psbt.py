@@ -261,7 +261,8 @@ class Psbt:
         ``secret`` is a :class:`~walletkit.keys.SigningKey` or the raw 32-byte secret of ``public``.
 
         Raises:
-            InvalidTransaction: a UTXO is missing or inconsistent; a forbidden sighash type.
+            InvalidTransaction: a UTXO is missing or inconsistent; a forbidden sighash type (one past
+                a byte on an ECDSA input, a bad taproot type, SINGLE without its output).
             UnsupportedOperation: the key's backend cannot make a signature (an HSM and taproot).
         """
         spent: list[TxOut] | None = None
@@ -282,6 +283,10 @@ class Psbt:
                 m[bytes([I_TAP_KEY_SIG])] = sig if ht == 0 else sig + bytes([ht])
             else:
                 ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_ALL
+                if ht > 0xFF:  # an ECDSA signature carries one hash-type byte; the digest would commit to four
+                    raise InvalidTransaction(
+                        f"PSBT input {index}: sighash type {ht:#x} does not fit the signature's byte"
+                    )
                 if kind == "p2pkh":
                     digest = sighash.legacy(self.tx, index, prev.script_pubkey, ht)
                 else:

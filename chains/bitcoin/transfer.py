@@ -356,12 +356,38 @@ def sign_psbt(account: Account, psbt: Psbt | str) -> Psbt:
 
     Raises:
         InvalidTransaction: a UTXO is missing, or a witness UTXO disagrees with its
-            non-witness UTXO (the segwit fee attack).
+            non-witness UTXO (the segwit fee attack); an input of these keys asks for a sighash
+            type other than ALL, ALL|ANYONECANPAY or (taproot) DEFAULT, checked before any signature.
     """
     if isinstance(psbt, str):
         psbt = Psbt.from_base64(psbt)
     if not isinstance(psbt, Psbt):
         raise InvalidTransaction(f"expected a Psbt or base64 PSBT text, got {type(psbt).__name__}")
-    for owner in _owners(account):
+    owners = _owners(account)
+    _refuse_open_hash_types(psbt, [owner.public_key.data for owner in owners])
+    for owner in owners:
         psbt.sign(owner.signing_key(), owner.public_key.data)
     return psbt
+
+
+# The hash types an account signs a PSBT with: every output committed (BIP143 / BIP341).
+_COMMITTING = frozenset({0x01, 0x81})  # SIGHASH_ALL, SIGHASH_ALL|ANYONECANPAY; taproot adds 0x00 (DEFAULT)
+
+
+def _refuse_open_hash_types(psbt: Psbt, publics: list[bytes]) -> None:
+    # As Core's walletprocesspsbt, which signs only the type its caller names: a PSBT asking NONE or
+    # SINGLE for one of these keys' inputs would get a signature its holder can send anywhere.
+    for index, m in enumerate(psbt.inputs):
+        raw = m.get(b"\x03")  # PSBT_IN_SIGHASH_TYPE; absent or empty: Psbt.sign uses ALL / DEFAULT
+        if not raw or b"\x07" in m or b"\x08" in m:  # finalized inputs are not signed again
+            continue
+        hash_type = int.from_bytes(raw, "little")  # as Psbt.sign reads it
+        spk = psbt.spent_output(index).script_pubkey
+        if hash_type in _COMMITTING or (hash_type == 0 and spk[:2] == b"\x51\x20"):
+            continue
+        if any(signer.input_kind(spk, public) for public in publics):
+            raise InvalidTransaction(
+                f"PSBT input {index} asks for sighash type {hash_type:#x}, which does not commit to every output "
+                "(whoever holds the signature could send the coins anywhere); an account signs SIGHASH_ALL, "
+                "ALL|ANYONECANPAY or taproot's DEFAULT only (Psbt.sign signs other types on purpose)"
+            )
