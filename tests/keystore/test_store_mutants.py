@@ -350,7 +350,9 @@ def test_scrypt_parameters_are_kept() -> None:
 NAMES = ("walletkit_keystore", "id", "generation", "kdf", "cipher", "accounts", "check")
 
 
-def _hand_built(path: Path, plaintext: bytes, accounts: object = None, generation: int | None = 1) -> None:
+def _hand_built(
+    path: Path, plaintext: bytes, accounts: object = None, generation: int | None = 1, password: bytes = b"pw"
+) -> None:
     """Write a keystore by hand from store.py's format description, with hashlib and pycryptodome."""
     import hashlib
     import hmac
@@ -358,7 +360,7 @@ def _hand_built(path: Path, plaintext: bytes, accounts: object = None, generatio
     from Crypto.Cipher import AES
 
     salt, nonce = bytes(range(32)), bytes(range(12))
-    derived = hashlib.scrypt(b"pw", salt=salt, n=1 << 10, r=8, p=1, dklen=64)
+    derived = hashlib.scrypt(password, salt=salt, n=1 << 10, r=8, p=1, dklen=64)
     check = hmac.digest(derived[32:], b"walletkit keystore password check", "sha256")
     header: dict[str, Any] = {
         "walletkit_keystore": 1,
@@ -599,3 +601,82 @@ def test_create_keeps_raw_keys_and_refuses_nothing_to_keep(tmp_path: Path) -> No
         with pytest.raises(wk.errors.MissingSecret) as missing:
             Keystore.create(tmp_path / "e.json", empty, mnemonic=PHRASE, kdf=FAST, allow_weak=True)
         assert str(missing.value) == "a keystore password must not be empty: an empty password encrypts nothing"
+
+
+def test_a_written_keystore_decrypts_by_hand(tmp_path: Path) -> None:
+    """What create() writes, read back with hashlib's scrypt and pycryptodome's AES-GCM from the documented format."""
+    import hashlib
+    import hmac
+    import stat
+
+    from Crypto.Cipher import AES
+
+    path = tmp_path / "w.json"
+    ks = _make(path, passphrase="TREZOR")
+    text = path.read_text()
+    document = json.loads(text)
+    assert text == json.dumps(document, indent=1)  # the layout: JSON indented by one space, one field a line
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(document) == sorted([*NAMES, "ciphertext"])
+    assert document["walletkit_keystore"] == 1 and document["id"] == ks.id and document["generation"] == 1
+    assert document["accounts"] == [] and document["cipher"]["name"] == "aes-256-gcm"
+    kdf, nonce = document["kdf"], bytes.fromhex(document["cipher"]["nonce"])
+    assert (kdf["name"], kdf["n"], kdf["r"], kdf["p"]) == ("scrypt", 1 << 10, 8, 1)
+    salt = bytes.fromhex(kdf["salt"])
+    assert len(salt) == 32 and len(nonce) == 12
+    derived = hashlib.scrypt(b"pw", salt=salt, n=1 << 10, r=8, p=1, dklen=64)
+    check = hmac.digest(derived[32:], b"walletkit keystore password check", "sha256")
+    assert document["check"] == check.hex()
+    aad = json.dumps({k: document[k] for k in NAMES}, sort_keys=True, separators=(",", ":")).encode()
+    sealed = bytes.fromhex(document["ciphertext"])
+    cipher = AES.new(derived[:32], AES.MODE_GCM, nonce=nonce)
+    cipher.update(aad)
+    plaintext = cipher.decrypt_and_verify(sealed[:-16], sealed[-16:])
+    # the secret as compact JSON, no whitespace
+    assert plaintext == ('{"mnemonic":"' + PHRASE.strip() + '","passphrase":"TREZOR"}').encode()
+    ks.save()
+    assert json.loads(path.read_text())["generation"] == 2 and ks.generation == 2
+
+
+def test_passwords_are_nfkd_normalized_text_or_raw_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    # U+FB01 (the "fi" ligature) and U+00E9 (e acute) are NFKD "fi" and "e" + U+0301: these bytes
+    _hand_built(path, json.dumps({"mnemonic": PHRASE}).encode(), password=b"fi" + b"e\xcc\x81")
+    for password in ("\ufb01\u00e9", "fie\u0301", b"fie\xcc\x81"):
+        assert Keystore.open(path, password, allow_weak=True).id == "hand-built"
+    with pytest.raises(wk.errors.WrongPassword):
+        Keystore.open(path, "\ufb01\u00e9".encode(), allow_weak=True)  # bytes are taken as they are
+    for call in (
+        lambda: Keystore.open(path, 5, allow_weak=True),  # type: ignore[arg-type]
+        lambda: Keystore.create(tmp_path / "n.json", 5, mnemonic=PHRASE, kdf=FAST, allow_weak=True),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(wk.errors.InvalidInput) as info:
+            call()
+        assert str(info.value) == "a password is text or bytes, got int"
+
+
+def test_v3_passwords_as_bytes() -> None:
+    secret = bytes.fromhex(KEY)
+    theirs = EthAccount.encrypt(secret, "pw", kdf="scrypt", iterations=1 << 10)
+    assert v3.decrypt(theirs, b"pw", allow_weak=True) == secret
+    ours = v3.encrypt(secret, b"pw", n=1 << 10, allow_weak=True)
+    assert bytes(EthAccount.decrypt(ours, "pw")) == secret
+
+
+def test_atomic_write_puts_the_file_beside_itself_and_cleans_up(tmp_path: Path) -> None:
+    import stat
+
+    from walletkit.keystore.store import atomic_write
+
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / ".wk-tmp-f.json.0").write_bytes(b"left by a crash")
+    (folder / ".wk-tmp-other.json.0").write_bytes(b"another file's")
+    atomic_write(folder / "f.json", b"data")
+    assert (folder / "f.json").read_bytes() == b"data"
+    assert stat.S_IMODE((folder / "f.json").stat().st_mode) == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == [".wk-tmp-other.json.0", "f.json"]
+    (folder / "d").mkdir()
+    with pytest.raises(IsADirectoryError):  # os.replace cannot put a file over a folder
+        atomic_write(folder / "d", b"data")
+    assert sorted(p.name for p in folder.iterdir()) == [".wk-tmp-other.json.0", "d", "f.json"]  # no temp left

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from walletkit.encoding.parse_errors import reason
 from walletkit.errors import KeystoreCorrupted, WeakKdfParameters
@@ -33,8 +33,8 @@ def scrypt(password: bytes, salt: bytes, n: int, r: int, p: int, length: int) ->
     except ValueError:
         from Crypto.Protocol.KDF import scrypt as slow_scrypt
 
-        out = slow_scrypt(password, salt, length, N=n, r=r, p=p)  # type: ignore[arg-type]
-        return out if isinstance(out, bytes) else out[0]
+        # one key (num_keys=1, the default): pycryptodome returns bytes, not a tuple
+        return cast(bytes, slow_scrypt(password, salt, length, N=n, r=r, p=p))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

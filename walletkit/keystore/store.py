@@ -427,7 +427,7 @@ class Keystore:
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive fcntl lock on ``.<name>.lock`` beside ``path`` (released when the process dies)."""
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # a Path's parent is never empty: Path("w.json").parent is Path(".")
     try:
         fd = os.open(folder / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as e:
@@ -533,7 +533,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     Temp file in the same folder, fsync(file), os.replace, fsync(folder); mode 0600.
     Temp files left by an earlier crash are removed first.
     """
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # a Path's parent is never empty: Path("w.json").parent is Path(".")
     for stale in folder.glob(f"{_TEMP_PREFIX}{path.name}.*"):
         stale.unlink(missing_ok=True)
     temp = folder / f"{_TEMP_PREFIX}{path.name}.{secrets.token_hex(6)}"
