@@ -230,7 +230,9 @@ class Policy:
         # approve(x, 0) revokes an ERC-20 allowance but grants ERC-721 token #0: it is a revocation
         # (allowed for any spender) only on a listed token with decimals that is not an NFT.
         fungible = listed is not None and not listed.nft and bool(listed.decimals)
-        nft = listed is not None and not fungible
+        # Amounts are token ids only in an entry marked nft (as for transfers): a fungible token
+        # with 0 decimals is not a collection, or approve(x, n) would count 1 whatever n.
+        nft = listed is not None and listed.nft
         if effect.amount == 0 and (effect.all_tokens or fungible):
             return 0  # a revocation takes rights away: allowed for any spender
         limits = self._limits(rules, chain, effect.asset)

@@ -1,0 +1,66 @@
+"""Review attacks of 2026-12-01 on the signer's policy.
+
+- Token decimals trick: a fungible token listed with ``decimals = 0`` (tokens with no
+  fractional unit exist) was judged as an NFT collection for approvals only, so
+  ``approve(spender, n)`` counted as "one token" whatever ``n``: an allowance of 10^12 tokens
+  passed a ``max_per_tx`` of 100 and a window of 100, though a transfer of 101 was refused.
+  docs/signer.md: amounts are token ids only in an entry that says ``nft = true``; an
+  approval above the token's ``max_per_tx`` is refused (``no_unlimited_approvals``), and an
+  approval counts against the window with its amount.
+
+Transactions are built by the account and decoded by the EVM plugin, as in production; the
+expected decisions are the documented rules, with the amounts written out here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import walletkit as wk
+from walletkit.signer import Policy, Signer, SQLiteStore
+
+SPENDER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+NFT = "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D"
+ACCOUNT = wk.Wallet.from_mnemonic("abandon " * 11 + "about").account("eth")
+FEES: dict[str, Any] = {"nonce": 0, "gas": 60_000, "max_fee_per_gas": 10**9, "max_priority_fee_per_gas": 10**9}
+POLICY = Policy.from_toml(f"""
+[chains.eth]
+networks = ["mainnet"]
+recipients = ["{SPENDER}"]
+
+[chains.eth.tokens."{TOKEN}"]
+decimals = 0
+max_per_tx = "100"
+window = {{ amount = "100", seconds = 86400 }}
+
+[chains.eth.tokens."{NFT}"]
+nft = true
+max_per_tx = "1"
+""")
+
+
+@pytest.mark.parametrize("amount", [101, 10**12, (1 << 256) - 2])
+def test_an_approval_of_a_zero_decimals_token_above_max_per_tx_is_refused(amount: int) -> None:
+    signer = Signer(POLICY, SQLiteStore())
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.transfer(ACCOUNT, SPENDER, amount, TOKEN, approve=True, **FEES)
+    assert info.value.rule == "no_unlimited_approvals"
+    with pytest.raises(wk.errors.PolicyViolation) as info:  # as a transfer of the same amount is
+        signer.transfer(ACCOUNT, SPENDER, amount, TOKEN, **FEES)
+    assert info.value.rule == "max_per_tx"
+
+
+def test_an_approval_of_a_zero_decimals_token_counts_its_amount_in_the_window() -> None:
+    signer = Signer(POLICY, SQLiteStore())
+    signer.transfer(ACCOUNT, SPENDER, 100, TOKEN, approve=True, **FEES)  # 100 of the window's 100
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.transfer(ACCOUNT, SPENDER, 1, TOKEN, **{**FEES, "nonce": 1})
+    assert info.value.rule == "rolling_window"
+
+
+def test_an_nft_entry_still_reads_an_approval_as_one_token_id() -> None:
+    signer = Signer(POLICY, SQLiteStore())
+    signer.transfer(ACCOUNT, SPENDER, 10**12, NFT, approve=True, **FEES)  # approve(spender, tokenId 10^12)
