@@ -481,3 +481,524 @@ recipients = ["{TO}"]
         + "}"
     )
     assert signer.store.audit_events()[0]["request"] == hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- keys, the decision's audit trail, refusals and freezes (offline) -------------------------------
+
+
+def test_an_idempotency_key_is_text_of_1_to_256_characters() -> None:
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+""")
+    account = _eth()
+    signed = signer.transfer(account, TO, 1, idempotency_key="k" * 256, nonce=0, gas=21_000, gas_price=GWEI)
+    assert signed.txid == "0x" + keccak(signed.raw).hex()
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        signer.transfer(account, TO, 1, idempotency_key="k" * 257, nonce=0, gas=21_000, gas_price=GWEI)
+    assert str(info.value) == "an idempotency key is text of 1 to 256 characters, got 257 characters"
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        signer.transfer(account, TO, 1, idempotency_key=7, nonce=0, gas=21_000, gas_price=GWEI)  # type: ignore[arg-type]
+    assert str(info.value) == "an idempotency key is text of 1 to 256 characters, got int"
+
+
+def test_a_pending_result_is_refused_where_only_signing_was_asked() -> None:
+    from walletkit.signer.approvals import PendingRequest
+    from walletkit.signer.signer import _signed
+
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        _signed(PendingRequest("r-1", "ab" * 32, 0.0, {"big": 1}, ()))
+    assert info.value.rule == "approval_required"
+    assert str(info.value).endswith("request r-1 waits for approvals")
+
+
+def test_the_repr_names_the_chains_and_the_store() -> None:
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+[chains.btc]
+recipients = []
+""")
+    assert repr(signer) == "Signer(2 chain(s), SQLiteStore)"
+
+
+def test_a_signed_transfer_is_audited_with_its_effects() -> None:
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+""")
+    account = _eth()
+    signed = signer.transfer(account, TO, 3 * ETH // 2, nonce=0, gas=21_000, gas_price=GWEI)
+    # The request text written out by hand (sorted keys, amounts as text, the nonce left out).
+    text = json.dumps(
+        {
+            "amount": str(3 * ETH // 2),
+            "chain": "eth",
+            "fields": {"gas": "21000", "gas_price": str(GWEI)},
+            "from": account.address,
+            "network": "mainnet",
+            "to": TO,
+            "token": None,
+        },
+        sort_keys=True,
+    )
+    assert (
+        signer.store.audit_events()
+        == [
+            {
+                "chain": "eth",
+                "network": "mainnet",
+                "from": "0x17c5185167401eD00cF5F5b2fc97D9BBfDb7D025",  # the address of key 0x42..42 (eth-account)
+                "request": hashlib.sha256(text.encode()).hexdigest()[:16],
+                "effects": [
+                    {
+                        "effect": "transfer",
+                        "asset": "native",
+                        "to": TO,
+                        "amount": "1500000000000000000",
+                        "token_id": "",
+                        "source": "",
+                    },
+                    {"effect": "fee", "amount": str(21_000 * GWEI), "detail": "type 0"},
+                ],
+                "decision": "signed",
+                "txid": "0x" + keccak(signed.raw).hex(),
+                "spends": {"native": "1500000000000000000"},
+                "ledger": {"chain": "eth", "spends": {"native": "1500000000000000000"}},
+            }
+        ]
+    )
+
+
+def test_a_refusal_is_audited_by_its_rule_or_its_error_type() -> None:
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+max_per_tx = "1"
+""")
+    account = _eth()
+    with pytest.raises(wk.errors.PolicyViolation):
+        signer.transfer(account, TO, 2 * ETH, nonce=0, gas=21_000, gas_price=GWEI)
+    with pytest.raises(wk.errors.InvalidTransaction):
+        signer.transfer(account, TO, 1, nonce=-1, gas=21_000, gas_price=GWEI)  # the builder refuses it
+    events = signer.store.audit_events()
+    assert [(e["decision"], e["rule"], e["from"], e["chain"]) for e in events] == [
+        ("refused", "max_per_tx", account.address, "eth"),
+        ("refused", "InvalidTransaction", account.address, "eth"),
+    ]
+
+
+def _burst_signer(seen: list[Any], clock: Clock) -> Signer:
+    policy = Policy.from_dict(
+        {
+            "chains": {
+                "eth": {
+                    "recipients": [TO],
+                    "max_per_tx": "1",
+                    "tokens": {USDC: {"decimals": 6, "max_per_tx": "100"}},
+                    "spenders": [TO],
+                    "typed_data": [{"contract": USDC, "primary_types": ["Permit"]}],
+                }
+            },
+            "guard": {"refusal_burst": {"count": 2, "seconds": 60}},
+        }
+    )
+    return Signer(policy, SQLiteStore(clock=clock), on_freeze=[seen.append])
+
+
+def test_a_burst_of_refused_transfers_freezes_the_account_and_says_so() -> None:
+    from walletkit.signer.guard import Freeze
+
+    seen: list[Freeze] = []
+    clock = Clock()
+    signer = _burst_signer(seen, clock)
+    account = _eth()
+    with pytest.raises(wk.errors.PolicyViolation):
+        signer.transfer(account, TO, 2 * ETH, nonce=0, gas=21_000, gas_price=GWEI)
+    assert seen == [] and signer.frozen() == []
+    with pytest.raises(wk.errors.PolicyViolation):
+        signer.transfer(account, TO, 2 * ETH, nonce=0, gas=21_000, gas_price=GWEI)
+    expected = Freeze(f"eth:{account.address}", "2 refusals in the burst window", "refusal_burst", clock.now)
+    assert seen == [expected] and signer.frozen() == [expected]
+    with pytest.raises(wk.errors.AccountFrozen):
+        signer.transfer(account, TO, 1, nonce=0, gas=21_000, gas_price=GWEI)
+    assert seen == [expected]  # a refusal because of the freeze freezes nothing again
+
+
+def test_a_burst_of_refused_typed_data_freezes_the_account_and_says_so() -> None:
+    from walletkit.signer.guard import Freeze
+
+    seen: list[Freeze] = []
+    clock = Clock()
+    signer = _burst_signer(seen, clock)
+    owner = _owner()
+    for _ in range(2):
+        with pytest.raises(wk.errors.PolicyViolation):
+            signer.sign_typed_data(owner, _permit("0x" + "12" * 20, 5))  # an unknown spender
+    expected = Freeze(f"eth:{owner.address}", "2 refusals in the burst window", "refusal_burst", clock.now)
+    assert seen == [expected]
+
+
+def test_a_freeze_of_another_account_stops_neither_its_transfers_nor_its_typed_data() -> None:
+    signer = _typed_signer()
+    other = wk.Account.from_private_key("eth", "0x" + "43" * 32)
+    signer.freeze(other)
+    owner = _owner()
+    signer.sign_typed_data(owner, _permit(TO, 5))
+    signer.transfer(owner, TO, 1, nonce=0, gas=21_000, gas_price=GWEI)
+    with pytest.raises(wk.errors.AccountFrozen):
+        signer.sign_typed_data(other, _permit(TO, 5))
+
+
+def test_every_approval_rule_that_applies_is_named() -> None:
+    policy = Policy.from_dict(
+        {
+            "approvers": {"alice": {"ed25519": APPROVER}},
+            "chains": {
+                "eth": {
+                    "recipients": [TO],
+                    "approvals": [
+                        {"name": "big", "above": {"native": "1"}, "approvers": ["alice"], "required": 1},
+                        {"name": "fresh", "new_recipient": True, "approvers": ["alice"], "required": 1},
+                        {"name": "huge", "above": {"native": "100"}, "approvers": ["alice"], "required": 1},
+                    ],
+                }
+            },
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.transfer(_eth(), TO, 2 * ETH, nonce=0, gas=21_000, gas_price=GWEI)
+    assert info.value.rule == "approval_required"
+    assert str(info.value).endswith("approval rule(s) big, fresh apply: ask through Signer.request")
+
+
+def test_typed_data_an_approval_rule_covers_is_refused_with_its_reason() -> None:
+    big = [{"name": "big", "above": {USDC: "50"}, "approvers": ["alice"], "required": 1}]
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        _typed_signer(big).sign_typed_data(_owner(), _permit(TO, 60_000_000))
+    assert info.value.rule == "approval_required"
+    assert str(info.value).endswith(": typed data that an approval rule covers is not signed")
+    assert "XX" not in str(info.value)
+
+
+def test_each_asset_is_judged_over_its_own_window() -> None:
+    clock = Clock()
+    signer = Signer(
+        Policy.from_dict(
+            {
+                "chains": {
+                    "eth": {
+                        "recipients": [TO],
+                        "window": {"amount": "10", "seconds": 3600},
+                        "tokens": {TOKEN: {"decimals": 6, "window": {"amount": "150", "seconds": 60}}},
+                    }
+                }
+            }
+        ),
+        SQLiteStore(clock=clock),
+    )
+    account = _eth()
+
+    def pay(nonce: int) -> None:
+        signer.transfer(account, TO, 100 * 10**6, TOKEN, nonce=nonce, gas=60_000, gas_price=GWEI)
+
+    pay(0)
+    clock.now += 59
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        pay(1)  # 200 > 150 within the token's minute
+    assert info.value.rule == "rolling_window"
+    clock.now += 2  # 61 s: the token's window (not the native hour) let the first spend go
+    pay(1)
+
+
+def test_a_token_request_is_not_the_same_request_as_a_native_one() -> None:
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+[chains.eth.tokens."{TOKEN}"]
+decimals = 6
+""")
+    account = _eth()
+    signer.transfer(account, TO, 5, TOKEN, idempotency_key="t", nonce=0, gas=60_000, gas_price=GWEI)
+    with pytest.raises(wk.errors.IdempotencyConflict):
+        signer.transfer(account, TO, 5, idempotency_key="t", nonce=0, gas=60_000, gas_price=GWEI)
+
+
+def test_the_store_reserves_each_nonce_once_above_the_nodes_count() -> None:
+    from eth_account._utils.legacy_transactions import Transaction
+
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+""")
+    account = _eth()
+    nonces = []
+    for floor in (0, 0, 5, 0):  # the node's pending count, as send() reads it
+        signed = signer.transfer(account, TO, 1, _nonce_floor=lambda f=floor: f, gas=21_000, gas_price=GWEI)
+        nonces.append(Transaction.from_bytes(signed.raw).nonce)
+    assert nonces == [0, 1, 5, 6]
+    assert _stored_nonce(signer, account.address) == [7]
+
+
+# --- requests that wait for approvals, executed -----------------------------------------------------
+
+
+def _approvers() -> tuple[Any, Any]:
+    import nacl.signing
+
+    return nacl.signing.SigningKey(bytes([1]) * 32), nacl.signing.SigningKey(bytes([2]) * 32)
+
+
+def _approval_policy(chain: str = "eth", recipients: tuple[str, ...] = (TO,), **extra: Any) -> Policy:
+    alice, bob = _approvers()
+    rules: dict[str, Any] = {
+        "recipients": list(recipients),
+        "approvals": [{"name": "large", "above": {"native": "1"}, "approvers": ["alice", "bob"], "required": 1}],
+        **extra,
+    }
+    return Policy.from_dict(
+        {
+            "approvers": {
+                "alice": {"ed25519": alice.verify_key.encode().hex()},
+                "bob": {"ed25519": bob.verify_key.encode().hex()},
+            },
+            "chains": {chain: rules},
+        }
+    )
+
+
+def _approve(signer: Signer, pending: Any) -> None:
+    from walletkit.signer.approvals import ApproverSignature
+
+    alice, _ = _approvers()
+    signer.approve(pending.id, ApproverSignature("alice", alice.sign(bytes.fromhex(pending.digest)).signature))
+
+
+def test_a_request_is_audited_pending_then_signed_under_its_id() -> None:
+    from walletkit.signer.approvals import PendingRequest
+
+    signer = Signer(_approval_policy(), SQLiteStore(clock=Clock()))
+    account = _eth()
+    asked = signer.request(account, TO, 2 * ETH, requester="ops", nonce=0, gas=21_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    pending = signer.store.audit_events()[-1]
+    assert {k: pending[k] for k in ("decision", "request_id", "chain", "network", "from")} == {
+        "decision": "pending",
+        "request_id": asked.id,
+        "chain": "eth",
+        "network": "mainnet",
+        "from": account.address,
+    }
+    _approve(signer, asked)
+    signed = signer.execute(asked.id, account)
+    assert isinstance(signed, wk.SignedTransaction)
+    event = signer.store.audit_events()[-1]
+    assert (event["decision"], event["request_id"], event["txid"]) == (
+        "signed",
+        asked.id,
+        "0x" + keccak(signed.raw).hex(),
+    )
+    with signer.store.decision() as db:
+        row = signer.guard.request_in(db, asked.id)
+    assert row is not None and (row["status"], row["txid"]) == ("executed", signed.txid)
+    # A plain transfer is audited without a request id.
+    signer.transfer(account, TO, ETH // 2, nonce=1, gas=21_000, gas_price=GWEI)
+    assert "request_id" not in signer.store.audit_events()[-1]
+
+
+# --- Bitcoin coins through the signer, on the kernel regtest chain ---------------------------------
+
+BTC = 10**8
+
+
+def _btc(chain: Any, coins: int, **extra: Any) -> tuple[wk.Account, wk.Account, Policy]:
+    """A sender with ``coins`` mature coinbase coins, a receiver, and a policy allowing up to 40 BTC."""
+    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
+    sender = wallet.account("btc", network="regtest")
+    receiver = wallet.account("btc", index=5, network="regtest")
+    for _ in range(coins):
+        chain.mine(1, to=sender.address)
+    chain.mine(100)
+    rules = {"networks": ["regtest"], "recipients": [receiver.address], "max_per_tx": "40", **extra}
+    return sender, receiver, Policy.from_dict({"chains": {"btc": rules}})
+
+
+def _locked(signer: Signer) -> set[str]:
+    with signer.store.decision() as db:
+        return signer.store.locked_outpoints_in(db, "btc")
+
+
+def _inputs(signed: Any) -> set[str]:
+    return {f"{i.prevout.txid}:{i.prevout.vout}" for i in signed.extra["tx"].inputs}
+
+
+def test_coins_of_a_signed_spend_are_locked_for_600_seconds_by_default(wk_engine: Any) -> None:
+    chain = wk_engine("btc")
+    sender, receiver, policy = _btc(chain, 2)
+    clock = Clock()
+    signer = Signer(policy, SQLiteStore(clock=clock))
+    fields = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})  # both coins, twice
+    first = signer.transfer(sender, receiver.address, 10 * BTC, **fields)
+    assert len(_inputs(first)) == 1 and _locked(signer) == _inputs(first)
+    clock.now += 1
+    second = signer.transfer(sender, receiver.address, 10 * BTC, **fields)  # the first coin is not offered
+    assert _inputs(second).isdisjoint(_inputs(first)) and _locked(signer) == _inputs(first) | _inputs(second)
+    clock.now += 598  # 599 s after the first
+    assert _locked(signer) == _inputs(first) | _inputs(second)
+    clock.now += 1  # 600 s: the first lock ran out, the second (signed 1 s later) holds
+    assert _locked(signer) == _inputs(second)
+    third = signer.transfer(sender, receiver.address, 10 * BTC, **fields)
+    assert _inputs(third) == _inputs(first)  # its coin is offered again
+
+
+def test_a_refused_spend_gives_its_coins_back_and_a_sent_one_holds_them(wk_engine: Any) -> None:
+    chain = wk_engine("btc")
+    sender, receiver, policy = _btc(chain, 2)
+    clock = Clock()
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
+    stale = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})
+    txid = signer.send(sender, chain, receiver.address, 10 * BTC, **stale)
+    spent = _locked(signer)
+    assert len(spent) == 1 and chain.confirmed.get(txid)
+    clock.now += 10**6  # a broadcast spend is held past the lock's time limit
+    assert _locked(signer) == spent
+    # The network refuses a spend of the coin already spent: its coins are free at once.
+    gone = [u for u in stale["utxos"] if f"{u['txid']}:{u['vout']}" in spent]
+    fresh = Signer(policy, SQLiteStore(clock=clock))
+    with pytest.raises(wk.errors.BroadcastRejected, match="is unknown or already spent"):
+        fresh.send(sender, chain, receiver.address, BTC, utxos=gone, fee_rate=2)
+    assert _locked(fresh) == set()
+
+
+def test_a_replayed_spend_holds_its_coins(wk_engine: Any) -> None:
+    chain = wk_engine("btc")
+    sender, receiver, policy = _btc(chain, 1)
+    clock = Clock()
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
+    fields = chain.prepare_transfer(sender, receiver.address, BTC, None, {})
+    signed = signer.transfer(sender, receiver.address, BTC, idempotency_key="pay-7", **fields)
+    clock.now += 601
+    assert _locked(signer) == set()  # signed, never sent: the time limit freed the coin
+    assert signer.send(sender, chain, receiver.address, BTC, idempotency_key="pay-7", **fields) == signed.txid
+    clock.now += 10**9
+    assert _locked(signer) == _inputs(signed)
+
+
+def test_send_waits_until_mined_unless_told_not_to(wk_engine: Any) -> None:
+    chain = wk_engine("btc", automine=False)  # a broadcast waits in the mempool until a block is mined
+    sender, receiver, policy = _btc(chain, 6)
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+
+    def fields() -> dict[str, Any]:
+        return chain.prepare_transfer(sender, receiver.address, BTC, None, {})
+
+    waited = signer.send(sender, chain, receiver.address, BTC, **fields())
+    assert waited in chain.confirmed and waited not in chain.mempool
+    sent = signer.send(sender, chain, receiver.address, BTC, wait=False, **fields())
+    assert sent in chain.mempool and sent not in chain.confirmed
+    chain.mine(1)
+    # A prepared transaction: send_transaction waits too, unless told not to.
+    tx = sender.transfer(receiver.address, BTC, **fields())
+    txid = signer.send_transaction(sender, chain, tx)
+    assert txid in chain.confirmed
+    tx = sender.transfer(receiver.address, BTC, **fields())
+    txid = signer.send_transaction(sender, chain, tx, wait=False)
+    assert txid in chain.mempool
+    chain.mine(1)
+    # Bytes signed under a key and sent later (a replay): waited for too, unless told not to.
+    given = fields()  # the same fields again: the same request
+    signed = signer.transfer(sender, receiver.address, BTC, idempotency_key="r1", **given)
+    assert signer.send(sender, chain, receiver.address, BTC, idempotency_key="r1", **given) == signed.txid
+    assert signed.txid in chain.confirmed
+    again = fields()
+    signed = signer.transfer(sender, receiver.address, BTC, idempotency_key="r2", **again)
+    assert signer.send(sender, chain, receiver.address, BTC, idempotency_key="r2", wait=False, **again) == signed.txid
+    assert signed.txid in chain.mempool
+
+
+def _broadcast_flag(signer: Signer, key: str) -> int:
+    with signer.store.transaction() as db:
+        return int(signer.store.run(db, "SELECT broadcast FROM idempotency WHERE key=?", (key,)).fetchone()[0])
+
+
+def test_a_request_locks_the_coins_it_spends_with_or_without_a_client(wk_engine: Any) -> None:
+    from chains.bitcoin.tx import Transaction
+
+    chain = wk_engine("btc")
+    sender, receiver, policy = _btc(chain, 3)
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    fields = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})
+    # Without a client: the coins given are locked, and the next request is offered the others.
+    first = signer.request(sender, receiver.address, 10 * BTC, requester="ops", **fields)
+    assert isinstance(first, wk.SignedTransaction) and _locked(signer) == _inputs(first)
+    second = signer.request(sender, receiver.address, 10 * BTC, requester="ops", **fields)
+    assert isinstance(second, wk.SignedTransaction) and _inputs(second).isdisjoint(_inputs(first))
+    # With a client: it lists every coin, the locked ones among them, and must choose the third.
+    txid = signer.request(sender, receiver.address, 10 * BTC, requester="ops", client=chain)
+    assert isinstance(txid, str) and chain.confirmed.get(txid)
+    raw = chain.raw_transaction(txid)
+    assert raw is not None
+    mined = {f"{i.prevout.txid}:{i.prevout.vout}" for i in Transaction.parse(raw).inputs}
+    assert len(mined) == 1
+    assert mined.isdisjoint(_inputs(first) | _inputs(second))
+    chain.broadcast(first)
+    chain.broadcast(second)  # neither was double-spent by the third
+    assert chain.balance(receiver.address) == 30 * BTC
+
+
+def test_an_executed_request_is_sent_once_and_waited_for(wk_engine: Any) -> None:
+    chain = wk_engine("btc", automine=False)
+    sender, receiver, _ = _btc(chain, 1)
+    signer = Signer(
+        _approval_policy("btc", (receiver.address,), networks=["regtest"], max_per_tx="40"), SQLiteStore(clock=Clock())
+    )
+    fields = chain.prepare_transfer(sender, receiver.address, 2 * BTC, None, {})
+    asked = signer.request(sender, receiver.address, 2 * BTC, requester="ops", **fields)
+    _approve(signer, asked)
+    signed = signer.execute(asked.id, sender)  # signed here, sent later
+    assert isinstance(signed, wk.SignedTransaction)
+    txid = signer.execute(asked.id, sender, client=chain)  # the same bytes, broadcast, and waited for
+    assert txid == signed.txid and txid in chain.confirmed
+    assert _broadcast_flag(signer, f"approved-request:{asked.id}") == 1  # marked broadcast, not only handed out
+
+
+def test_a_stored_spend_is_sent_again_without_asking_the_node_to_fill_it(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_policy(receiver.address))
+    txid = signer.send(sender, node, receiver.address, 3 * ETH // 2, idempotency_key="once")
+    # 0.5 ETH is left: filling the same payment again would fail for funds; its stored bytes are sent instead.
+    assert signer.send(sender, node, receiver.address, 3 * ETH // 2, idempotency_key="once") == txid
+    assert node.balance(receiver.address) == 3 * ETH // 2
+    with pytest.raises(wk.errors.InsufficientFunds):
+        signer.send(sender, node, receiver.address, 3 * ETH // 2, idempotency_key="twice")
+
+
+def test_a_bad_key_is_refused_before_the_node_is_asked(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts  # the sender has nothing: filling would fail for funds
+    signer = Signer(_policy(receiver.address))
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        signer.send(sender, node, receiver.address, ETH, idempotency_key="")
+    assert str(info.value) == "an idempotency key is text of 1 to 256 characters, got 0 characters"
+
+
+def test_a_freeze_holds_back_stored_bytes_of_its_account_only(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_policy(receiver.address))
+    fields = {"gas": 21_000, "gas_price": 10 * GWEI}
+    first = signer.transfer(sender, receiver.address, 10**15, idempotency_key="a", nonce=0, **fields)
+    second = signer.transfer(sender, receiver.address, 10**15, idempotency_key="b", nonce=1, **fields)
+    signer.freeze(receiver)  # another account
+    assert signer.send(sender, node, receiver.address, 10**15, idempotency_key="a", **fields) == first.txid
+    signer.freeze(sender)
+    with pytest.raises(wk.errors.AccountFrozen):
+        signer.send(sender, node, receiver.address, 10**15, idempotency_key="b", **fields)
+    assert not node.has_transaction(second.txid)
