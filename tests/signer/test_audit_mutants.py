@@ -332,3 +332,88 @@ def test_verify_log_on_rows_written_by_hand() -> None:
     assert verify_log([first, second, third], stray) == AuditReport(
         False, "ledger row 7 (eth native) belongs to no audited spend (inserted or edited)", 3, False, None
     )
+
+
+def test_a_ledger_row_pointing_at_an_audit_row_without_spends_belongs_to_none() -> None:
+    first = _row(1, 10.0, "00" * 32, json.dumps({"decision": "refused"}))  # records no spend
+    spend = json.dumps({"ledger": {"chain": "eth", "spends": {"native": "2"}}})
+    second = _row(2, 11.0, first[4], spend)
+    own = (1, 11.0, "eth", "native", "2", 2)
+    assert verify_log([first, second], [own]) == AuditReport(True, None, 2, False, None)
+    for audit_seq in (1, 3):  # a row with no spends, a row that does not exist
+        forged = (2, 10.0, "eth", "native", "5", audit_seq)
+        assert verify_log([first, second], [own, forged]) == AuditReport(
+            False, "ledger row 2 (eth native) belongs to no audited spend (inserted or edited)", 2, False, None
+        )
+
+
+def test_an_anchor_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    # Under the C locale Python's default text encoding is ASCII: an anchor holding UTF-8 text that is
+    # not ASCII would then not even be read. It is read as UTF-8 (then refused as no audit head).
+    import locale
+
+    path = tmp_path / "anchor.json"
+    path.write_bytes("caf\u00e9".encode())
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        assert locale.getpreferredencoding(False) == "ANSI_X3.4-1968"  # ASCII, as glibc names it
+        with pytest.raises(InvalidInput) as info:
+            AuditAnchor(path).head(AuditKey(bytes(32)))
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert str(info.value) == (
+        "expected an audit head (walletkit-audit-anchor/1: seq, hash, at, key_id, mac); this text is not one"
+        " (Expecting value: line 1 column 1 (char 0))"
+    )
+
+
+class _Interrupted(Exception):
+    """Raised by the test's signal handler inside a blocked flock."""
+
+
+def test_an_interrupted_wait_for_the_anchor_lock_raises_the_interruption_and_leaks_no_descriptor(
+    tmp_path: Path,
+) -> None:
+    # Another open file of the lock holds its flock, so taking the anchor's lock blocks. Once the
+    # kernel lists that wait in /proc/locks (a "->" line), a signal reaches the waiting thread and its
+    # handler raises: the lock attempt raises that, and closes the descriptor it opened.
+    import fcntl
+    import signal
+    import threading
+
+    anchor = AuditAnchor(tmp_path / "anchor.json")
+    holder = os.open(tmp_path / "anchor.json.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    inode = os.fstat(holder).st_ino
+    main = threading.get_ident()
+
+    stop = threading.Event()
+
+    def waiting() -> bool:  # "N: -> FLOCK ADVISORY WRITE pid maj:min:inode ...": a blocked request
+        fields = [line.split() for line in Path("/proc/locks").read_text().splitlines()]
+        return any(f[1] == "->" and f[6].endswith(f":{inode}") for f in fields if len(f) > 6)
+
+    def interrupt() -> None:
+        while not stop.is_set():
+            if waiting():
+                signal.pthread_kill(main, signal.SIGUSR1)
+                return
+            os.sched_yield()
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    fds = set(os.listdir("/proc/self/fd"))
+    waker = threading.Thread(target=interrupt)
+    try:
+        waker.start()
+        with pytest.raises(_Interrupted):
+            anchor.lock()
+        assert set(os.listdir("/proc/self/fd")) == fds  # the lock file's descriptor was closed
+    finally:
+        stop.set()  # (if the lock did not wait, the waker stops looking)
+        waker.join()
+        signal.signal(signal.SIGUSR1, previous)
+        os.close(holder)

@@ -16,6 +16,7 @@ import pytest
 
 from walletkit.errors import IdempotencyConflict
 from walletkit.signer import PostgresStore, SQLiteStore
+from walletkit.signer.audit import AuditReport
 
 Store = SQLiteStore | PostgresStore
 TOKEN = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
@@ -248,7 +249,7 @@ def _x87_tags(libm: Any) -> bytes:
     return env.raw[8:10]
 
 
-def test_the_x87_reset_is_loaded_and_empties_the_stack() -> None:
+def test_load_gives_libm_and_an_fninit_that_empties_the_x87_stack() -> None:
     # On x86-64 Linux the store loads libm and three bytes of machine code (FNINIT; RET). Run in a
     # forked child: code loaded wrong can crash the process that calls it, and the child's exit
     # status says what happened (0: loaded, the stack was full after FLD1 x 8 and empty after it).
@@ -349,3 +350,104 @@ def test_a_file_store_keeps_one_connection_per_thread(tmp_path: Path) -> None:
     assert journal == ("wal",)
     assert timeout == (60_000,)  # waits up to 60 s for the write lock (milliseconds)
     assert first.execute("PRAGMA busy_timeout").fetchone() == (60_000,)
+
+
+# --- _load() where it must load nothing, or must load libm another way ------------------------------------
+
+
+@pytest.mark.parametrize(("system", "machine"), [("Linux", "aarch64"), ("Darwin", "x86_64"), ("Windows", "AMD64")])
+def test_load_loads_nothing_off_x86_64_linux(monkeypatch: pytest.MonkeyPatch, system: str, machine: str) -> None:
+    # FNINIT; RET are x86 bytes and __tags at offset 8 is glibc x86-64's fenv_t: on any other system or
+    # machine nothing is loaded (and so nothing run). No such machine is at hand, so platform answers
+    # as one would (its own documented values: 'Linux', 'Darwin', 'Windows'; 'aarch64', 'x86_64', 'AMD64').
+    import platform
+
+    from walletkit.signer import store as store_module
+
+    monkeypatch.setattr(platform, "system", lambda: system)
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    assert store_module._load() == (None, None)
+
+
+def test_load_opens_libm_by_its_soname_where_find_library_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ctypes.util.find_library runs ldconfig, gcc or ld to look; a slim container has none of them and
+    # it returns None. libm is then opened by glibc's soname, libm.so.6, and works: fegetenv returns 0.
+    import ctypes
+    import ctypes.util
+
+    from walletkit.signer import store as store_module
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    libm, fninit = store_module._load()
+    assert libm is not None and fninit is not None
+    env = ctypes.create_string_buffer(512)
+    assert libm.fegetenv(env) == 0
+
+
+FE_TONEAREST, FE_UPWARD = 0x000, 0x800  # <fenv.h> on x86: the rounding-control bits of the x87 control word
+
+
+def test_a_transaction_keeps_the_callers_rounding_mode(store: Store) -> None:
+    # With the x87 stack empty (as it is between C calls) the store leaves the floating-point unit
+    # alone: FNINIT would also reset the x87 control word, and with it a rounding mode the caller set
+    # with fesetround (glibc's fegetround reads that control word back).
+    import ctypes
+
+    libm = ctypes.CDLL("libm.so.6")
+    assert libm.fesetround(FE_UPWARD) == 0
+    try:
+        assert libm.fegetround() == FE_UPWARD
+        with store.transaction():
+            pass
+        assert libm.fegetround() == FE_UPWARD
+    finally:
+        libm.fesetround(FE_TONEAREST)
+    assert libm.fegetround() == FE_TONEAREST
+
+
+def test_a_postgres_store_without_psycopg_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # psycopg absent (sys.modules entry None: the interpreter's own way to make the import fail).
+    import sys
+
+    from walletkit.errors import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(MissingExtra) as info:
+        PostgresStore("postgresql://127.0.0.1:9/x")
+    assert (info.value.extra, info.value.module) == ("postgres", "psycopg")
+    assert str(info.value) == (
+        "PostgresStore needs the 'postgres' extra: psycopg is not installed; run: "
+        'python -m pip install "walletkit-multichain[postgres]" (from a clone: python -m pip install -e ".[postgres]"),'
+        " which installs psycopg"
+    )
+
+
+def test_an_edited_running_total_is_found_without_a_key_or_an_anchor(store: Store) -> None:
+    # 1 then 2 native: the running totals are "1" and "3". An edited second total (SQLite has no
+    # append-only trigger) is found by adding the amounts up again; no head was checked.
+    _spend(store, "eth", {"native": 1})
+    _spend(store, "eth", {"native": 2})
+    assert store.verify_audit() == AuditReport(True, None, 2, False, None)
+    store.execute("UPDATE ledger SET total = '7' WHERE id = 2")
+    assert store.verify_audit() == AuditReport(
+        False,
+        "ledger row 2 (eth native) has running total 7, but its spends add up to 3 "
+        "(an edited total would move a rolling window)",
+        2,
+        False,
+        None,
+    )
+
+
+def test_a_ledger_row_pointing_at_an_audit_row_without_spends_is_found(store: Store) -> None:
+    # Row 1 records no spend; a ledger row forged to point at it (a spend hidden from the audit
+    # trail's spends) is found, though its running total is consistent.
+    _spend(store, "eth", {}, key="k")
+    _spend(store, "eth", {"native": 1})
+    store.execute(
+        "INSERT INTO ledger (at, chain, asset, amount, audit_seq, total) VALUES (?, ?, ?, ?, ?, ?)",
+        (1_700_000_000.0, "eth", "native", "5", 1, "6"),
+    )
+    assert store.verify_audit() == AuditReport(
+        False, "ledger row 2 (eth native) belongs to no audited spend (inserted or edited)", 2, False, None
+    )
