@@ -42,7 +42,12 @@ LINKED = ("walletkit", "chains", "tests")
 
 # mutmut's exit codes per mutant (mutmut/stats.py): 1 and 3 are kills; 36, 24, -24, 152, 255
 # are timeouts (the mutant made a test hang: detected); 0 survived; 5 and 33 had no test.
+# A negative code is the signal the test process died of. One it raises on itself (SIGILL, SIGABRT,
+# SIGBUS, SIGFPE, SIGSEGV) is a crash, which fails the pytest run as a failing test does (CI goes red):
+# a kill, counted with them and listed by -v as crashed. SIGKILL and SIGTERM come from outside (the
+# OOM killer, a stopped run) and say nothing of the mutant: "other", like any code not listed here.
 KILLED = {1, 3}
+CRASHED = {-4, -6, -7, -8, -11}
 TIMEOUT = {36, 24, -24, 152, 255}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
@@ -116,6 +121,7 @@ class Tally:
     excluded: int = 0
     pending: int = 0
     other: list[str] = field(default_factory=list)
+    crashed: list[str] = field(default_factory=list)  # also counted in killed
 
     @property
     def detected(self) -> int:
@@ -137,6 +143,7 @@ class Tally:
         self.excluded += other.excluded
         self.pending += other.pending
         self.other += other.other
+        self.crashed += other.crashed
 
 
 def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
@@ -156,6 +163,9 @@ def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
                 tally.pending += 1
             elif code in KILLED:
                 tally.killed += 1
+            elif code in CRASHED:
+                tally.killed += 1
+                tally.crashed.append(f"{mutant} (exit {code})")
             elif code in TIMEOUT:
                 tally.timeout += 1
             elif code in SURVIVED:
@@ -191,6 +201,8 @@ def report(names: list[str], verbose: bool) -> int:
                     print(f"    survived: {mutant}")
                 for mutant in tally.no_tests:
                     print(f"    no test:  {mutant}")
+                for mutant in tally.crashed:
+                    print(f"    crashed:  {mutant}")
                 for mutant in tally.other:
                     print(f"    other:    {mutant}")
     return 0
