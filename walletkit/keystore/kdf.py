@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from walletkit.encoding.parse_errors import reason
 from walletkit.errors import KeystoreCorrupted, WeakKdfParameters
@@ -34,7 +34,8 @@ def scrypt(password: bytes, salt: bytes, n: int, r: int, p: int, length: int) ->
         from Crypto.Protocol.KDF import scrypt as slow_scrypt
 
         # one key (num_keys=1, the default): pycryptodome returns bytes, not a tuple
-        return cast(bytes, slow_scrypt(password, salt, length, N=n, r=r, p=p))  # type: ignore[arg-type]
+        key: bytes = slow_scrypt(password, salt, length, N=n, r=r, p=p)  # type: ignore[arg-type, assignment]
+        return key
 
 
 @dataclass(frozen=True, slots=True)
