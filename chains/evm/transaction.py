@@ -171,6 +171,13 @@ class EvmTransaction:
             raise InvalidTransaction("a legacy transaction cannot carry an access list; use tx_type=1")
         if self.authorization_list and tx_type != SET_CODE:
             raise InvalidTransaction("only an EIP-7702 (type 4) transaction carries authorizations")
+        if self.access_list:
+            _check_access_list(self.access_list)
+        if self.authorization_list and (
+            not isinstance(self.authorization_list, (tuple, list))
+            or not all(type(a) is Authorization for a in self.authorization_list)
+        ):
+            raise InvalidTransaction("an authorization list holds Authorization values (from sign_authorization)")
 
     @classmethod
     def checked(
@@ -366,6 +373,24 @@ _set_gas_price, _set_max_fee, _set_max_priority = (
     _slot[n].__set__ for n in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas")
 )
 _set_access_list, _set_authorization_list = (_slot[n].__set__ for n in ("access_list", "authorization_list"))
+
+
+def _check_access_list(access: object) -> None:
+    """Refuse an access list that is not EIP-2930's [(20-byte address, [32-byte storage key, ...]), ...].
+
+    A transaction built directly (not through :func:`parse_access_list`) gets the same bytes-only
+    check: anything else would not encode, or would encode into bytes no node decodes.
+    """
+    if not isinstance(access, (tuple, list)):
+        raise InvalidTransaction(f"an access list is a tuple of (address, storage keys), got {type(access).__name__}")
+    for entry in access:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise InvalidTransaction(f"an access list entry is (20-byte address, storage keys), got {entry!r:.80}")
+        address, keys = entry
+        if type(address) is not bytes or len(address) != 20:
+            raise InvalidTransaction(f"an access list address is 20 bytes (EIP-2930), got {address!r:.80}")
+        if not isinstance(keys, (tuple, list)) or not all(type(k) is bytes and len(k) == 32 for k in keys):
+            raise InvalidTransaction(f"an access list's storage keys are 32-byte values (EIP-2930), got {keys!r:.80}")
 
 
 def _storage_key(key: object) -> bytes:
