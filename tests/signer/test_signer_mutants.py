@@ -1002,3 +1002,228 @@ def test_a_freeze_holds_back_stored_bytes_of_its_account_only(
     with pytest.raises(wk.errors.AccountFrozen):
         signer.send(sender, node, receiver.address, 10**15, idempotency_key="b", **fields)
     assert not node.has_transaction(second.txid)
+
+
+# --- replays and races, on anvil and LiteSVM --------------------------------------------------------
+
+
+def test_a_refused_replay_names_its_transaction(node_and_accounts: tuple[Any, wk.Account, wk.Account]) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_policy(receiver.address))
+    fields = {"nonce": 0, "gas": 20_000, "gas_price": 10 * GWEI}  # below the intrinsic 21,000: anvil refuses it
+    signed = signer.transfer(sender, receiver.address, 10**15, idempotency_key="low", **fields)
+    with pytest.raises(wk.errors.BroadcastRejected) as info:
+        signer.send(sender, node, receiver.address, 10**15, idempotency_key="low", **fields)
+    assert str(info.value).startswith(f"eth node refused {'0x' + keccak(signed.raw).hex()}: ")
+
+
+def test_a_replay_the_runtime_already_processed_is_success(solana_svm: Any) -> None:
+    # LiteSVM answers "AlreadyProcessed" for bytes it ran, and has no transaction look-up to ask.
+    sender, receiver = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).accounts("sol", count=2)
+    solana_svm.airdrop(sender.address, 10**10)
+    policy = Policy.from_dict({"chains": {"sol": {"recipients": [receiver.address], "max_per_tx": "5"}}})
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    txid = signer.send(sender, solana_svm, receiver.address, 10**9, idempotency_key="s1")
+    assert signer.send(sender, solana_svm, receiver.address, 10**9, idempotency_key="s1") == txid
+    assert solana_svm.balance(receiver.address) == 10**9  # paid once
+
+
+class _SecondWorkerFirst:
+    """The anvil engine, reached through a client that lets a second worker holding the same key send
+    the stored bytes first (the race a key shared by two workers allows); everything else is anvil's."""
+
+    def __init__(self, node: Any, second: Any) -> None:
+        self._node, self._second = node, second
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
+
+    def broadcast(self, signed: Any) -> str:
+        self._node.broadcast(self._second())  # the other worker's copy reaches the network first
+        return str(self._node.broadcast(signed))
+
+
+def _erc20_transfer(token: str, nonce: int, to: str, amount: int) -> Any:
+    from chains.evm.transaction import EvmTransaction
+
+    data = keccak(text="transfer(address,uint256)")[:4] + abi_encode(["address", "uint256"], [to, amount])
+    return EvmTransaction(
+        chain_id=1,
+        nonce=nonce,
+        gas=100_000,
+        to=bytes.fromhex(token[2:]),
+        value=0,
+        data=data,
+        gas_price=10 * GWEI,
+        tx_type=0,
+    )
+
+
+def test_bytes_another_worker_sent_first_are_followed_to_their_receipt(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    token = node.deploy_test_token(sender, 1_000)
+    policy = Policy.from_dict(
+        {
+            "chains": {
+                "eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "5000"}}}
+            }
+        }
+    )
+    store = SQLiteStore(clock=Clock())
+    signer, other = Signer(policy, store, simulate=False), Signer(policy, store, simulate=False)
+    nonce = node.w3.eth.get_transaction_count(sender.address)
+    tx = _erc20_transfer(token, nonce, receiver.address, 1_001)  # more than the 1,000 held: mined, and reverted
+    racing = _SecondWorkerFirst(node, lambda: other.sign_transaction(sender, tx, idempotency_key="k"))
+    with pytest.raises(wk.errors.BroadcastRejected) as info:
+        signer.send_transaction(sender, racing, tx, idempotency_key="k")
+    txid = "0x" + keccak(other.sign_transaction(sender, tx, idempotency_key="k").raw).hex()
+    receipt = node.w3.eth.get_transaction_receipt(txid)
+    assert receipt["status"] == 0
+    assert str(info.value) == f"{txid} was mined in block {receipt['blockNumber']} but reverted"  # waited for
+    assert _broadcast_flag(signer, "k") == 1  # marked broadcast, not only handed out
+    assert node.balance(receiver.address, token) == 0
+
+
+def test_a_token_send_is_not_the_same_request_as_a_native_one(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    token = node.deploy_test_token(sender, 1_000)
+    policy = Policy.from_dict(
+        {"chains": {"eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "50"}}}}}
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    signer.send(sender, node, receiver.address, 5, token, idempotency_key="t")
+    assert node.balance(receiver.address, token) == 5
+    with pytest.raises(wk.errors.IdempotencyConflict):
+        signer.send(sender, node, receiver.address, 5, idempotency_key="t")
+    assert node.balance(receiver.address) == 0
+
+
+# --- simulation, on anvil --------------------------------------------------------------------------
+
+TRANSFER_TOPIC = keccak(text="Transfer(address,address,uint256)")
+
+
+def _noisy_token(node: Any, deployer: wk.Account, to: str) -> str:
+    """Deploy a contract, assembled here by hand, that on every call logs an ERC-20 ``Transfer`` of
+    its own token from the caller to ``to``, of 1 unit without calldata and 2 with: more than any
+    transfer its calldata asks for, which only a simulation can see. Returns its address."""
+    from chains.evm.transaction import EvmTransaction
+
+    runtime = (
+        bytes.fromhex("3615156001016000 52".replace(" ", ""))  # mem[0] = 1 + (calldatasize != 0)
+        + b"\x73"
+        + bytes.fromhex(to[2:])  # PUSH20 to (topic 2)
+        + b"\x33"  # CALLER (topic 1)
+        + b"\x7f"
+        + TRANSFER_TOPIC  # PUSH32 the Transfer topic (topic 0)
+        + bytes.fromhex("60206000a300")  # LOG3(0, 32, ...); STOP
+    )
+    # PUSH1 len DUP1 PUSH1 11 PUSH1 0 CODECOPY PUSH1 0 RETURN: the 11-byte constructor returns the runtime.
+    init = bytes([0x60, len(runtime), 0x80, 0x60, 0x0B, 0x60, 0x00, 0x39, 0x60, 0x00, 0xF3]) + runtime
+    nonce = node.w3.eth.get_transaction_count(deployer.address)
+    tx = EvmTransaction(
+        chain_id=1, nonce=nonce, gas=200_000, to=None, value=0, data=init, gas_price=10 * GWEI, tx_type=0
+    )
+    receipt = node.wait(node.broadcast(deployer.sign(tx)))
+    assert bytes(node.w3.eth.get_code(receipt["contractAddress"])) == runtime
+    return str(receipt["contractAddress"])
+
+
+def test_a_simulation_that_moves_more_than_the_decoded_effects_is_refused_with_both_amounts(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    noisy = _noisy_token(node, sender, receiver.address)
+    policy = Policy.from_dict(
+        {
+            "chains": {
+                "eth": {
+                    "recipients": [noisy, receiver.address],
+                    "tokens": {noisy: {"decimals": 0, "max_per_tx": "100"}},
+                }
+            }
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    nonce = node.w3.eth.get_transaction_count(sender.address)
+
+    def call(data: bytes) -> EvmTransaction:
+        to = bytes.fromhex(noisy[2:])
+        return EvmTransaction(
+            chain_id=1, nonce=nonce, gas=100_000, to=to, value=0, data=data, gas_price=10 * GWEI, tx_type=0
+        )
+
+    # No calldata: decoded as 0 wei to the contract, nothing of its token; the simulation sees 1 unit leave.
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.sign_transaction(sender, call(b""), client=node)
+    assert info.value.rule == "simulation"
+    assert str(info.value).endswith(
+        f": simulation moves 1 of {noisy} out of {sender.address}; the decoded effects say 0"
+    )
+    # transfer(receiver, 1): decoded as 1 unit; the simulation sees 2.
+    data = keccak(text="transfer(address,uint256)")[:4] + abi_encode(["address", "uint256"], [receiver.address, 1])
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.sign_transaction(sender, call(data), client=node)
+    assert str(info.value).endswith(
+        f": simulation moves 2 of {noisy} out of {sender.address}; the decoded effects say 1"
+    )
+    assert [e["rule"] for e in signer.store.audit_events()] == ["simulation", "simulation"]
+    # Without a client nothing is simulated: the decoded effects alone decide.
+    assert signer.sign_transaction(sender, call(data)).txid
+
+
+def test_a_transaction_whose_simulation_reverts_is_refused_saying_so(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    token = node.deploy_test_token(sender, 1_000)
+    policy = Policy.from_dict(
+        {
+            "chains": {
+                "eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "5000"}}}
+            }
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    tx = _erc20_transfer(token, node.w3.eth.get_transaction_count(sender.address), receiver.address, 1_001)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.sign_transaction(sender, tx, client=node)
+    assert info.value.rule == "simulation"
+    assert ": the transaction could not be simulated as harmless: the simulated transaction reverts: " in str(
+        info.value
+    )
+
+
+def test_a_coin_value_the_chain_contradicts_is_refused_naming_the_coin(wk_engine: Any) -> None:
+    # A legacy (P2PKH) input's value is not committed to by its signature: without the transaction
+    # that made the coin, its value is a claim, checked here against the kernel chain's coins.
+    chain = wk_engine("btc")
+    wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
+    sender = wallet.account("btc", network="regtest", kind="p2pkh")
+    receiver = wallet.account("btc", index=5, network="regtest")
+    chain.mine(1, to=sender.address)
+    chain.mine(100)
+    coin = dict(chain.prepare_transfer(sender, receiver.address, BTC, None, {})["utxos"][0])
+    del coin["prev_tx"]
+    coin["value"] += 1_000  # claims 1,000 sat more than the coin holds
+    policy = Policy.from_dict(
+        {"chains": {"btc": {"networks": ["regtest"], "recipients": [receiver.address], "max_per_tx": "40"}}}
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.transfer(sender, receiver.address, BTC, utxos=[coin], fee_rate=2, client=chain)
+    assert info.value.rule == "unverified"
+    assert str(info.value).endswith(
+        f": the input_value claim about {coin['txid']}:{coin['vout']} disagrees with the chain"
+    )
