@@ -5,8 +5,10 @@
   approvals); anything else is a :class:`ContractCall` (contract creation: contract ``create``).
 - EIP-7702 authorizations are :class:`AuthorityChange` values naming the authority recovered
   from each signature and the code it delegates to. An authorization for chain id 0 is valid on
-  every EVM chain (anyone may replay it where the authority's nonce matches), so it is its own
-  kind, ``eip7702_delegation_any_chain``: a policy for one chain allows it only by naming it.
+  every EVM chain (anyone may replay it where the authority's nonce matches), and one for another
+  chain id is valid on that chain (this chain skips it, but broadcasting publishes it for anyone to
+  submit there), so both are their own kind, ``eip7702_delegation_any_chain``: a policy for one
+  chain allows them only by naming it.
 - The fee bound is what the type really pays at most: ``gas x gas_price`` (legacy, EIP-2930)
   or ``gas x max_fee_per_gas`` (EIP-1559, EIP-7702). A legacy transaction ignores
   ``max_fee_per_gas``, so a field the type does not serialize never lowers the bound.
@@ -46,7 +48,9 @@ def effects(sender: str, tx: object) -> list[Effect]:
     else:
         out += decode_call(checksum_encode(tx.to), tx.data, tx.value, parse_address(sender), checksum_encode)
     for auth in tx.authorization_list:
-        kind = "eip7702_delegation_any_chain" if auth.chain_id == 0 else "eip7702_delegation"
+        # Only an authorization for this chain id acts here alone: chain id 0 acts on every chain, and
+        # another chain id acts on that chain once this transaction publishes it.
+        kind = "eip7702_delegation" if auth.chain_id == tx.chain_id else "eip7702_delegation_any_chain"
         out.append(AuthorityChange(kind, _authority(auth), checksum_encode(auth.address)))
     out.append(FeeBound(fee_bound(tx), f"type {tx.tx_type}"))
     return out

@@ -64,3 +64,53 @@ def test_an_approval_of_a_zero_decimals_token_counts_its_amount_in_the_window() 
 def test_an_nft_entry_still_reads_an_approval_as_one_token_id() -> None:
     signer = Signer(POLICY, SQLiteStore())
     signer.transfer(ACCOUNT, SPENDER, 10**12, NFT, approve=True, **FEES)  # approve(spender, tokenId 10^12)
+
+
+# --- EIP-7702: an authorization for another chain id, carried by a transaction on this one -------
+#
+# A chain's policy allows "eip7702_delegation" to a delegate on that chain. An authorization
+# for another chain id is skipped here, but this transaction publishes it: anyone may then
+# submit it on the chain it names, where the code at the delegate's address may be anything
+# (the reason a chain-0 authorization is its own kind). It was judged as a plain delegation
+# on this chain and signed.
+
+DELEGATE = "0x63c0c19a282a1B52b07dD5a65b58948A07DAE32B"
+OWNER_KEY = "0x" + "42" * 32
+OWNER = wk.Account.from_private_key("eth", OWNER_KEY)
+DELEGATING = Policy.from_toml(f"""
+[chains.eth]
+networks = ["mainnet"]
+recipients = ["{SPENDER}"]
+
+[[chains.eth.authority]]
+kind = "eip7702_delegation"
+to = "{DELEGATE}"
+""")
+
+
+def _delegation_tx(chain_id: int) -> Any:
+    from eth_account import Account as EthAccount
+
+    from chains.evm.transaction import Authorization
+
+    signed = EthAccount.sign_authorization({"chainId": chain_id, "address": DELEGATE, "nonce": 1}, OWNER_KEY)
+    auth = Authorization(chain_id, bytes.fromhex(DELEGATE[2:]), 1, signed.y_parity, signed.r, signed.s)
+    return OWNER.transfer(SPENDER, 0, authorization_list=[auth], **{**FEES, "gas": 80_000})
+
+
+@pytest.mark.parametrize("chain_id", [56, 137, 11155111])
+def test_an_authorization_for_another_chain_is_not_judged_as_this_chains_delegation(chain_id: int) -> None:
+    from eth_account import Account as EthAccount
+
+    from walletkit.effects import AuthorityChange
+
+    tx = _delegation_tx(chain_id)
+    authority = EthAccount.from_key(OWNER_KEY).address
+    assert AuthorityChange("eip7702_delegation_any_chain", authority, DELEGATE) in OWNER.plugin.effects(OWNER, tx)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        Signer(DELEGATING, SQLiteStore()).sign_transaction(OWNER, tx)
+    assert info.value.rule == "authority_change"
+
+
+def test_an_authorization_for_this_chain_is_still_the_allowed_delegation() -> None:
+    Signer(DELEGATING, SQLiteStore(), simulate=False).sign_transaction(OWNER, _delegation_tx(1))
