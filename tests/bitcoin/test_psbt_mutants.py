@@ -250,6 +250,27 @@ def test_the_psbt_sighash_type_is_signed_and_verifies(kind: str, hash_type: int)
     assert kernel.verify_all(tx, list(transfer.spent))  # Core computes the digest for that hash type
 
 
+@pytest.mark.parametrize("kind", ["p2pkh", "p2sh-p2wpkh", "p2wpkh"])
+def test_an_ecdsa_hash_type_is_signed_up_to_0xff_and_refused_from_0x100(kind: str) -> None:
+    # A legacy or BIP143 signature ends in one hash-type byte, so 0xff is the largest type it can
+    # carry: Psbt.sign signs it (Core's interpreter, not walletkit, checks the digest committed to
+    # 0xff: base type 0x1f, which it hashes as ALL, with ANYONECANPAY) and refuses 0x100.
+    account, transfer = _transfer(kind, (60_000,))
+    key = account.signing_key()
+    psbt = transfer.to_psbt(account)
+    psbt.inputs[0][b"\x03"] = (0xFF).to_bytes(4, "little")
+    assert psbt.sign(key, account.public_key.data) == 1
+    (signature,) = [v for k, v in psbt.inputs[0].items() if k[:1] == b"\x02"]
+    assert signature[-1] == 0xFF
+    psbt.finalize()
+    assert kernel.verify_all(psbt.extract(), list(transfer.spent))
+    refused = transfer.to_psbt(account)
+    refused.inputs[0][b"\x03"] = (0x100).to_bytes(4, "little")
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        refused.sign(key, account.public_key.data)
+    assert str(info.value) == "PSBT input 0: sighash type 0x100 does not fit the signature's byte"
+
+
 def test_taproot_default_type_has_no_suffix_and_aux_is_used() -> None:
     account, transfer = _transfer("p2tr", (60_000,))
     first, second = transfer.to_psbt(account), transfer.to_psbt(account)
