@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -812,6 +813,23 @@ def test_a_request_is_audited_pending_then_signed_under_its_id() -> None:
 BTC = 10**8
 
 
+@pytest.fixture
+def fresh_btc() -> Iterator[Callable[..., Any]]:
+    """A kernel regtest chain of this test's own (the session's shared one is left as other tests
+    expect it: these tests mine hundreds of blocks, which would halve its block subsidy)."""
+    from walletkit.testing import start_engine
+
+    started: list[Any] = []
+
+    def start(**options: Any) -> Any:
+        started.append(start_engine("btc", **options))
+        return started[-1]
+
+    yield start
+    for chain in started:
+        chain.close()
+
+
 def _btc(chain: Any, coins: int, **extra: Any) -> tuple[wk.Account, wk.Account, Policy]:
     """A sender with ``coins`` mature coinbase coins, a receiver, and a policy allowing up to 40 BTC."""
     wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
@@ -833,8 +851,8 @@ def _inputs(signed: Any) -> set[str]:
     return {f"{i.prevout.txid}:{i.prevout.vout}" for i in signed.extra["tx"].inputs}
 
 
-def test_coins_of_a_signed_spend_are_locked_for_600_seconds_by_default(wk_engine: Any) -> None:
-    chain = wk_engine("btc")
+def test_coins_of_a_signed_spend_are_locked_for_600_seconds_by_default(fresh_btc: Any) -> None:
+    chain = fresh_btc()
     sender, receiver, policy = _btc(chain, 2)
     clock = Clock()
     signer = Signer(policy, SQLiteStore(clock=clock))
@@ -852,8 +870,8 @@ def test_coins_of_a_signed_spend_are_locked_for_600_seconds_by_default(wk_engine
     assert _inputs(third) == _inputs(first)  # its coin is offered again
 
 
-def test_a_refused_spend_gives_its_coins_back_and_a_sent_one_holds_them(wk_engine: Any) -> None:
-    chain = wk_engine("btc")
+def test_a_refused_spend_gives_its_coins_back_and_a_sent_one_holds_them(fresh_btc: Any) -> None:
+    chain = fresh_btc()
     sender, receiver, policy = _btc(chain, 2)
     clock = Clock()
     signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
@@ -871,8 +889,8 @@ def test_a_refused_spend_gives_its_coins_back_and_a_sent_one_holds_them(wk_engin
     assert _locked(fresh) == set()
 
 
-def test_a_replayed_spend_holds_its_coins(wk_engine: Any) -> None:
-    chain = wk_engine("btc")
+def test_a_replayed_spend_holds_its_coins(fresh_btc: Any) -> None:
+    chain = fresh_btc()
     sender, receiver, policy = _btc(chain, 1)
     clock = Clock()
     signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
@@ -885,8 +903,8 @@ def test_a_replayed_spend_holds_its_coins(wk_engine: Any) -> None:
     assert _locked(signer) == _inputs(signed)
 
 
-def test_send_waits_until_mined_unless_told_not_to(wk_engine: Any) -> None:
-    chain = wk_engine("btc", automine=False)  # a broadcast waits in the mempool until a block is mined
+def test_send_waits_until_mined_unless_told_not_to(fresh_btc: Any) -> None:
+    chain = fresh_btc(automine=False)  # a broadcast waits in the mempool until a block is mined
     sender, receiver, policy = _btc(chain, 6)
     signer = Signer(policy, SQLiteStore(clock=Clock()))
 
@@ -922,10 +940,10 @@ def _broadcast_flag(signer: Signer, key: str) -> int:
         return int(signer.store.run(db, "SELECT broadcast FROM idempotency WHERE key=?", (key,)).fetchone()[0])
 
 
-def test_a_request_locks_the_coins_it_spends_with_or_without_a_client(wk_engine: Any) -> None:
+def test_a_request_locks_the_coins_it_spends_with_or_without_a_client(fresh_btc: Any) -> None:
     from chains.bitcoin.tx import Transaction
 
-    chain = wk_engine("btc")
+    chain = fresh_btc()
     sender, receiver, policy = _btc(chain, 3)
     signer = Signer(policy, SQLiteStore(clock=Clock()))
     fields = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})
@@ -947,8 +965,8 @@ def test_a_request_locks_the_coins_it_spends_with_or_without_a_client(wk_engine:
     assert chain.balance(receiver.address) == 30 * BTC
 
 
-def test_an_executed_request_is_sent_once_and_waited_for(wk_engine: Any) -> None:
-    chain = wk_engine("btc", automine=False)
+def test_an_executed_request_is_sent_once_and_waited_for(fresh_btc: Any) -> None:
+    chain = fresh_btc(automine=False)
     sender, receiver, _ = _btc(chain, 1)
     signer = Signer(
         _approval_policy("btc", (receiver.address,), networks=["regtest"], max_per_tx="40"), SQLiteStore(clock=Clock())
@@ -1205,10 +1223,10 @@ def test_a_transaction_whose_simulation_reverts_is_refused_saying_so(
     )
 
 
-def test_a_coin_value_the_chain_contradicts_is_refused_naming_the_coin(wk_engine: Any) -> None:
+def test_a_coin_value_the_chain_contradicts_is_refused_naming_the_coin(fresh_btc: Any) -> None:
     # A legacy (P2PKH) input's value is not committed to by its signature: without the transaction
     # that made the coin, its value is a claim, checked here against the kernel chain's coins.
-    chain = wk_engine("btc")
+    chain = fresh_btc()
     wallet = wk.Wallet.from_mnemonic(wk.generate_mnemonic())
     sender = wallet.account("btc", network="regtest", kind="p2pkh")
     receiver = wallet.account("btc", index=5, network="regtest")
