@@ -514,3 +514,289 @@ def test_a_freeze_scope_is_chain_colon_address(text: str) -> None:
     with pytest.raises(InvalidInput) as info:
         Signer(_policy(), SQLiteStore()).freeze(text)
     assert str(info.value) == f'a freeze scope is "<chain>:<address>" or "*", got {text[:80]!r}'
+
+
+# --- the approved request is the executed one (issue 19's second pass) ------------------------------
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from walletkit.effects import FeeBound, Transfer  # noqa: E402
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_an_execution_must_be_the_approved_request_with_the_approved_effects() -> None:
+    from walletkit.signer.approvals import effects_digest
+    from walletkit.signer.requests import _same_effects
+
+    paid = Transfer("native", TO, 5)
+    row = {"effects": f"{effects_digest([paid])}|100|{_sha256('the request')}"}  # as _pending_in stores it
+    _same_effects(row, [paid, FeeBound(100)], "the request")
+    _same_effects(row, [paid, FeeBound(99)], "the request")  # the fee may fall
+    cases = [
+        ([paid, FeeBound(100)], "another request", "this is not the request that was approved (other fields or bytes)"),
+        (
+            [Transfer("native", TO, 6), FeeBound(100)],
+            "the request",
+            "the transaction now does something other than what was approved",
+        ),
+        ([paid, FeeBound(101)], "the request", "the fee bound rose to 101 from the approved 100"),
+    ]
+    for effects, text, message in cases:
+        with pytest.raises(PolicyViolation) as info:
+            _same_effects(row, effects, text)
+        assert info.value.rule == "approval_mismatch"
+        assert str(info.value) == f"policy rule 'approval_mismatch' refused the request: {message}"
+
+
+def test_a_star_freezes_everything_and_a_scope_with_a_second_colon_is_an_address_error() -> None:
+    signer = Signer(_policy(), SQLiteStore(clock=Clock()))
+    with pytest.raises(wk.errors.InvalidAddress):
+        signer.freeze(f"eth:{_eth().address}:extra")  # the chain is what precedes the first colon
+    frozen = signer.freeze("*")
+    assert frozen == Freeze("*", "frozen by an operator", "manual", T0)
+    assert signer.frozen() == [frozen]
+
+
+@dataclass
+class _Coin:
+    txid: str
+    vout: int
+
+
+def test_dataclass_fields_are_stored_as_tables_and_their_classes_are_refused() -> None:
+    assert encode_fields({"utxos": [_Coin("ab", 1)]}) == '{"utxos": [{"txid": "ab", "vout": 1}]}'
+    with pytest.raises(wk.errors.InvalidInput) as info:
+        encode_fields({"kind": _Coin})
+    assert str(info.value) == "a field of type type cannot be stored with a pending request"
+
+
+def test_an_event_without_an_asset_or_a_status_is_a_seen_native_spend() -> None:
+    clock = Clock()
+    store = SQLiteStore(clock=clock)
+    txid = _pay(Signer(_policy(window="10"), store), ETH + 1, 0)
+    strict = Signer(_policy(guard={"freeze_on_foreign_spend": False}), store)
+    bare = SimpleNamespace(chain="eth", txid=txid, direction="out", address=_eth().address)  # no asset, no status
+    frozen = strict.observe(bare)
+    assert frozen is not None and frozen.reason == f"{ETH + 1} of native left within 3600 s"
+    assert strict.observe(SimpleNamespace(chain="eth", txid=txid, address=_eth().address)) is None  # no direction
+
+
+def test_a_request_outlives_a_policy_that_renamed_or_dropped_its_rule() -> None:
+    store = SQLiteStore(clock=Clock())
+    asking = Signer(_policy(window="10", approvals=True), store)
+    asked = asking.request(_eth(), TO, 2 * ETH, requester="ops", nonce=0, gas=21_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    asking.approve(asked.id, _sign(ALICE, "alice", asked))
+    renamed = Policy.from_dict(
+        {
+            "approvers": {
+                "alice": {"ed25519": ALICE.verify_key.encode().hex()},
+                "bob": {"ed25519": BOB.verify_key.encode().hex()},
+            },
+            "chains": {
+                "eth": {
+                    "recipients": [TO],
+                    "approvals": [
+                        {"name": "big", "above": {"native": "1"}, "approvers": ["alice", "bob"], "required": 1}
+                    ],
+                }
+            },
+        }
+    )
+    later = Signer(renamed, store)
+    assert later.pending(asked.id).needs == {"large": 2}  # alice's approval counts for no rule in force
+    reason, text = _refused(lambda: later.approve(asked.id, _sign(BOB, "bob", asked)))
+    assert reason == "not_an_approver" and text.endswith("'bob' approves none of the rules this request needs")
+    dropped = Signer(Policy.from_dict({"chains": {"btc": {"recipients": []}}}), store)
+    assert dropped.pending(asked.id).needs == {"large": 2}
+
+
+def test_an_unfreeze_executes_until_its_last_second() -> None:
+    clock = Clock()
+    signer = _guarded(clock)
+    signer.freeze(_eth())
+    asked = signer.request_unfreeze(_eth(), requester="ops")
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    signer.approve(asked.id, _sign(BOB, "bob", asked))
+    clock.now = T0 + 86_400  # its expiry: still in time
+    assert signer.execute(asked.id) is None
+    assert signer.frozen() == []
+
+
+def test_an_unfreeze_request_is_stored_as_written() -> None:
+    signer = _guarded(Clock())
+    account = _eth()
+    scope = f"eth:{to_checksum_address(account.address)}"
+    signer.freeze(account)
+    asked = signer.request_unfreeze(account, requester="ops")
+    assert len(asked.id) == 32 and int(asked.id, 16) >= 0  # 16 random bytes, in hex
+    text = json.dumps(
+        {
+            "walletkit": "approval-request/1",
+            "id": asked.id,
+            "chain": "guard",
+            "network": "",
+            "account": scope,
+            "effects": [],
+            "request": "unfreeze",
+            "expires_at": int(T0) + 86_400,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    assert asked.digest == _sha256(text)
+    with signer.store.decision() as db:
+        row = signer.guard.request_in(db, asked.id)
+    assert row is not None
+    assert {
+        k: row[k] for k in ("kind", "chain", "network", "account", "requester", "request", "effects", "digest")
+    } == {
+        "kind": "unfreeze",
+        "chain": "guard",
+        "network": "",
+        "account": scope,
+        "requester": "ops",
+        "request": "{}",
+        "effects": "|0",
+        "digest": asked.digest,
+    }
+
+
+def test_a_transfer_request_s_digest_binds_its_chain_account_effects_and_text() -> None:
+    signer = _guarded(Clock())
+    account = _eth()
+    asked = _ask(signer)
+    assert len(asked.id) == 32
+    request = json.dumps(
+        {
+            "amount": str(2 * ETH),
+            "chain": "eth",
+            "fields": {"gas": "21000", "gas_price": str(GWEI)},
+            "from": account.address,
+            "network": "mainnet",
+            "to": TO,
+            "token": None,
+        },
+        sort_keys=True,
+    )
+    effects = [
+        {"effect": "transfer", "asset": "native", "to": TO, "amount": str(2 * ETH), "token_id": "", "source": ""},
+        {"effect": "fee", "amount": str(21_000 * GWEI), "detail": "type 0"},
+    ]
+    text = json.dumps(
+        {
+            "walletkit": "approval-request/1",
+            "id": asked.id,
+            "chain": "eth",
+            "network": "mainnet",
+            "account": account.address,
+            "effects": effects,
+            "request": request,
+            "expires_at": int(T0) + 600,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    assert asked.digest == _sha256(text)
+
+
+def test_execute_refuses_an_expired_request_and_runs_until_its_last_second() -> None:
+    clock = Clock()
+    signer = _guarded(clock)
+    lapsed = _ask(signer)
+    clock.now = T0 + 601
+    assert _refused(lambda: signer.approve(lapsed.id, _sign(ALICE, "alice", lapsed)))[0] == "expired"
+    reason, text = _refused(lambda: signer.execute(lapsed.id, _eth()))
+    assert reason == "not_pending" and text.endswith(f"request {lapsed.id} is expired")
+    asked = _ask(signer)  # asked at T0 + 601: expires at T0 + 1201
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    signer.approve(asked.id, _sign(BOB, "bob", asked))
+    clock.now = T0 + 1201
+    assert isinstance(signer.execute(asked.id, _eth()), wk.SignedTransaction)
+
+
+def test_execute_refuses_the_same_key_on_another_chain() -> None:
+    signer = _guarded(Clock())
+    asked = _ask(signer)
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    signer.approve(asked.id, _sign(BOB, "bob", asked))
+    bsc = wk.Account.from_private_key("bsc", KEY)  # the same address, on BNB Smart Chain
+    assert bsc.address == _eth().address
+    reason, text = _refused(lambda: signer.execute(asked.id, bsc))
+    assert reason == "wrong_request" and text.endswith(f"request {asked.id} is for eth mainnet {_eth().address}")
+
+
+def test_execute_names_every_rule_still_short_of_its_quorum() -> None:
+    policy = Policy.from_dict(
+        {
+            "approvers": {
+                "alice": {"ed25519": ALICE.verify_key.encode().hex()},
+                "bob": {"ed25519": BOB.verify_key.encode().hex()},
+            },
+            "chains": {
+                "eth": {
+                    "recipients": [TO],
+                    "approvals": [
+                        {"name": "large", "above": {"native": "1"}, "approvers": ["alice"], "required": 1},
+                        {"name": "fresh", "new_recipient": True, "approvers": ["alice", "bob"], "required": 2},
+                    ],
+                }
+            },
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    asked = _ask(signer)
+    with pytest.raises(PolicyViolation) as info:
+        signer.execute(asked.id, _eth())
+    assert str(info.value).endswith(f"request {asked.id} still needs approvals (fresh: 2 more, large: 1 more)")
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    with pytest.raises(PolicyViolation) as info:
+        signer.execute(asked.id, _eth())
+    assert str(info.value).endswith(f"request {asked.id} still needs approvals (fresh: 1 more)")
+
+
+def test_a_nonce_the_store_never_reserved_freezes_the_account(anvil_eth: Any) -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    node = anvil_eth
+    sender, receiver = wk.Wallet.from_mnemonic(wk.generate_mnemonic()).accounts("eth", count=2)
+    node.fund(sender.address, 2 * ETH)
+    rules = {"chains": {"eth": {"recipients": [receiver.address], "max_per_tx": "1"}}}
+    policy = Policy.from_dict(rules)
+
+    def elsewhere(nonce: int) -> None:  # a spend signed with the key, not through any signer
+        tx = EvmTransaction(
+            chain_id=1,
+            nonce=nonce,
+            gas=21_000,
+            to=bytes.fromhex(receiver.address[2:]),
+            value=1,
+            data=b"",
+            gas_price=10 * GWEI,
+            tx_type=0,
+        )
+        node.wait(node.broadcast(sender.sign(tx)))
+
+    scope = f"eth:{sender.address}"
+    elsewhere(0)  # the chain's count is 1; a fresh store reserved nothing
+    fresh = Signer(policy, SQLiteStore(clock=Clock()))
+    assert fresh.check_nonce(sender, node) == Freeze(
+        scope, "nonce 1 on chain; the store reserved up to 0", "unknown_nonce", T0
+    )
+    store = SQLiteStore(clock=Clock())
+    signer = Signer(policy, store)
+    signer.send(sender, node, receiver.address, 10**15)  # reserves nonce 1: the store's next is 2, the chain's count 2
+    assert signer.check_nonce(sender, node) is None
+    elsewhere(2)  # count 3, past what the store reserved
+    off = Signer(Policy.from_dict({**rules, "guard": {"freeze_on_unknown_nonce": False}}), store)
+    assert off.check_nonce(sender, node) is None
+    assert signer.frozen() == []
+    assert signer.check_nonce(sender, node) == Freeze(
+        scope, "nonce 3 on chain; the store reserved up to 2", "unknown_nonce", T0
+    )
