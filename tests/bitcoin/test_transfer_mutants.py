@@ -364,3 +364,52 @@ def test_sign_psbt_signs_in_place_for_both_keys() -> None:
     assert sign_psbt(ACCOUNT, psbt) is psbt
     psbt.finalize()
     assert kernel.verify_all(psbt.extract(), spent)
+
+
+# --- sign_psbt's hash-type gate (79d5a31): which inputs it reads, and its refusal -----------------
+
+NONE_TYPE, ALL_TYPE = (0x02).to_bytes(4, "little"), (0x01).to_bytes(4, "little")  # BIP174: 4 bytes LE
+
+
+def _two_input_psbt(account: wk.Account) -> Psbt:
+    utxos = [_utxo(60_000, vout=0), _utxo(70_000, vout=1)]
+    return _build(account, amount=100_000, utxos=utxos).to_psbt(account)
+
+
+@pytest.mark.parametrize("first", [None, ALL_TYPE])
+def test_a_none_hash_type_after_an_input_that_passes_is_refused_by_message(first: bytes | None) -> None:
+    # Input 0 asks nothing (Psbt.sign uses ALL) or ALL: the gate goes on to input 1, which asks NONE.
+    psbt = _two_input_psbt(ACCOUNT)
+    if first is not None:
+        psbt.inputs[0][b"\x03"] = first
+    psbt.inputs[1][b"\x03"] = NONE_TYPE
+    before = psbt.serialize()
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        sign_psbt(ACCOUNT, psbt)
+    assert str(info.value) == (
+        "PSBT input 1 asks for sighash type 0x2, which does not commit to every output (whoever holds the "
+        "signature could send the coins anywhere); an account signs SIGHASH_ALL, ALL|ANYONECANPAY or taproot's "
+        "DEFAULT only (Psbt.sign signs other types on purpose)"
+    )
+    assert psbt.serialize() == before  # refused before any signature
+
+
+@pytest.mark.parametrize(
+    ("kind", "final_keys"),
+    [("p2pkh", {0x07}), ("p2wpkh", {0x08}), ("p2sh-p2wpkh", {0x07, 0x08})],
+)
+def test_a_finalized_input_is_not_judged_by_a_stale_hash_type(kind: str, final_keys: set[int]) -> None:
+    # BIP174: a finalized input keeps PSBT_IN_FINAL_SCRIPTSIG (0x07) and/or PSBT_IN_FINAL_SCRIPTWITNESS
+    # (0x08): P2PKH only the first, P2WPKH only the second, P2SH-P2WPKH both. It is not signed again,
+    # so a leftover NONE type on it asks for no signature and is not refused.
+    account = WALLET.account("btc", kind=kind, network="regtest")
+    transfer = _build(account, amount=50_000, utxos=[_utxo(80_000)])
+    psbt = transfer.to_psbt(account)
+    sign_psbt(account, psbt)
+    psbt.finalize()
+    assert {k[0] for k in psbt.inputs[0]} & {0x07, 0x08} == final_keys
+    psbt.inputs[0][b"\x03"] = NONE_TYPE
+    before = psbt.serialize()
+    assert sign_psbt(account, psbt) is psbt
+    assert psbt.serialize() == before
+    assert kernel.verify_all(psbt.extract(), list(transfer.spent))  # the ALL signature made before
