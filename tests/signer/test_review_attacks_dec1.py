@@ -114,3 +114,86 @@ def test_an_authorization_for_another_chain_is_not_judged_as_this_chains_delegat
 
 def test_an_authorization_for_this_chain_is_still_the_allowed_delegation() -> None:
     Signer(DELEGATING, SQLiteStore(), simulate=False).sign_transaction(OWNER, _delegation_tx(1))
+
+
+# --- ERC-721 token #0 past approval rules and velocity ------------------------------------------
+#
+# In an entry marked nft, approve(spender, id) grants token id and transferFrom(me, to, id) moves
+# token id: one token each, as the policy counts them (docs/signer.md; approve(x, 0) grants token
+# #0 on ERC-721, it is no revocation there). The approval rules and the velocity count read the
+# decoded amount instead (the id): token #0 looked like a revocation, or like moving nothing, so
+# an approval rule "above 0 of the collection" or "new_recipient", and the new-recipient velocity
+# limit, all let it through.
+
+COLLECTION = "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D"
+ELSEWHERE = "0xF0109fC8DF283027b6285cc889F5aA624EaC1F55"
+
+
+def _nft_policy(extra: str) -> Policy:
+    return Policy.from_toml(f"""
+[approvers.alice]
+totp = true
+
+[chains.eth]
+networks = ["mainnet"]
+recipients = ["{SPENDER}", "{ELSEWHERE}"]
+
+[chains.eth.tokens."{COLLECTION}"]
+nft = true
+{extra}
+""")
+
+
+def _call(signature: str, *words: bytes) -> bytes:
+    from eth_utils.crypto import keccak
+
+    return keccak(text=signature)[:4] + b"".join(words)
+
+
+def _word(value: int | str) -> bytes:
+    return bytes.fromhex(value[2:]).rjust(32, b"\0") if isinstance(value, str) else value.to_bytes(32, "big")
+
+
+def _nft_calls(token_id: int) -> dict[str, bytes]:
+    me = ACCOUNT.address
+    return {
+        "approve": _call("approve(address,uint256)", _word(SPENDER), _word(token_id)),
+        "transferFrom": _call("transferFrom(address,address,uint256)", _word(me), _word(SPENDER), _word(token_id)),
+        "safeTransferFrom": _call(
+            "safeTransferFrom(address,address,uint256)", _word(me), _word(SPENDER), _word(token_id)
+        ),
+    }
+
+
+ABOVE_ZERO = f"""
+[[chains.eth.approvals]]
+name = "any token of the collection"
+above = {{ "{COLLECTION}" = "0" }}
+approvers = ["alice"]
+"""
+NEW_RECIPIENT = """
+[[chains.eth.approvals]]
+name = "first counterparty"
+new_recipient = true
+approvers = ["alice"]
+"""
+
+
+@pytest.mark.parametrize("rule", [ABOVE_ZERO, NEW_RECIPIENT], ids=["above-0", "new-recipient"])
+@pytest.mark.parametrize("call", ["approve", "transferFrom", "safeTransferFrom"])
+@pytest.mark.parametrize("token_id", [0, 1, 7])
+def test_an_approval_rule_covers_every_token_of_a_collection(rule: str, call: str, token_id: int) -> None:
+    signer = Signer(_nft_policy(rule), SQLiteStore(), simulate=False)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.transfer(ACCOUNT, COLLECTION, 0, data=_nft_calls(token_id)[call], **{**FEES, "gas": 100_000})
+    assert info.value.rule == "approval_required"
+
+
+@pytest.mark.parametrize("call", ["approve", "transferFrom"])
+def test_token_zero_counts_as_a_new_recipient_in_the_velocity_limit(call: str) -> None:
+    policy = _nft_policy("[chains.eth.velocity]\nnew_recipients = { count = 1, seconds = 86400 }\n")
+    signer = Signer(policy, SQLiteStore(), simulate=False)
+    signer.transfer(ACCOUNT, ELSEWHERE, 1, **{**FEES, "gas": 21_000})  # the one new recipient of the day
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.transfer(ACCOUNT, COLLECTION, 0, data=_nft_calls(0)[call], **{**FEES, "nonce": 1, "gas": 100_000})
+    assert info.value.rule == "velocity_new_recipients"

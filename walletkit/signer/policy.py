@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,27 @@ class Policy:
                 f"{chain} {network} is not an allowed network ({', '.join(sorted(rules.networks))})",
             )
         return rules
+
+    def resolved(self, chain: str, effects: Sequence[Effect]) -> list[Effect]:
+        """Return ``effects`` with each token id of a collection marked ``nft`` read as one token.
+
+        ERC-721's ``transferFrom(from, to, id)`` and ``approve(spender, id)`` decode as an amount
+        (the decoder cannot tell a collection from an ERC-20); in an entry marked ``nft`` they are
+        ``Transfer``/``Approval`` of 1 with ``token_id`` id, as the policy counts them. Every rule
+        after the policy (approval rules, velocity, counterparties) then reads token #0 as a token,
+        not as a revocation or as nothing moved. Other effects are returned as they are.
+        """
+        rules = self.chains.get(chain)
+        if rules is None or not any(limits.nft for limits in rules.tokens.values()):
+            return list(effects)
+        out: list[Effect] = []
+        for e in effects:
+            if isinstance(e, (Transfer, Approval)) and e.token_id is None and e.amount is not None:
+                listed = rules.tokens.get(e.asset)
+                if listed is not None and listed.nft and not (isinstance(e, Approval) and e.all_tokens):
+                    e = replace(e, amount=1, token_id=e.amount)
+            out.append(e)
+        return out
 
     def judge(
         self, chain: str, network: str, effects: Sequence[Effect], spent: Mapping[str, int] | None = None

@@ -199,7 +199,9 @@ class Signer(ApprovalFlow):
                 nonce = store.next_nonce_in(db, account.chain, account.address, floor) if floor is not None else None
                 locked = store.locked_outpoints_in(db, account.chain) if locks_coins else set()
                 tx = build(nonce, locked)
-                effects = self._verified(account, plugin.effects(account, tx), client)
+                effects = self.policy.resolved(
+                    account.chain, self._verified(account, plugin.effects(account, tx), client)
+                )
                 event["effects"] = [describe(e) for e in effects]
                 totals = self._judged_in(db, account, effects)
                 rules = self.policy.chains[account.chain]
@@ -357,6 +359,9 @@ class Signer(ApprovalFlow):
             if known is not None:
                 with self.store.decision() as db:  # a freeze holds back stored bytes too
                     self.guard.check_frozen_in(db, account.chain, account.address)
+                    # These bytes may reach the network from here before this caller marks them broadcast:
+                    # a worker whose own broadcast of them is refused meanwhile must replay, not fail.
+                    self.store.handed_out_in(db, idempotency_key)
                 return self._replay(account, client, idempotency_key, known[0], known[1], wait)
         filled, floor, _ = self._prepared(account, client, to, amount, token, fields)
         evm = floor is not None
