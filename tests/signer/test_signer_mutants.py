@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -1245,3 +1246,70 @@ def test_a_coin_value_the_chain_contradicts_is_refused_naming_the_coin(fresh_btc
     assert str(info.value).endswith(
         f": the input_value claim about {coin['txid']}:{coin['vout']} disagrees with the chain"
     )
+
+
+class _SendsThenWaits:
+    """Anvil, reached by the second worker: its broadcast lands, then it pauses (before the worker can
+    mark the key broadcast) until the first worker has finished; everything else is anvil's."""
+
+    def __init__(self, node: Any, sent: threading.Event, finished: threading.Event) -> None:
+        self._node, self._sent, self._finished = node, sent, finished
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
+
+    def broadcast(self, signed: Any) -> str:
+        txid = str(self._node.broadcast(signed))
+        self._sent.set()
+        self._finished.wait(timeout=60)
+        return txid
+
+
+class _FirstWaitsForSecond:
+    """Anvil, reached by the first worker: before its own broadcast, a second worker holding the same
+    key sends the stored bytes (through :class:`_SendsThenWaits`, in a thread of its own)."""
+
+    def __init__(self, node: Any, second: Callable[[], None], sent: threading.Event) -> None:
+        self._node, self._sent = node, sent
+        self.thread = threading.Thread(target=second)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
+
+    def broadcast(self, signed: Any) -> str:
+        if self.thread.ident is None:  # the first broadcast only: a replay goes to anvil alone
+            self.thread.start()
+            assert self._sent.wait(timeout=60)
+        return str(self._node.broadcast(signed))
+
+
+def test_a_key_whose_bytes_a_second_worker_is_sending_is_not_reported_refused(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    # Two workers hold one key: the second finds the stored bytes and sends them while the first is
+    # still broadcasting its own copy. The node answers the first "already known" (or "nonce too
+    # low"): a success, since the bytes are out; the first worker must not report the payment refused
+    # (nor resync its nonce) because the second had not yet marked the key broadcast.
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    store = SQLiteStore(clock=Clock())
+    first, second = Signer(_policy(receiver.address), store), Signer(_policy(receiver.address), store)
+    sent, finished = threading.Event(), threading.Event()
+    results: list[Any] = []
+
+    def other() -> None:
+        try:
+            client = _SendsThenWaits(node, sent, finished)
+            results.append(second.send(sender, client, receiver.address, 10**15, idempotency_key="both"))
+        except Exception as e:  # shown by the assertion below
+            results.append(e)
+
+    client = _FirstWaitsForSecond(node, other, sent)
+    try:
+        txid = first.send(sender, client, receiver.address, 10**15, idempotency_key="both")
+    finally:
+        finished.set()
+    client.thread.join(timeout=60)
+    assert results == [txid]
+    assert node.balance(receiver.address) == 10**15  # paid once
+    assert _stored_nonce(first, sender.address) == [1]  # nothing resynced
