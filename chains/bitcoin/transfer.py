@@ -120,6 +120,27 @@ class BitcoinTransfer:
     change_output: int | None
     prev_txs: tuple[bytes | None, ...] = ()  # the raw transactions that made the spent outputs, when known
 
+    def __post_init__(self) -> None:
+        # A transfer built directly (a backend's sign_transaction) is checked as a built one is:
+        # the decoder, the signer and to_psbt index spent, prev_txs and outputs by input and output.
+        if not isinstance(self.tx, Transaction):
+            raise InvalidTransaction(f"a transfer's tx is a Transaction, got {type(self.tx).__name__}")
+        n_in, n_out = len(self.tx.inputs), len(self.tx.outputs)
+        if not isinstance(self.spent, (tuple, list)) or not all(isinstance(o, TxOut) for o in self.spent):
+            raise InvalidTransaction("a transfer's spent outputs are TxOut values, one per input")
+        if len(self.spent) != n_in:
+            raise InvalidTransaction(
+                f"a transfer has one spent output per input: {n_in} inputs, {len(self.spent)} given"
+            )
+        change = self.change_output
+        if change is not None and (type(change) is not int or not 0 <= change < n_out):
+            raise InvalidTransaction(f"change output {change!r} is not one of the {n_out} outputs")
+        prev_txs = self.prev_txs
+        if not isinstance(prev_txs, (tuple, list)) or len(prev_txs) > n_in:
+            raise InvalidTransaction(f"a transfer has at most one previous transaction per input ({n_in})")
+        if not all(p is None or isinstance(p, (bytes, bytearray)) for p in prev_txs):
+            raise InvalidTransaction("a transfer's previous transactions are raw bytes or None")
+
     @property
     def fee_rate(self) -> float:
         """The fee rate in sat/vB at the estimated signed size."""

@@ -15,6 +15,7 @@ Signatures that are produced are checked by Bitcoin Core's interpreter (libbitco
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
@@ -76,3 +77,51 @@ def test_taproot_default_type_is_signed() -> None:
     account, transfer, psbt = _psbt("p2tr", bytes(4))
     signed = account.sign(psbt)
     assert kernel.verify_all(signed.extra["tx"], list(transfer.spent))  # type: ignore[arg-type]
+
+
+# --- a BitcoinTransfer built directly (docs/signer.md: sign_transaction takes one) ----------------
+#
+# Nothing tied its fields together: one spent output more than there are inputs crashed the signer
+# with IndexError, spent values of another type with AttributeError, and a change index past the
+# outputs crashed to_psbt with IndexError (all outside walletkit.errors and the signer's audit).
+
+
+def _transfer_of(kind: str = "p2wpkh") -> tuple[wk.Account, BitcoinTransfer]:
+    account = WALLET.account("btc", kind=kind, network="regtest")
+    utxos = [{"txid": hashlib.sha256(f"dec1 two {i}".encode()).hexdigest(), "vout": 0, "value": 50_000} for i in (0, 1)]
+    transfer = account.transfer(OTHER, 60_000, utxos=utxos, fee_rate=2.0)
+    assert isinstance(transfer, BitcoinTransfer) and len(transfer.tx.inputs) == 2 and transfer.change_output == 1
+    return account, transfer
+
+
+def test_a_transfer_whose_spent_outputs_do_not_match_its_inputs_is_refused_when_built() -> None:
+    _, transfer = _transfer_of()
+    with pytest.raises(wk.errors.InvalidTransaction, match="one spent output per input: 2 inputs, 3 given"):
+        dataclasses.replace(transfer, spent=(*transfer.spent, transfer.spent[0]))
+    with pytest.raises(wk.errors.InvalidTransaction, match="one spent output per input: 2 inputs, 1 given"):
+        dataclasses.replace(transfer, spent=transfer.spent[:1])
+    with pytest.raises(wk.errors.InvalidTransaction, match="spent outputs are TxOut values"):
+        dataclasses.replace(transfer, spent=("a", "b"))  # type: ignore[arg-type]
+
+
+def test_a_change_index_or_previous_transactions_past_the_transaction_are_refused_when_built() -> None:
+    _, transfer = _transfer_of()
+    with pytest.raises(wk.errors.InvalidTransaction, match="change output 2 is not one of the 2 outputs"):
+        dataclasses.replace(transfer, change_output=2)
+    with pytest.raises(wk.errors.InvalidTransaction, match="change output -1 is not one of the 2 outputs"):
+        dataclasses.replace(transfer, change_output=-1)
+    with pytest.raises(wk.errors.InvalidTransaction, match="at most one previous transaction per input"):
+        dataclasses.replace(transfer, prev_txs=(None, None, b"\x00"))
+    with pytest.raises(wk.errors.InvalidTransaction, match="previous transactions are raw bytes or None"):
+        dataclasses.replace(transfer, prev_txs=("00",))  # type: ignore[arg-type]
+
+
+def test_the_signer_never_sees_a_mismatched_transfer() -> None:
+    from walletkit.signer import Policy, Signer, SQLiteStore
+
+    account, transfer = _transfer_of()
+    signer = Signer(Policy.from_toml('[chains.btc]\nnetworks = ["regtest"]\n'), SQLiteStore())
+    with pytest.raises(wk.errors.InvalidTransaction):
+        signer.sign_transaction(account, dataclasses.replace(transfer, spent=(*transfer.spent, transfer.spent[0])))
+    kept = dataclasses.replace(transfer, prev_txs=(None,))  # fewer previous transactions than inputs: allowed
+    assert kept.prev_txs == (None,)
