@@ -230,3 +230,13 @@ def test_a_request_row_round_trips(guard: GuardState) -> None:
         ("r2", "carol", T0 + 1),
         ("r1", "bob", T0 + 2),
     ]
+
+
+def test_without_a_cooldown_a_clock_stepped_back_refuses_nothing(guard: GuardState) -> None:
+    clock: Clock = guard.store.clock
+    _signed(guard, "0x01", A)  # A paid at T0
+    clock.now = T0 - 10  # the clock steps back: A's last payment is "in the future"
+    assert _velocity(guard, [Transfer("native", A, 1)], Velocity(cooldown=0)) is None
+    assert _velocity(guard, [Transfer("native", A, 1)], Velocity(cooldown=5)) == (
+        f"cooldown: {A} was paid -10 s ago; the cooldown is 5 s"
+    )

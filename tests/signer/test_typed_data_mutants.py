@@ -307,3 +307,27 @@ def test_permit2_batch_approvals_share_the_spender_and_deadline() -> None:
         Approval(TOKEN, SPENDER, None, deadline=50),
         Approval(SPENDER, SPENDER, 5, deadline=77),
     ]
+
+
+def test_a_domain_that_is_not_a_mapping_is_named_by_its_type() -> None:
+    assert _message({**NOTE, "domain": ["T", 1]}) == "typed data needs a 'domain' mapping, got list"
+
+
+def test_bytes1_is_an_atomic_type() -> None:
+    doc = _doc("Flag", [{"name": "flag", "type": "bytes1"}], {"flag": "0x01"})
+    (signature,) = typed_data_effects(doc, CANONICAL, 1)
+    assert signature.fields["message.flag"] == "0x01"  # type: ignore[union-attr]
+
+
+def test_a_domain_declared_with_a_type_eip712_does_not_give_it_is_the_domain_s_refusal() -> None:
+    doc = copy.deepcopy(NOTE)
+    doc["types"]["EIP712Domain"] = [
+        {"name": "name", "type": "Foo"},  # no type at all, where EIP-712 says string
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ]
+    assert _message(doc) == (
+        "types.EIP712Domain must declare exactly the domain's fields in EIP-712's order, "
+        "EIP712Domain(string name,uint256 chainId,address verifyingContract); "
+        "got EIP712Domain(Foo name,uint256 chainId,address verifyingContract)"
+    )
