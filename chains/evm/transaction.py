@@ -338,7 +338,11 @@ class EvmSignedTransaction(SignedTransaction):
 
     Signing does not need the hash of the signed bytes; a broadcast, a lookup or a log line
     does, and reads it once. Everything else is :class:`~walletkit.chain.SignedTransaction`'s:
-    the same fields, frozen, equal by value, pickled and copied by value.
+    the same fields, frozen, equal by value, pickled and copied by value. A txid given with the
+    bytes (the constructor, ``dataclasses.replace``, unpickling) must be their hash.
+
+    Raises:
+        InvalidTransaction: a given txid that is not keccak256(raw).
     """
 
     __slots__ = ()
@@ -355,7 +359,12 @@ class EvmSignedTransaction(SignedTransaction):
 
     @txid.setter
     def txid(self, value: str) -> None:  # the dataclass's own __init__, replace() and unpickling set it
-        _set_txid(self, value)
+        # raw is set first (field order), so a txid given with the bytes must be their hash: replace(raw=...)
+        # must not keep the old bytes' hash, nor a pickle or a caller carry another.
+        txid = "0x" + _keccak(self.raw).hex()
+        if not isinstance(value, str) or value.lower() != txid:
+            raise InvalidTransaction(f"txid {value!r:.80} is not keccak256 of its bytes ({txid})")
+        _set_txid(self, txid)
 
 
 _signed_slot = SignedTransaction.__dict__

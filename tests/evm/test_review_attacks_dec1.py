@@ -95,3 +95,43 @@ def test_well_formed_lists_still_sign_as_eth_account_signs() -> None:
     )
     assert tx.sign(bytes.fromhex(KEY[2:]), "eth").raw == bytes(expected.raw_transaction)
     assert list(_tx(tx_type=4, authorization_list=[AUTH]).authorization_list) == [AUTH]
+
+
+# --- a signed transaction whose txid is not the hash of its bytes -----------------------------------
+#
+# EvmSignedTransaction's txid is keccak256(raw) (computed when first read), but its constructor,
+# dataclasses.replace and unpickling stored whatever txid they were given: replace(signed, raw=other)
+# kept the old bytes' hash, and a tampered pickle or a hand-made value carried any text. A client's
+# broadcast returns signed.txid, so a wrong one is what a caller then waits on and records.
+
+
+def _signed() -> Any:
+    account = wk.Account.from_private_key("eth", KEY)
+    fees: dict[str, Any] = {"gas": 21_000, "max_fee_per_gas": 10**9, "max_priority_fee_per_gas": 1}
+    return account.sign(account.transfer(TO_TEXT, 5, nonce=3, **fees)), account.sign(
+        account.transfer(TO_TEXT, 6, nonce=3, **fees)
+    )
+
+
+def test_a_txid_that_is_not_the_hash_of_the_bytes_is_refused() -> None:
+    import dataclasses
+    import pickle
+
+    from eth_utils.crypto import keccak
+
+    from chains.evm.transaction import EvmSignedTransaction
+
+    signed, other = _signed()
+    expected = "0x" + keccak(signed.raw).hex()
+    with pytest.raises(wk.errors.InvalidTransaction, match="is not keccak256 of its bytes"):
+        EvmSignedTransaction("eth", signed.raw, "0x" + "00" * 32)
+    with pytest.raises(wk.errors.InvalidTransaction, match="is not keccak256 of its bytes"):
+        dataclasses.replace(signed, raw=other.raw)  # the old bytes' hash would have stayed
+    tampered = pickle.dumps(signed).replace(expected[2:].encode(), ("0" * 64).encode())
+    with pytest.raises(wk.errors.InvalidTransaction, match="is not keccak256 of its bytes"):
+        pickle.loads(tampered)  # noqa: S301 (bytes made here)
+    # The hash itself, in any letter case, is kept in its canonical form.
+    same = EvmSignedTransaction("eth", signed.raw, expected.upper().replace("0X", "0x"))
+    assert same.txid == expected == signed.txid
+    assert dataclasses.replace(signed, raw=other.raw, txid=other.txid).txid == "0x" + keccak(other.raw).hex()
+    assert pickle.loads(pickle.dumps(signed)).txid == expected  # noqa: S301 (bytes made here)
