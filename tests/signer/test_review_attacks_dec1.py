@@ -197,3 +197,77 @@ def test_token_zero_counts_as_a_new_recipient_in_the_velocity_limit(call: str) -
     with pytest.raises(wk.errors.PolicyViolation) as info:
         signer.transfer(ACCOUNT, COLLECTION, 0, data=_nft_calls(0)[call], **{**FEES, "nonce": 1, "gas": 100_000})
     assert info.value.rule == "velocity_new_recipients"
+
+
+# --- an expired approval marking an executed request expired (050ca22) ---------------------------
+#
+# approve() refused as "expired" now marks the request expired in a second transaction, without
+# looking at it again. Workers share the store (PostgreSQL for many machines) and each reads its
+# own clock: a worker whose clock runs ahead refuses a late approval as expired while another,
+# still within the deadline, executes the request between the two transactions. The mark then
+# turned the executed request into "expired" and erased its txid: an operator reading it would
+# ask again and pay twice. Two SQLite stores over one file stand for the two machines.
+
+T0 = 1_700_000_000.0
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _InterleavedStore(SQLiteStore):
+    """A real store that runs the next queued step before a decision starts (another machine's turn)."""
+
+    steps: list[Any]
+
+    def decision(self) -> Any:
+        step = self.steps.pop(0) if getattr(self, "steps", None) else None
+        if step is not None:
+            step()
+        return super().decision()
+
+
+def test_a_late_approval_on_a_fast_clock_does_not_mark_an_executed_request_expired(tmp_path: Any) -> None:
+    import nacl.signing
+
+    from walletkit.signer.approvals import ApproverSignature, PendingRequest
+
+    alice, bob = nacl.signing.SigningKey(bytes([1]) * 32), nacl.signing.SigningKey(bytes([2]) * 32)
+    policy = Policy.from_dict(
+        {
+            "approvers": {
+                "alice": {"ed25519": alice.verify_key.encode().hex()},
+                "bob": {"ed25519": bob.verify_key.encode().hex()},
+            },
+            "chains": {
+                "eth": {
+                    "recipients": [SPENDER],
+                    "approvals": [
+                        {"name": "any", "above": {"native": "0"}, "approvers": ["alice", "bob"], "expires": 600}
+                    ],
+                }
+            },
+        }
+    )
+    path = tmp_path / "signer.db"
+    slow_clock, fast_clock = _Clock(T0), _Clock(T0)
+    slow = Signer(policy, SQLiteStore(path, clock=slow_clock), simulate=False)
+    fast_store = _InterleavedStore(path, clock=fast_clock)
+    fast = Signer(policy, fast_store, simulate=False)
+    asked = slow.request(ACCOUNT, SPENDER, 1, requester="ops", **{**FEES, "gas": 21_000})
+    assert isinstance(asked, PendingRequest)
+    slow.approve(asked.id, ApproverSignature("alice", alice.sign(bytes.fromhex(asked.digest)).signature))
+    slow_clock.now, fast_clock.now = T0 + 599, T0 + 601  # the fast machine's clock is 2 s ahead
+    executed: list[Any] = []
+    fast_store.steps = [None, lambda: executed.append(slow.execute(asked.id, ACCOUNT))]
+    with pytest.raises(wk.errors.ApprovalRefused) as info:
+        fast.approve(asked.id, ApproverSignature("bob", bob.sign(bytes.fromhex(asked.digest)).signature))
+    assert info.value.reason == "expired"
+    assert len(executed) == 1 and isinstance(executed[0], wk.SignedTransaction)  # signed in between
+    assert slow.pending(asked.id).status == "executed"
+    with fast_store.decision() as db:
+        assert fast.guard.request_in(db, asked.id)["txid"] == executed[0].txid  # type: ignore[index]

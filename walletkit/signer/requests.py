@@ -232,7 +232,10 @@ class ApprovalFlow:
         except ApprovalRefused as refused:
             with self.store.decision() as db:  # the refused transaction rolled back: audited on its own
                 if refused.reason == "expired":  # marked here: the rolled-back transaction could not keep it
-                    self.guard.finish_request_in(db, request_id, "expired")
+                    # Read again: another worker (its clock behind this one's) may have executed it since.
+                    row = self.guard.request_in(db, request_id)
+                    if row is not None and row["status"] == "pending":
+                        self.guard.finish_request_in(db, request_id, "expired")
                 self.store.append_in(
                     db,
                     {
