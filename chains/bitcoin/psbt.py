@@ -35,7 +35,10 @@ _KEPT_AFTER_FINAL = {I_NON_WITNESS_UTXO, I_WITNESS_UTXO, I_FINAL_SCRIPTSIG, I_FI
 
 
 def _segwit_format(raw: bytes) -> bool:
-    """True when ``raw`` parses as a BIP144 segwit-format transaction (marker 0x00, flag 0x01)."""
+    """True when ``raw`` parses as a transaction with BIP144's segwit format allowed.
+
+    Called once the non-witness reading has failed, so True means marker 0x00 and flag 0x01.
+    """
     try:
         Transaction.parse(raw)
     except InvalidTransaction:
@@ -123,11 +126,16 @@ class Psbt:
             if raw is None:
                 raise InvalidTransaction("the PSBT has no unsigned transaction (global key 0x00)")
             check_keys(globals_, "global", 0)
-            if raw[4:6] == b"\x00\x01" and _segwit_format(raw):
-                raise InvalidTransaction(
-                    "a PSBT's unsigned transaction is in segwit format; expected the non-witness format (BIP174)"
-                )
-            tx = Transaction.parse(raw, witness=False)
+            try:
+                # Always the non-witness format, as Bitcoin Core reads it (psbt.h, TX_NO_WITNESS): bytes
+                # that read both ways (0 inputs, and outputs that also frame a segwit tx) are that tx.
+                tx = Transaction.parse(raw, witness=False)
+            except InvalidTransaction as e:
+                if _segwit_format(raw):  # only BIP144's reading works: name the mistake
+                    raise InvalidTransaction(
+                        "a PSBT's unsigned transaction is in segwit format; expected the non-witness format (BIP174)"
+                    ) from e
+                raise
             if any(i.script_sig or i.witness for i in tx.inputs):
                 raise InvalidTransaction("a PSBT's unsigned transaction must have empty scriptSigs and witnesses")
             inputs = [_read_map(stream) for _ in tx.inputs]

@@ -81,6 +81,21 @@ def test_bip174_valid_psbts_round_trip_and_refuse_trailing_bytes(case: str) -> N
             Psbt.parse(raw + extra)
 
 
+def test_an_unsigned_tx_that_also_reads_as_segwit_is_read_without_witness() -> None:
+    # BIP174: the unsigned tx is in the non-witness format, and Bitcoin Core always reads it so
+    # (psbt.h: TX_NO_WITNESS). Version 2, 0 inputs, 1 output of 256 sat to a P2WPKH, locktime 0:
+    #   02000000 | 00 (0 inputs) | 01 (1 output) | 0001000000000000 (256) | 16 0014 <20 bytes> | 00000000
+    # The same 41 bytes also frame a segwit tx (marker 00, flag 01, 0 inputs, 1 output of
+    # 0x0014160000000000 sat paying the 20 bytes, locktime 0), which must not get it refused.
+    program = bytes(range(20))
+    spk = bytes.fromhex("0014") + program
+    raw = bytes.fromhex("02000000" + "00" + "01" + "0001000000000000") + b"\x16" + spk + bytes(4)
+    assert len(raw) == 41
+    psbt = Psbt.parse(b"psbt\xff" + b"\x01\x00" + bytes([len(raw)]) + raw + b"\x00" + b"\x00")
+    assert psbt.tx == Transaction((), (TxOut(256, spk),), 2, 0)
+    assert psbt.inputs == [] and psbt.outputs == [{}]
+
+
 def test_a_v2_psbt_with_trailing_bytes_is_refused() -> None:
     account, transfer = _transfer("p2wpkh", (60_000,))
     raw = transfer.to_psbt(account).convert(2).serialize()
