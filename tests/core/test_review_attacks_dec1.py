@@ -30,15 +30,15 @@ def test_a_signal_handler_signing_mid_call_does_not_swap_the_interrupted_signatu
     def deliver_after_the_c_signing_call(frame: FrameType, event: str, arg: object) -> None:
         # The signal arrives right after libsecp256k1 wrote the signature, before it is serialized.
         if event == "c_return" and arg is secp256k1._sign_recoverable and not inner:
-            sys.setprofile(None)
+            sys.setprofile(profiler)
             signal.raise_signal(signal.SIGUSR1)  # the Python handler runs before this returns
 
-    previous = signal.signal(signal.SIGUSR1, handler)
+    previous, profiler = signal.signal(signal.SIGUSR1, handler), sys.getprofile()
     sys.setprofile(deliver_after_the_c_signing_call)
     try:
         outer = secp256k1.sign_recoverable_compact(OUTER_KEY, OUTER_DIGEST)
     finally:
-        sys.setprofile(None)
+        sys.setprofile(profiler)  # whatever profiler ran the test (a coverage or mutation tool) is kept
         signal.signal(signal.SIGUSR1, previous)
     assert len(inner) == 1  # the handler did run in the middle of the call
     assert inner[0] == coincurve.PrivateKey(INNER_KEY).sign_recoverable(INNER_DIGEST, hasher=None)
