@@ -800,3 +800,95 @@ def test_a_nonce_the_store_never_reserved_freezes_the_account(anvil_eth: Any) ->
     assert signer.check_nonce(sender, node) == Freeze(
         scope, "nonce 3 on chain; the store reserved up to 2", "unknown_nonce", T0
     )
+
+
+# --- request ids, request texts, token requests and prepared transactions, executed -----------------
+
+
+def test_a_request_id_is_text_of_1_to_64_characters() -> None:
+    signer = _guarded(Clock())
+    asked = _ask(signer)
+    good = _sign(ALICE, "alice", asked)
+    for request_id in ("a", "f" * 64):  # the right length: looked up, and not found
+        reason, text = _refused(lambda r=request_id: signer.approve(r, good))
+        assert (reason, text.endswith(f"no request {request_id!r}")) == ("wrong_request", True)
+    reason, text = _refused(lambda: signer.approve("f" * 65, good))
+    assert (reason, text.endswith("a request id is text of 1 to 64 characters, got str")) == ("wrong_request", True)
+
+
+def test_a_totp_approver_without_a_secret_here_is_told_where_secrets_come_from() -> None:
+    signer = _guarded(Clock())
+    asked = _ask(signer)
+    reason, text = _refused(lambda: signer.approve(asked.id, TotpCode("carol", "123456")))
+    assert reason == "bad_code"
+    assert text.endswith(
+        "no TOTP secret for carol is configured here (Signer(totp_secrets=...); the CLI reads "
+        "$WALLETKIT_TOTP_SECRETS), so no code of theirs can be checked"
+    )
+
+
+def test_a_recipient_that_is_not_text_is_refused_before_anything_is_built() -> None:
+    signer = Signer(_policy(), SQLiteStore(clock=Clock()))
+    for call in (
+        lambda: signer.transfer(_eth(), 123, 1, nonce=0, gas=21_000, gas_price=GWEI),  # type: ignore[arg-type]
+        lambda: signer.request(_eth(), TO, 1, 5, requester="ops", nonce=0, gas=21_000, gas_price=GWEI),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidInput) as info:
+            call()
+        assert str(info.value) == "a request's recipient and token are text (addresses or a token id)"
+
+
+def test_a_token_request_executes_as_the_token_transfer_it_asked_for() -> None:
+    from eth_abi import encode as abi_encode
+    from eth_account._utils.legacy_transactions import Transaction
+    from eth_utils import keccak
+
+    policy = Policy.from_dict(
+        {
+            "approvers": {"alice": {"ed25519": ALICE.verify_key.encode().hex()}},
+            "chains": {
+                "eth": {
+                    "recipients": [TO],
+                    "tokens": {TOKEN: {"decimals": 6, "max_per_tx": "1000"}},
+                    "approvals": [{"name": "usdt", "above": {TOKEN: "100"}, "approvers": ["alice"], "required": 1}],
+                }
+            },
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    asked = signer.request(_eth(), TO, 200 * 10**6, TOKEN, requester="ops", nonce=0, gas=60_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    signer.approve(asked.id, _sign(ALICE, "alice", asked))
+    signed = signer.execute(asked.id, _eth())
+    assert isinstance(signed, wk.SignedTransaction)
+    tx = Transaction.from_bytes(signed.raw)
+    assert to_checksum_address(tx.to) == TOKEN and tx.value == 0
+    assert tx.data == keccak(text="transfer(address,uint256)")[:4] + abi_encode(
+        ["address", "uint256"], [TO, 200 * 10**6]
+    )
+
+
+def _prepared_tx(nonce: int, value: int) -> Any:
+    from chains.evm.transaction import EvmTransaction
+
+    return EvmTransaction(
+        chain_id=1, nonce=nonce, gas=21_000, to=bytes.fromhex(TO[2:]), value=value, data=b"", gas_price=GWEI, tx_type=0
+    )
+
+
+def test_a_prepared_transaction_request_executes_once_and_elsewhere_only_with_its_tx() -> None:
+    store = SQLiteStore(clock=Clock())
+    asking = Signer(_policy(window="10", approvals=True), store)
+    tx = _prepared_tx(4, 2 * ETH)
+    asked = asking.request_transaction(_eth(), tx, requester="ops")
+    assert isinstance(asked, PendingRequest) and asked.kind == "transaction"
+    asking.approve(asked.id, _sign(ALICE, "alice", asked))
+    asking.approve(asked.id, _sign(BOB, "bob", asked))
+    other = Signer(_policy(window="10", approvals=True), store)  # another process: nothing kept in memory
+    with pytest.raises(InvalidInput) as info:
+        other.execute(asked.id, _eth())
+    assert str(info.value) == "execute the request in the process that asked, or pass tx="
+    signed = asking.execute(asked.id, _eth())
+    assert isinstance(signed, wk.SignedTransaction) and signed.raw == _eth().sign(tx).raw
+    again = other.execute(asked.id, _eth(), tx=tx)  # the same bytes, from the key the first execute stored
+    assert isinstance(again, wk.SignedTransaction) and again.raw == signed.raw and again.extra["idempotent_replay"]

@@ -202,7 +202,7 @@ class ApprovalFlow:
                 "expires_at": expires_at,
             },
         )
-        return PendingRequest(request_id, digest, expires_at, needs, ())
+        return PendingRequest(request_id, digest, expires_at, needs, (), ask.kind)
 
     # --- approving ------------------------------------------------------------------------------
 
