@@ -1313,3 +1313,90 @@ def test_a_key_whose_bytes_a_second_worker_is_sending_is_not_reported_refused(
     assert results == [txid]
     assert node.balance(receiver.address) == 10**15  # paid once
     assert _stored_nonce(first, sender.address) == [1]  # nothing resynced
+
+
+# --- requests with a client: filled, simulated, broadcast, resynced ---------------------------------
+
+
+def test_a_request_with_a_client_is_simulated_before_it_is_signed(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    noisy = _noisy_token(node, sender, receiver.address)
+    policy = Policy.from_dict(
+        {
+            "chains": {
+                "eth": {
+                    "recipients": [noisy, receiver.address],
+                    "tokens": {noisy: {"decimals": 0, "max_per_tx": "100"}},
+                }
+            }
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    expected = f": simulation moves 1 of {noisy} out of {sender.address}; the decoded effects say 0"
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.request(sender, noisy, 0, requester="ops", client=node, gas=100_000)
+    assert str(info.value).endswith(expected)
+    nonce = node.w3.eth.get_transaction_count(sender.address)
+    to = bytes.fromhex(noisy[2:])
+    tx = EvmTransaction(chain_id=1, nonce=nonce, gas=100_000, to=to, value=0, data=b"", gas_price=10 * GWEI, tx_type=0)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.request_transaction(sender, tx, requester="ops", client=node)
+    assert str(info.value).endswith(expected)
+
+
+def test_a_request_with_a_client_takes_the_next_nonce_and_a_refused_one_resyncs_it(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_policy(receiver.address), SQLiteStore(clock=Clock()), simulate=False)
+    signer.send(sender, node, receiver.address, 10**15)  # nonce 0
+    txid = signer.request(sender, receiver.address, 10**15, requester="ops", client=node)
+    assert isinstance(txid, str)
+    assert node.w3.eth.get_transaction(txid)["nonce"] == 1 and node.w3.eth.get_transaction_receipt(txid)["status"] == 1
+    assert _stored_nonce(signer, sender.address) == [2]
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas"):  # below the intrinsic 21,000
+        signer.request(sender, receiver.address, 10**15, requester="ops", client=node, gas=20_000)
+    assert _stored_nonce(signer, sender.address) == []  # the node's count decides again
+
+
+def test_an_executed_request_refused_by_the_node_resyncs_the_nonce(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    signer = Signer(_approval_policy(recipients=(receiver.address,)), SQLiteStore(clock=Clock()), simulate=False)
+    asked = signer.request(sender, receiver.address, 2 * ETH // 2 + 1, requester="ops", client=node, gas=20_000)
+    _approve(signer, asked)
+    with pytest.raises(wk.errors.BroadcastRejected, match=r"(?i)gas"):
+        signer.execute(asked.id, sender, client=node)
+    assert _stored_nonce(signer, sender.address) == []
+    assert node.w3.eth.get_transaction_count(sender.address) == 0
+
+
+def test_a_request_with_a_client_waits_until_mined_unless_told_not_to(fresh_btc: Any) -> None:
+    chain = fresh_btc(automine=False)
+    sender, receiver, policy = _btc(chain, 2)
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    txid = signer.request(sender, receiver.address, BTC, requester="ops", client=chain)
+    assert txid in chain.confirmed
+    txid = signer.request(sender, receiver.address, BTC, requester="ops", client=chain, wait=False)
+    assert txid in chain.mempool
+
+
+def test_coins_given_as_utxo_objects_are_locked_as_dicts_are(fresh_btc: Any) -> None:
+    from chains.bitcoin.transfer import Utxo
+
+    chain = fresh_btc()
+    sender, receiver, policy = _btc(chain, 2)
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    coins = chain.prepare_transfer(sender, receiver.address, 10 * BTC, None, {})["utxos"]
+    utxos = [Utxo(c["txid"], c["vout"], c["value"], c["script_pubkey"], c["prev_tx"]) for c in coins]
+    first = signer.transfer(sender, receiver.address, 10 * BTC, utxos=utxos, fee_rate=2)
+    second = signer.transfer(sender, receiver.address, 10 * BTC, utxos=utxos, fee_rate=2)
+    assert _inputs(first).isdisjoint(_inputs(second))
