@@ -900,6 +900,7 @@ def test_a_replayed_spend_holds_its_coins(fresh_btc: Any) -> None:
     clock.now += 601
     assert _locked(signer) == set()  # signed, never sent: the time limit freed the coin
     assert signer.send(sender, chain, receiver.address, BTC, idempotency_key="pay-7", **fields) == signed.txid
+    assert _broadcast_flag(signer, "pay-7") == 1  # marked broadcast, not only handed out
     clock.now += 10**9
     assert _locked(signer) == _inputs(signed)
 
@@ -1400,3 +1401,27 @@ def test_coins_given_as_utxo_objects_are_locked_as_dicts_are(fresh_btc: Any) -> 
     first = signer.transfer(sender, receiver.address, 10 * BTC, utxos=utxos, fee_rate=2)
     second = signer.transfer(sender, receiver.address, 10 * BTC, utxos=utxos, fee_rate=2)
     assert _inputs(first).isdisjoint(_inputs(second))
+
+
+def test_a_token_id_of_an_nft_collection_is_judged_and_audited_as_one_token() -> None:
+    collection = "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D"
+    signer = _signer(f"""
+[chains.eth]
+recipients = ["{TO}"]
+[chains.eth.tokens."{collection}"]
+nft = true
+""")
+    account = _eth()
+    data = keccak(text="transferFrom(address,address,uint256)")[:4] + abi_encode(
+        ["address", "address", "uint256"], [account.address, TO, 7]
+    )
+    signer.transfer(account, collection, 0, data=data, nonce=0, gas=100_000, gas_price=GWEI)
+    effects = signer.store.audit_events()[-1]["effects"]
+    assert {
+        "effect": "transfer",
+        "asset": collection,
+        "to": TO,
+        "amount": "1",
+        "token_id": "7",
+        "source": "",
+    } in effects
