@@ -413,3 +413,39 @@ def test_a_finalized_input_is_not_judged_by_a_stale_hash_type(kind: str, final_k
     assert sign_psbt(account, psbt) is psbt
     assert psbt.serialize() == before
     assert kernel.verify_all(psbt.extract(), list(transfer.spent))  # the ALL signature made before
+
+
+# --- a BitcoinTransfer built directly (9473ea8): what it refuses, by message, and change at 0 ----
+
+
+def _direct(**fields: object) -> BitcoinTransfer:
+    # One input (TXID:0, 80,000 sat to ACCOUNT's script), outputs 0 (10,000 sat) and 1 (69,000 sat).
+    spent = TxOut(80_000, script.p2wpkh(ACCOUNT.public_key.data))
+    tx = Transaction(
+        (TxIn(OutPoint(TXID, 0)),), (TxOut(10_000, spent.script_pubkey), TxOut(69_000, spent.script_pubkey)), 2, 0
+    )
+    values: dict[str, object] = {"tx": tx, "spent": (spent,), "fee": 1_000, "change_output": None}
+    values.update(fields)
+    return BitcoinTransfer(**values)  # type: ignore[arg-type]
+
+
+def test_a_direct_transfer_may_have_its_change_at_output_0() -> None:
+    assert _direct(change_output=0).change_output == 0
+    assert _direct(change_output=1).change_output == 1
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        _direct(change_output=2)
+    assert str(info.value) == "change output 2 is not one of the 2 outputs"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"tx": "02000000"}, "a transfer's tx is a Transaction, got str"),
+        ({"spent": ("80000",)}, "a transfer's spent outputs are TxOut values, one per input"),
+        ({"prev_txs": ("0200",)}, "a transfer's previous transactions are raw bytes or None"),
+    ],
+)
+def test_a_direct_transfer_of_the_wrong_types_is_refused_by_message(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        _direct(**fields)
+    assert str(info.value) == message
