@@ -1425,3 +1425,66 @@ nft = true
         "token_id": "7",
         "source": "",
     } in effects
+
+
+def test_an_executed_request_is_filled_and_simulated_through_its_client(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    noisy = _noisy_token(node, sender, receiver.address)
+    token = node.deploy_test_token(sender, 10**24)
+    alice, _ = _approvers()
+    policy = Policy.from_dict(
+        {
+            "approvers": {"alice": {"ed25519": alice.verify_key.encode().hex()}},
+            "chains": {
+                "eth": {
+                    "recipients": [noisy, receiver.address],
+                    "tokens": {
+                        noisy: {"decimals": 0, "max_per_tx": "100"},
+                        token: {"decimals": 0, "max_per_tx": str(10**24)},
+                    },
+                    "approvals": [{"name": "any", "new_recipient": True, "approvers": ["alice"], "required": 1}],
+                }
+            },
+        }
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    expected = f": simulation moves 1 of {noisy} out of {sender.address}; the decoded effects say 0"
+    # Waiting requests are not simulated; their execution is, through the client it is given.
+    asked = signer.request(sender, noisy, 0, requester="ops", client=node, gas=100_000)
+    _approve(signer, asked)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.execute(asked.id, sender, client=node)
+    assert str(info.value).endswith(expected)
+    nonce = node.w3.eth.get_transaction_count(sender.address)
+    to = bytes.fromhex(noisy[2:])
+    tx = EvmTransaction(chain_id=1, nonce=nonce, gas=100_000, to=to, value=0, data=b"", gas_price=10 * GWEI, tx_type=0)
+    prepared = signer.request_transaction(sender, tx, requester="ops", client=node)
+    _approve(signer, prepared)
+    with pytest.raises(wk.errors.PolicyViolation) as info:
+        signer.execute(prepared.id, sender, client=node, tx=tx)
+    assert str(info.value).endswith(expected)
+    # A token payment of more token units than the account holds wei: the client estimates its gas
+    # for the token call to the recipient, and checks the token balance, not the ether one.
+    amount = 3 * ETH
+    asked = signer.request(sender, receiver.address, amount, token, requester="ops", client=node)
+    _approve(signer, asked)
+    txid = signer.execute(asked.id, sender, client=node)
+    assert node.w3.eth.get_transaction_receipt(txid)["status"] == 1
+    assert node.balance(receiver.address, token) == amount
+
+
+def test_an_executed_bitcoin_request_locks_its_coins(fresh_btc: Any) -> None:
+    chain = fresh_btc()
+    sender, receiver, _ = _btc(chain, 2)
+    policy = _approval_policy("btc", (receiver.address,), networks=["regtest"], max_per_tx="40")
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    fields = chain.prepare_transfer(sender, receiver.address, 2 * BTC, None, {})
+    asked = signer.request(sender, receiver.address, 2 * BTC, requester="ops", **fields)
+    _approve(signer, asked)
+    signed = signer.execute(asked.id, sender)
+    assert isinstance(signed, wk.SignedTransaction) and _locked(signer) == _inputs(signed)
