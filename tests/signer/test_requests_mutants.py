@@ -892,3 +892,45 @@ def test_a_prepared_transaction_request_executes_once_and_elsewhere_only_with_it
     assert isinstance(signed, wk.SignedTransaction) and signed.raw == _eth().sign(tx).raw
     again = other.execute(asked.id, _eth(), tx=tx)  # the same bytes, from the key the first execute stored
     assert isinstance(again, wk.SignedTransaction) and again.raw == signed.raw and again.extra["idempotent_replay"]
+
+
+class _InterleavedStore(SQLiteStore):
+    """A real store over a shared file that runs the next queued step (another machine's turn) before
+    a decision starts: here, between an expired approval's refusal and its audit."""
+
+    steps: list[Any]
+
+    def decision(self) -> Any:
+        step = self.steps.pop(0) if getattr(self, "steps", None) else None
+        if step is not None:
+            step()
+        return super().decision()
+
+
+def test_an_expired_approval_leaves_a_request_executed_meanwhile_executed(tmp_path: Any) -> None:
+    # Two machines share one store, their clocks 2 s apart: the fast one refuses a late approval as
+    # expired while the slow one, still in time, executes the request between the two transactions.
+    path = tmp_path / "signer.db"
+    slow_clock, fast_clock = Clock(), Clock()
+    slow = Signer(_policy(window="10", approvals=True), SQLiteStore(path, clock=slow_clock))
+    fast_store = _InterleavedStore(path, clock=fast_clock)
+    fast = Signer(_policy(window="10", approvals=True), fast_store)
+    asked = slow.request(_eth(), TO, 2 * ETH, requester="ops", nonce=0, gas=21_000, gas_price=GWEI)
+    assert isinstance(asked, PendingRequest)
+    slow.approve(asked.id, _sign(ALICE, "alice", asked))
+    slow_clock.now, fast_clock.now = T0 + 599, T0 + 601
+    executed: list[Any] = []
+
+    def execute_elsewhere() -> None:
+        slow.approve(asked.id, _sign(BOB, "bob", asked))  # the quorum of 2, in time on the slow clock
+        executed.append(slow.execute(asked.id, _eth()))
+
+    fast_store.steps = [None, execute_elsewhere]  # after the refused transaction, before its audit
+    late = _sign(BOB, "bob", asked)
+    reason, _ = _refused(lambda: fast.approve(asked.id, late))
+    assert reason == "expired" and len(executed) == 1
+    view = slow.pending(asked.id)
+    assert view.status == "executed"
+    with slow.store.decision() as db:
+        row = slow.guard.request_in(db, asked.id)
+    assert row is not None and row["txid"] == executed[0].txid
