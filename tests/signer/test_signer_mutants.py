@@ -1488,3 +1488,79 @@ def test_an_executed_bitcoin_request_locks_its_coins(fresh_btc: Any) -> None:
     _approve(signer, asked)
     signed = signer.execute(asked.id, sender)
     assert isinstance(signed, wk.SignedTransaction) and _locked(signer) == _inputs(signed)
+
+
+# --- A prepared spend's coins are the caller's: never locked, never freed by the signer ----------
+# An RBF replacement (or any prepared spend) may spend a coin another broadcast spend holds. Were
+# the signer to lock its coins, the 600 s lock would replace that hold; were it to free them on a
+# refusal, the coin would be offered again while a spend of it is on the network.
+
+
+def _held_then_prepared(chain: Any, amount: int) -> tuple[wk.Account, Signer, Clock, set[str], Any]:
+    """A spend sent and mined (its coin held), and a prepared spend of ``amount`` sat from that same coin."""
+    sender, receiver, _ = _btc(chain, 2)
+    clock = Clock()
+    policy = _approval_policy("btc", (receiver.address,), networks=["regtest"], max_per_tx="40")
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
+    stale = chain.prepare_transfer(sender, receiver.address, BTC // 2, None, {})
+    signer.send(sender, chain, receiver.address, BTC // 2, **stale)  # under the approval rule's 1 BTC
+    held = _locked(signer)
+    assert len(held) == 1
+    gone = [u for u in stale["utxos"] if f"{u['txid']}:{u['vout']}" in held]
+    return sender, signer, clock, held, sender.transfer(receiver.address, amount, utxos=gone, fee_rate=3)
+
+
+@pytest.mark.parametrize("entry", ["sign_transaction", "request_transaction", "execute"])
+def test_signing_a_prepared_spend_keeps_a_broadcast_spends_hold(fresh_btc: Any, entry: str) -> None:
+    chain = fresh_btc()
+    # execute: 2 BTC is above the approval rule's 1 BTC, so the request waits for an approver.
+    sender, signer, clock, held, prepared = _held_then_prepared(chain, 2 * BTC if entry == "execute" else BTC // 4)
+    if entry == "sign_transaction":
+        signed = signer.sign_transaction(sender, prepared)
+    elif entry == "request_transaction":
+        signed = signer.request_transaction(sender, prepared, requester="ops")
+    else:
+        asked = signer.request_transaction(sender, prepared, requester="ops")
+        assert not isinstance(asked, wk.SignedTransaction)
+        _approve(signer, asked)
+        signed = signer.execute(asked.id, sender)
+    assert isinstance(signed, wk.SignedTransaction) and _inputs(signed) == held
+    clock.now += 10**6  # far past any lock's time limit: only a hold is still there
+    assert _locked(signer) == held
+
+
+@pytest.mark.parametrize("entry", ["send_transaction", "execute"])
+def test_a_refused_prepared_spend_frees_no_coin(fresh_btc: Any, entry: str) -> None:
+    chain = fresh_btc()
+    sender, signer, clock, held, prepared = _held_then_prepared(chain, 2 * BTC if entry == "execute" else BTC // 4)
+    with pytest.raises(wk.errors.BroadcastRejected, match="is unknown or already spent"):
+        if entry == "send_transaction":
+            signer.send_transaction(sender, chain, prepared)
+        else:
+            asked = signer.request_transaction(sender, prepared, requester="ops")
+            assert not isinstance(asked, wk.SignedTransaction)
+            _approve(signer, asked)
+            signer.execute(asked.id, sender, client=chain)
+    clock.now += 10**6
+    assert _locked(signer) == held  # the broadcast spend still holds its coin
+
+
+def test_a_refused_prepared_spend_leaves_a_signed_transfers_lock(fresh_btc: Any) -> None:
+    """A transfer the signer signed (not sent) locks its coin for 600 s; a prepared spend of that coin
+    and a spent one, refused by the network, does not free it."""
+    chain = fresh_btc()
+    sender, receiver, policy = _btc(chain, 3, max_per_tx="100")
+    clock = Clock()
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
+    stale = chain.prepare_transfer(sender, receiver.address, BTC, None, {})
+    sent = signer.send(sender, chain, receiver.address, BTC, **stale)
+    spent = _locked(signer)
+    waiting = signer.transfer(sender, receiver.address, BTC, **stale)  # another coin, locked, not sent
+    locked = _inputs(waiting)
+    assert chain.confirmed.get(sent) and locked.isdisjoint(spent) and _locked(signer) == spent | locked
+    coins = [u for u in stale["utxos"] if f"{u['txid']}:{u['vout']}" in spent | locked]
+    prepared = sender.transfer(receiver.address, 60 * BTC, utxos=coins, fee_rate=3)  # needs both coins
+    with pytest.raises(wk.errors.BroadcastRejected, match="is unknown or already spent"):
+        signer.send_transaction(sender, chain, prepared)
+    clock.now += 599
+    assert _locked(signer) == spent | locked

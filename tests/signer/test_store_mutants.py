@@ -156,6 +156,21 @@ def test_utxo_locks_expire_on_the_clock(store: Store) -> None:
         assert store.locked_outpoints_in(db, "btc") == {"cc:2"}
 
 
+def test_unlocking_frees_a_timed_lock_but_never_a_hold(store: Store) -> None:
+    """A refused spend frees its coins, but not a coin another spend of which reached the network:
+    a refused RBF replacement must not put a coin whose spend is in flight back on offer."""
+    clock: Clock = store.clock  # type: ignore[assignment]
+    clock.now += 1_000
+    with store.decision() as db:
+        store.lock_outpoints_in(db, "btc", ["aa:0"], 600)
+    store.hold_outpoints("btc", ["bb:1"])
+    store.unlock_outpoints("btc", ["aa:0", "bb:1"])
+    assert _rows(store, "SELECT outpoint FROM utxo_locks WHERE chain='btc'") == [("bb:1",)]
+    clock.now += 10**9
+    with store.decision() as db:
+        assert store.locked_outpoints_in(db, "btc") == {"bb:1"}
+
+
 def test_a_sqlite_decision_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
     # BEGIN IMMEDIATE takes SQLite's RESERVED lock at once, before the decision reads anything:
     # another writer cannot start until it commits (a deferred BEGIN would let two decisions read

@@ -155,7 +155,9 @@ class ApprovalFlow:
             self._kept[result.id] = (to, amount, token, fields)
             return result
         if client is not None:
-            return self._deliver(account, client, result, None, wait, resync_nonce=floor is not None)
+            return self._deliver(
+                account, client, result, None, wait, resync_nonce=floor is not None, release_coins=locks
+            )
         return result  # type: ignore[no-any-return]
 
     def request_transaction(
@@ -383,6 +385,7 @@ class ApprovalFlow:
             raise InvalidInput("execute needs the signing account of the request")
         key = f"approved-request:{request_id}"
         ask = Ask(executing=request_id)
+        locks = False  # a prepared transaction's coins are the caller's: the signer neither locks nor frees them
         if row["kind"] == "transaction":
             kept = self._kept.get(request_id)
             prepared = tx if tx is not None else (kept[0] if kept else None)
@@ -411,7 +414,9 @@ class ApprovalFlow:
             )
         if client is None:
             return result  # type: ignore[no-any-return]
-        return self._deliver(account, client, result, key, wait, resync_nonce=hasattr(client, "nonces"))
+        return self._deliver(
+            account, client, result, key, wait, resync_nonce=hasattr(client, "nonces"), release_coins=locks
+        )
 
     # --- freezes --------------------------------------------------------------------------------
 

@@ -363,7 +363,7 @@ class Signer(ApprovalFlow):
                     # a worker whose own broadcast of them is refused meanwhile must replay, not fail.
                     self.store.handed_out_in(db, idempotency_key)
                 return self._replay(account, client, idempotency_key, known[0], known[1], wait)
-        filled, floor, _ = self._prepared(account, client, to, amount, token, fields)
+        filled, floor, locks = self._prepared(account, client, to, amount, token, fields)
         evm = floor is not None
         signed = self.transfer(
             account,
@@ -376,7 +376,7 @@ class Signer(ApprovalFlow):
             _nonce_floor=floor,
             **filled,
         )
-        return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=evm)
+        return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=evm, release_coins=locks)
 
     def _prepared(
         self,
@@ -411,7 +411,7 @@ class Signer(ApprovalFlow):
     ) -> str:
         """:meth:`sign_transaction`, then broadcast once (as :meth:`send` does) and wait. Returns the txid."""
         signed = self.sign_transaction(account, tx, idempotency_key=idempotency_key, client=client)
-        return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=False)
+        return self._deliver(account, client, signed, idempotency_key, wait, resync_nonce=False, release_coins=False)
 
     def _deliver(
         self,
@@ -422,7 +422,11 @@ class Signer(ApprovalFlow):
         wait: bool,
         *,
         resync_nonce: bool,
+        release_coins: bool,
     ) -> str:
+        # release_coins: the signer chose and locked this spend's coins, so a refusal frees them. A
+        # prepared transaction's coins are the caller's (an RBF replacement spends coins another
+        # broadcast spend holds): a refusal of it releases nothing.
         if signed.extra.get("idempotent_replay") and key is not None:
             return self._replay(account, client, key, signed.raw, signed.txid, wait)
         spent = _outpoints(account, signed.raw)
@@ -436,7 +440,7 @@ class Signer(ApprovalFlow):
                 return self._replay(account, client, key, signed.raw, signed.txid, wait)
             if resync_nonce:
                 self.store.resync_nonce(account.chain, account.address)
-            if spent:  # the network refused the spend: its coins are free again
+            if spent and release_coins:  # the network refused the signer's own spend: its coins are free again
                 self.store.unlock_outpoints(account.chain, spent)
             raise
         if spent:  # the spend is out: its coins stay held past the lock's time limit

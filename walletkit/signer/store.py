@@ -295,10 +295,16 @@ class _SqlStore:
             self.lock_outpoints_in(db, chain, outpoints, HELD)
 
     def unlock_outpoints(self, chain: str, outpoints: list[str]) -> None:
-        """Release outpoints whose spend never reached the network."""
+        """Release outpoints whose spend never reached the network.
+
+        A hold (:meth:`hold_outpoints`: another spend of the coin reached the network) is never
+        released here: a refused replacement of that spend does not make the coin free again.
+        """
         with self._tx() as db:
             for outpoint in outpoints:
-                self._run(db, "DELETE FROM utxo_locks WHERE chain=? AND outpoint=?", (chain, outpoint))
+                self._run(
+                    db, "DELETE FROM utxo_locks WHERE chain=? AND outpoint=? AND until<?", (chain, outpoint, HELD)
+                )
 
     def resync_nonce(self, chain: str, address: str) -> None:
         """Forget the stored next nonce (after a refused broadcast): the node's count decides again."""
