@@ -158,7 +158,28 @@ def test_typed_data_without_chain_id_is_refused() -> None:
     message = _refusal(TYPED.check_typed_data, "eth", "mainnet", ["not", "a", "mapping"])
     assert message.endswith("a typed-data domain without chainId can be replayed on any chain")
     TYPED.check_typed_data("eth", "mainnet", {"chainId": 1, "verifyingContract": ALLOWED})
-    TYPED.check_typed_data("eth", "mainnet", {"chainId": 0, "verifyingContract": ALLOWED})  # present, if 0
+
+
+# EIP-155 chain ids: Ethereum 1, Sepolia 11155111, BNB Smart Chain 56; TRON's TIP-712 chain id is the
+# genesis block id's low 32 bits (Nile: 0xcd8690dc = 3448148188, mainnet: 0x2b6653dc = 728126428).
+CHAIN_IDS = {("eth", "mainnet"): 1, ("eth", "sepolia"): 11155111, ("bsc", "mainnet"): 56, ("tron", "nile"): 3448148188}
+
+
+@pytest.mark.parametrize(("chain", "network"), list(CHAIN_IDS))
+def test_typed_data_must_carry_its_own_chains_id(chain: str, network: str) -> None:
+    """A domain for another chain id is that chain's signature (replayable there): refused by value."""
+    contract = ALLOWED if chain != "tron" else "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    policy = Policy.from_dict({"chains": {chain: {"networks": [network], "eip712_contracts": [contract]}}})
+    own = CHAIN_IDS[(chain, network)]
+    for given in (own, str(own), hex(own), hex(own).upper().replace("X", "x")):
+        policy.check_typed_data(chain, network, {"chainId": given, "verifyingContract": contract})
+    for other in (0, own + 1, own - 1, 728126428 if chain == "tron" else 137, str(own + 1), hex(own + 2)):
+        with pytest.raises(wk.errors.ChainMismatch) as info:
+            policy.check_typed_data(chain, network, {"chainId": other, "verifyingContract": contract})
+        assert str(info.value).endswith(f"but {chain} {network} is chain id {own}")
+    for bad in (True, -1, 1.0, "", "0x", "one", "1_0", "-1", "\u0661", [1]):
+        with pytest.raises(wk.errors.InvalidMessage, match="chainId is a non-negative integer or its text"):
+            policy.check_typed_data(chain, network, {"chainId": bad, "verifyingContract": contract})
 
 
 def test_typed_data_per_contract_and_primary_type() -> None:

@@ -58,7 +58,14 @@ from walletkit.effects import (
     TypedDataSignature,
     Unverified,
 )
-from walletkit.errors import InvalidAddress, InvalidInput, PolicyViolation
+from walletkit.errors import (
+    ChainMismatch,
+    InvalidAddress,
+    InvalidInput,
+    InvalidMessage,
+    PolicyViolation,
+    UnsupportedOperation,
+)
 from walletkit.registry import get_chain
 from walletkit.signer.approvals import Approver
 from walletkit.signer.policy_file import _key as _key
@@ -330,10 +337,17 @@ class Policy:
     def check_typed_data(self, chain: str, network: str, domain: Mapping[str, Any], primary_type: str = "") -> None:
         """Raise PolicyViolation unless typed data for this domain's verifying contract is allowed.
 
+        ``domain["chainId"]`` is an integer, or its decimal or ``0x`` hex text (as
+        ``eth_signTypedData_v4`` takes it); it must be the chain id of ``chain`` on ``network``
+        (EVM: EIP-155's; TRON: TIP-712's, the genesis block id's low 32 bits).
+
         Raises:
             PolicyViolation: ``chain_allowed``, ``network_pinned``, or ``eip712_domain`` (no typed data
                 allowed, a verifying contract or primary type not allowed, or a domain without
                 ``chainId``, which can be replayed on any chain).
+            ChainMismatch: the domain's ``chainId`` is another chain's.
+            InvalidMessage: a ``chainId`` that is not a non-negative integer.
+            UnsupportedOperation: the chain has no typed data.
         """
         rules = self.rules(chain, network)
         contract = domain.get("verifyingContract") if isinstance(domain, Mapping) else None
@@ -344,9 +358,16 @@ class Policy:
         except InvalidAddress:
             canonical = None
         # A domain without chainId can be replayed on any chain: it is judged as such (refused), as
-        # Signer.sign_typed_data refuses it. (Only its presence matters here, not its value.)
-        chain_id = domain.get("chainId") if isinstance(domain, Mapping) else None
-        self._typed_data(rules, chain, TypedDataSignature(canonical, primary_type, 0 if chain_id is not None else None))
+        # Signer.sign_typed_data refuses it; one with another chain's id is that chain's, refused too.
+        given = domain.get("chainId") if isinstance(domain, Mapping) else None
+        chain_id = None if given is None else _domain_chain_id(given)
+        if chain_id is not None:
+            expected = _typed_data_chain_id(chain, network)
+            if chain_id != expected:
+                raise ChainMismatch(
+                    f"typed data is for chain id {chain_id}, but {chain} {network} is chain id {expected}"
+                )
+        self._typed_data(rules, chain, TypedDataSignature(canonical, primary_type, chain_id))
 
     def window_seconds(self, chain: str, asset: str | None) -> int:
         """The rolling window of an asset (seconds); ``asset`` None or "native" is the chain's coin."""
@@ -401,3 +422,26 @@ def _shower(chain: str, asset: str, limits: Limits) -> Callable[[int], str]:
     else:
         return lambda amount: f"{amount} of {asset}"
     return lambda amount: f"{format_units(amount, decimals)} {unit} ({amount} base units)"
+
+
+def _domain_chain_id(given: object) -> int:
+    """An EIP-712 domain's ``chainId``: an int, or its decimal or ``0x`` hex text (eth_signTypedData_v4)."""
+    if type(given) is int and given >= 0:
+        return given
+    if isinstance(given, str):
+        text = given.strip()
+        digits, base = (text[2:], 16) if text[:2].lower() == "0x" else (text, 10)
+        if digits and digits.isascii() and digits.isalnum():
+            try:
+                return int(digits, base)
+            except ValueError:
+                pass
+    raise InvalidMessage(f"a typed-data domain's chainId is a non-negative integer or its text, got {given!r}")
+
+
+def _typed_data_chain_id(chain: str, network: str) -> int:
+    """The chain id typed data signed on ``chain`` ``network`` must carry (the plugin's)."""
+    of = getattr(get_chain(chain), "typed_data_chain_id", None)
+    if not callable(of):
+        raise UnsupportedOperation(f"{chain} has no typed-data signing")
+    return int(of(network))
