@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from chains.evm import rlp
 from chains.evm.address import address_of, checksum_encode, parse_address
-from chains.evm.transaction import ACCESS_LIST, LEGACY, EvmTransaction
+from chains.evm.transaction import ACCESS_LIST, LEGACY, Authorization, EvmTransaction
 from walletkit.crypto import secp256k1
 from walletkit.crypto.hashes import keccak256
 from walletkit.effects import AuthorityChange, ContractCall, Effect, FeeBound, Transfer
@@ -36,7 +36,8 @@ def effects(sender: str, tx: object) -> list[Effect]:
     """Return the effects of an :class:`EvmTransaction` sent by ``sender`` (EIP-55 text).
 
     Raises:
-        InvalidTransaction: ``tx`` is not an EvmTransaction.
+        InvalidTransaction: ``tx`` is not an EvmTransaction, or its authorization list holds
+            something other than Authorization values.
     """
     if not isinstance(tx, EvmTransaction):
         raise InvalidTransaction(f"expected an EvmTransaction, got {type(tx).__name__}")
@@ -48,6 +49,8 @@ def effects(sender: str, tx: object) -> list[Effect]:
     else:
         out += decode_call(checksum_encode(tx.to), tx.data, tx.value, parse_address(sender), checksum_encode)
     for auth in tx.authorization_list:
+        if not isinstance(auth, Authorization):  # the constructor refuses these; a value built around it may not
+            raise InvalidTransaction(f"authorization_list holds Authorization values, got {type(auth).__name__}")
         # Only an authorization for this chain id acts here alone: chain id 0 acts on every chain, and
         # another chain id acts on that chain once this transaction publishes it.
         kind = "eip7702_delegation" if auth.chain_id == tx.chain_id else "eip7702_delegation_any_chain"
@@ -58,9 +61,7 @@ def effects(sender: str, tx: object) -> list[Effect]:
 
 def _authority(auth: object) -> str:
     """The account an EIP-7702 authorization delegates: the signer recovered from it."""
-    from chains.evm.transaction import Authorization
-
-    assert isinstance(auth, Authorization)  # narrowed for mypy: the transaction only holds these
+    assert isinstance(auth, Authorization)  # narrowed for mypy: effects() checked each entry
     digest = keccak256(b"\x05" + rlp.encode([auth.chain_id, auth.address, auth.nonce]))
     try:
         public = secp256k1.recover(digest, auth.r, auth.s, auth.y_parity)

@@ -9,6 +9,7 @@ the test from the spec's formula.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 import struct
@@ -345,6 +346,17 @@ def test_an_unrecoverable_authorization_is_named_so() -> None:
     auth = Authorization(1, bytes.fromhex(DELEGATE[2:]), 3, 0, 5, 1)
     tx = _tx(tx_type=4, gas=80_000, max_fee_per_gas=2, max_priority_fee_per_gas=1, authorization_list=(auth,))
     assert evm_effects(OWNER, tx)[1] == AuthorityChange("eip7702_delegation", "unrecoverable", DELEGATE)
+
+
+def test_an_authorization_list_the_constructor_never_saw_is_refused_by_type() -> None:
+    """The constructor refuses a non-Authorization entry; a value built around it (object.__new__,
+    as a pickle does) is refused by the decoder with a typed error too, also under ``python -O``."""
+    auth = Authorization(1, bytes.fromhex(DELEGATE[2:]), 3, 0, 5, 1)
+    tx = _tx(tx_type=4, gas=80_000, max_fee_per_gas=2, max_priority_fee_per_gas=1, authorization_list=(auth,))
+    forged = copy.copy(tx)
+    object.__setattr__(forged, "authorization_list", ({"chainId": 1},))
+    with pytest.raises(InvalidTransaction, match=r"^authorization_list holds Authorization values, got dict$"):
+        evm_effects(OWNER, forged)
 
 
 # --- chains.tron.effects: contract parameters as protobuf bytes written out here -----------------
