@@ -121,6 +121,8 @@ class Tally:
     excluded: int = 0
     pending: int = 0
     other: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # excluded, yet detected by a test
+    names: set[str] = field(default_factory=set)  # every mutant of the module
     crashed: list[str] = field(default_factory=list)  # also counted in killed
 
     @property
@@ -144,6 +146,8 @@ class Tally:
         self.pending += other.pending
         self.other += other.other
         self.crashed += other.crashed
+        self.stale += other.stale
+        self.names |= other.names
 
 
 def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
@@ -157,8 +161,13 @@ def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         tally = out.setdefault(source, Tally())
         for mutant, code in sorted(codes.items()):
+            tally.names.add(mutant)
             if mutant in equivalent:
                 tally.excluded += 1
+                if code in KILLED or code in CRASHED or code in TIMEOUT:
+                    # A test detects it, so it is not equivalent: most often the function changed and
+                    # its mutants were renumbered, so the exclusion now names another mutant.
+                    tally.stale.append(mutant)
             elif code is None:  # not run yet (an interrupted or unfinished run): not in the score
                 tally.pending += 1
             elif code in KILLED:
@@ -182,6 +191,7 @@ def report(names: list[str], verbose: bool) -> int:
     header = f"| {'group':<12} | {'module':<34} | killed | timeout | survived | no test | excluded | not run | score |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    stale = 0
     for name in names or list(groups):
         total = Tally()
         for source, tally in _tally(name, groups[name]).items():
@@ -195,6 +205,14 @@ def report(names: list[str], verbose: bool) -> int:
                 f"| {name:<12} | {'(group)':<34} | {total.killed:>6} | {total.timeout:>7} | {len(total.survived):>8} "
                 f"| {len(total.no_tests):>7} | {total.excluded:>8} | {total.pending:>7} | {total.score:>4.1f}% |"
             )
+        known = {m for t in _tally(name, groups[name]).values() for m in t.names}
+        for mutant in total.stale:
+            print(f"    stale exclusion: {mutant} is excluded as equivalent, yet a test detects it", file=sys.stderr)
+            stale += 1
+        if known:
+            for mutant in sorted(set(groups[name].get("equivalent", {})) - known):
+                print(f"    stale exclusion: {mutant} names no mutant of the group", file=sys.stderr)
+                stale += 1
         if verbose:
             for tally in _tally(name, groups[name]).values():
                 for mutant in tally.survived:
@@ -205,7 +223,7 @@ def report(names: list[str], verbose: bool) -> int:
                     print(f"    crashed:  {mutant}")
                 for mutant in tally.other:
                     print(f"    other:    {mutant}")
-    return 0
+    return 1 if stale else 0
 
 
 def run(name: str, jobs: int, mutants: list[str], again: bool) -> int:
