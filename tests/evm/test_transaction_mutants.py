@@ -227,3 +227,61 @@ def test_signatures_with_unusual_leading_bytes_sign_as_eth_account(
     assert raw == bytes(EthAccount.sign_transaction(theirs, KEY).raw_transaction)
     items = pyrlp.decode(raw if tx_type == 0 else raw[1:])
     assert items[field].rjust(32, b"\0").startswith(prefix)
+
+
+# --- lists of a transaction built directly: EIP-2930 access lists, EIP-7702 authorizations --------
+
+_SLOT = bytes(31) + b"\x07"
+
+
+@pytest.mark.parametrize(
+    ("access", "message"),
+    [
+        ("0x", "an access list is a tuple of (address, storage keys), got str"),
+        ({"a": 1}, "an access list is a tuple of (address, storage keys), got dict"),
+        ((("x",),), "an access list entry is (20-byte address, storage keys), got ('x',)"),
+        (((DELEGATE, (), ()),), "an access list entry is (20-byte address, storage keys), got ("),
+        ([b"\x01" * 40], "an access list entry is (20-byte address, storage keys), got b'"),
+        (((DELEGATE.hex(), ()),), f"an access list address is 20 bytes (EIP-2930), got '{DELEGATE.hex()}'"),
+        (((b"\x11" * 19, ()),), "an access list address is 20 bytes (EIP-2930), got b'" + "\\x11" * 19 + "'"),
+        (((bytearray(20), ()),), "an access list address is 20 bytes (EIP-2930), got bytearray("),
+        (((DELEGATE, (5,)),), "an access list's storage keys are 32-byte values (EIP-2930), got (5,)"),
+        (((DELEGATE, _SLOT),), "an access list's storage keys are 32-byte values (EIP-2930), got b'"),
+        (((DELEGATE, (_SLOT[1:],)),), "an access list's storage keys are 32-byte values (EIP-2930), got (b'"),
+        (((DELEGATE, (_SLOT, bytearray(32))),), "an access list's storage keys are 32-byte values (EIP-2930), got (b'"),
+    ],
+)
+def test_an_access_list_built_directly_is_checked_entry_by_entry(access: object, message: str) -> None:
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        _dynamic(access_list=access)
+    assert str(info.value).startswith(message)
+
+
+def test_well_formed_access_lists_in_lists_or_tuples_are_kept() -> None:
+    for access in ([(DELEGATE, [_SLOT])], ((DELEGATE, ()),), [[DELEGATE, (_SLOT, _SLOT)]], ()):
+        assert _dynamic(access_list=access).access_list == access
+
+
+@pytest.mark.parametrize(
+    "authorizations",
+    [
+        ({"chain_id": 1, "address": DELEGATE, "nonce": 0, "y_parity": 0, "r": 1, "s": 1},),
+        ((1, DELEGATE, 0, 0, 1, 1),),
+        ("AUTH", None),
+        "not a list",
+        b"\x01",
+    ],
+)
+def test_an_authorization_list_holds_authorization_values_only(authorizations: object) -> None:
+    with pytest.raises(wk.errors.InvalidTransaction) as info:
+        _dynamic(tx_type=4, authorization_list=authorizations)
+    assert str(info.value) == "an authorization list holds Authorization values (from sign_authorization)"
+
+
+def test_an_authorization_list_mixing_values_is_refused() -> None:
+    auth = sign_authorization(bytes(31) + b"\x05", 1, DELEGATE, 0)
+    assert _dynamic(tx_type=4, authorization_list=[auth]).authorization_list == [auth]
+    for mixed in ((auth, None), [auth, (1, DELEGATE, 0, 0, 1, 1)]):
+        with pytest.raises(wk.errors.InvalidTransaction) as info:
+            _dynamic(tx_type=4, authorization_list=mixed)
+        assert str(info.value) == "an authorization list holds Authorization values (from sign_authorization)"
