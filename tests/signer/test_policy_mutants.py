@@ -947,3 +947,54 @@ def test_window_seconds_of_a_token_keyed_as_written_in_code() -> None:
     lower = TOKEN.lower()
     rules = ChainRules(frozenset({"mainnet"}), None, tokens={lower: Limits(window_seconds=600)})
     assert Policy({"eth": rules}).window_seconds("eth", lower) == 600
+
+
+# --- resolved: a collection marked nft reads an amount as a token id ------------------------------
+
+
+def test_resolved_reads_an_nft_collections_amount_as_its_token_id() -> None:
+    from walletkit.effects import Approval, FeeBound, Transfer
+
+    policy = _judging()
+    given = [
+        Transfer(NFT, ALLOWED, 0),  # transferFrom(me, to, 0): token #0, not nothing
+        Transfer(NFT, ALLOWED, 7, source=SPENDER),
+        Approval(NFT, SPENDER, 0),  # approve(spender, 0): token #0, not a revocation
+        Approval(NFT, SPENDER, None, all_tokens=True),  # setApprovalForAll: as it is
+        Approval(NFT, SPENDER, 5, all_tokens=True),
+        Transfer(NFT, ALLOWED, 1, token_id=9),  # already a token id (ERC-1155): as it is
+        Approval(NFT, SPENDER, None),  # no amount: as it is
+        Transfer(TOKEN, ALLOWED, 3),  # a fungible token: an amount
+        Approval(TOKEN, SPENDER, 3),
+        Transfer(DAPP, ALLOWED, 3),  # not listed: as it is
+        Transfer("native", ALLOWED, 3),
+        FeeBound(21_000, "type 2"),
+    ]
+    assert policy.resolved("eth", given) == [
+        Transfer(NFT, ALLOWED, 1, token_id=0),
+        Transfer(NFT, ALLOWED, 1, token_id=7, source=SPENDER),
+        Approval(NFT, SPENDER, 1, token_id=0),
+        Approval(NFT, SPENDER, None, all_tokens=True),
+        Approval(NFT, SPENDER, 5, all_tokens=True),
+        Transfer(NFT, ALLOWED, 1, token_id=9),
+        Approval(NFT, SPENDER, None),
+        Transfer(TOKEN, ALLOWED, 3),
+        Approval(TOKEN, SPENDER, 3),
+        Transfer(DAPP, ALLOWED, 3),
+        Transfer("native", ALLOWED, 3),
+        FeeBound(21_000, "type 2"),
+    ]
+    # A chain without rules, or without an nft entry, gets its effects back as they are, in a new list.
+    no_nft = Policy.from_dict({"chains": {"eth": {"tokens": {TOKEN: {"decimals": 6}}}}})
+    for chain, judged in (("bsc", policy), ("eth", no_nft)):
+        back = judged.resolved(chain, given[:3])
+        assert back == given[:3] and back is not given
+        back.clear()
+        assert len(given) == 12
+
+
+def test_typed_data_on_a_chain_without_typed_data_is_unsupported() -> None:
+    policy = Policy.from_dict({"chains": {"sol": {"eip712_contracts": []}}})
+    with pytest.raises(wk.errors.UnsupportedOperation) as info:
+        policy.check_typed_data("sol", "mainnet", {"chainId": 1})
+    assert str(info.value) == "sol has no typed-data signing"
