@@ -366,6 +366,16 @@ class EvmSignedTransaction(SignedTransaction):
             raise InvalidTransaction(f"txid {value!r:.80} is not keccak256 of its bytes ({txid})")
         _set_txid(self, txid)
 
+    def __eq__(self, other: object) -> bool:
+        # Equal by value to any SignedTransaction with the same fields, as before this subclass
+        # existed (the dataclass's __eq__ compares only objects of one class). Python tries this
+        # reflected method first for `base == evm` too, since the subclass overrides __eq__.
+        if not isinstance(other, SignedTransaction):
+            return NotImplemented
+        return (self.chain, self.raw, self.txid, self.extra) == (other.chain, other.raw, other.txid, other.extra)
+
+    __hash__ = SignedTransaction.__hash__  # unchanged: unhashable, as its extra is a dict
+
 
 _signed_slot = SignedTransaction.__dict__
 _new_signed = object.__new__

@@ -285,3 +285,34 @@ def test_an_authorization_list_mixing_values_is_refused() -> None:
         with pytest.raises(wk.errors.InvalidTransaction) as info:
             _dynamic(tx_type=4, authorization_list=mixed)
         assert str(info.value) == "an authorization list holds Authorization values (from sign_authorization)"
+
+
+def test_a_signed_evm_transaction_equals_any_signed_transaction_with_its_fields() -> None:
+    """Equal by value, as a plain SignedTransaction is: in both orders, field by field."""
+    import dataclasses
+
+    from walletkit.chain import SignedTransaction
+
+    account = wk.Account.from_private_key(
+        "eth", "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    )
+    signed = account.sign(
+        account.transfer("0x" + DELEGATE.hex(), 1, nonce=0, gas=21_000, max_fee_per_gas=2, max_priority_fee_per_gas=1)
+    )
+    plain = SignedTransaction(signed.chain, signed.raw, signed.txid, dict(signed.extra))
+    assert signed == plain and plain == signed and not signed != plain
+    other = account.sign(
+        account.transfer("0x" + DELEGATE.hex(), 2, nonce=0, gas=21_000, max_fee_per_gas=2, max_priority_fee_per_gas=1)
+    )
+    for changed in (
+        dataclasses.replace(plain, chain="bsc"),
+        dataclasses.replace(plain, raw=other.raw),
+        dataclasses.replace(plain, txid=other.txid),
+        dataclasses.replace(plain, extra={}),
+        other,
+    ):
+        assert signed != changed and changed != signed
+    assert signed != (signed.chain, signed.raw, signed.txid, signed.extra)
+    assert signed.__eq__("eth") is NotImplemented
+    with pytest.raises(TypeError):
+        hash(signed)
