@@ -1564,3 +1564,57 @@ def test_a_refused_prepared_spend_leaves_a_signed_transfers_lock(fresh_btc: Any)
         signer.send_transaction(sender, chain, prepared)
     clock.now += 599
     assert _locked(signer) == spent | locked
+
+
+def _spent_coin(chain: Any) -> tuple[wk.Account, wk.Account, list[dict[str, Any]]]:
+    """A sender whose coin was spent (mined) by another signer: the coin as a stale UTXO list gives it."""
+    sender, receiver, policy = _btc(chain, 2)
+    stale = chain.prepare_transfer(sender, receiver.address, BTC // 2, None, {})
+    first = Signer(policy, SQLiteStore(clock=Clock()))
+    first.send(sender, chain, receiver.address, BTC // 2, **stale)
+    spent = _locked(first)
+    return sender, receiver, [u for u in stale["utxos"] if f"{u['txid']}:{u['vout']}" in spent]
+
+
+@pytest.mark.parametrize("entry", ["request", "execute"])
+def test_a_refused_transfer_through_a_request_frees_the_coins_the_signer_locked(fresh_btc: Any, entry: str) -> None:
+    chain = fresh_btc()
+    sender, receiver, gone = _spent_coin(chain)
+    policy = _approval_policy("btc", (receiver.address,), networks=["regtest"], max_per_tx="40")
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    # request: 1 BTC is not above the rule's 1 BTC, so it is signed and sent at once; execute: 2 BTC waits.
+    if entry == "request":
+        with pytest.raises(wk.errors.BroadcastRejected, match="is unknown or already spent"):
+            signer.request(sender, receiver.address, BTC, requester="ops", client=chain, utxos=gone, fee_rate=2)
+    else:
+        asked = signer.request(sender, receiver.address, 2 * BTC, requester="ops", client=chain, utxos=gone, fee_rate=2)
+        assert not isinstance(asked, (str, wk.SignedTransaction))
+        assert _locked(signer) == set()  # a pending request locks nothing yet
+        _approve(signer, asked)
+        with pytest.raises(wk.errors.BroadcastRejected, match="is unknown or already spent"):
+            signer.execute(asked.id, sender, client=chain)
+    assert _locked(signer) == set()  # the network refused the spend: its coin is free again
+
+
+def test_an_executed_prepared_spend_refused_leaves_a_signed_transfers_lock(fresh_btc: Any) -> None:
+    """As for send_transaction: a prepared spend executed after approval and refused by the network
+    frees no coin, not even one a transfer the signer signed (not sent) locks for 600 s."""
+    chain = fresh_btc()
+    sender, receiver, _ = _btc(chain, 3)
+    clock = Clock()
+    policy = _approval_policy("btc", (receiver.address,), networks=["regtest"], max_per_tx="100")
+    signer = Signer(policy, SQLiteStore(clock=clock), utxo_lock_seconds=600)
+    stale = chain.prepare_transfer(sender, receiver.address, BTC // 2, None, {})
+    signer.send(sender, chain, receiver.address, BTC // 2, **stale)
+    spent = _locked(signer)
+    waiting = signer.transfer(sender, receiver.address, BTC // 2, **stale)
+    locked = _inputs(waiting)
+    coins = [u for u in stale["utxos"] if f"{u['txid']}:{u['vout']}" in spent | locked]
+    prepared = sender.transfer(receiver.address, 60 * BTC, utxos=coins, fee_rate=3)  # needs both coins
+    asked = signer.request_transaction(sender, prepared, requester="ops")
+    assert not isinstance(asked, wk.SignedTransaction)
+    _approve(signer, asked)
+    with pytest.raises(wk.errors.BroadcastRejected, match="is unknown or already spent"):
+        signer.execute(asked.id, sender, client=chain)
+    clock.now += 599
+    assert _locked(signer) == spent | locked
