@@ -1156,12 +1156,8 @@ def _noisy_token(node: Any, deployer: wk.Account, to: str) -> str:
     return str(receipt["contractAddress"])
 
 
-def test_a_simulation_that_moves_more_than_the_decoded_effects_is_refused_with_both_amounts(
-    node_and_accounts: tuple[Any, wk.Account, wk.Account],
-) -> None:
-    from chains.evm.transaction import EvmTransaction
-
-    node, sender, receiver = node_and_accounts
+def _noisy_signer(node: Any, sender: wk.Account, receiver: wk.Account) -> tuple[str, Signer]:
+    """A funded sender, the noisy token deployed, and a signer whose policy lists it and the receiver."""
     node.fund(sender.address, 2 * ETH)
     noisy = _noisy_token(node, sender, receiver.address)
     policy = Policy.from_dict(
@@ -1174,7 +1170,16 @@ def test_a_simulation_that_moves_more_than_the_decoded_effects_is_refused_with_b
             }
         }
     )
-    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    return noisy, Signer(policy, SQLiteStore(clock=Clock()))
+
+
+def test_a_simulation_that_moves_more_than_the_decoded_effects_is_refused_with_both_amounts(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    from chains.evm.transaction import EvmTransaction
+
+    node, sender, receiver = node_and_accounts
+    noisy, signer = _noisy_signer(node, sender, receiver)
     nonce = node.w3.eth.get_transaction_count(sender.address)
 
     def call(data: bytes) -> EvmTransaction:
@@ -1325,19 +1330,7 @@ def test_a_request_with_a_client_is_simulated_before_it_is_signed(
     from chains.evm.transaction import EvmTransaction
 
     node, sender, receiver = node_and_accounts
-    node.fund(sender.address, 2 * ETH)
-    noisy = _noisy_token(node, sender, receiver.address)
-    policy = Policy.from_dict(
-        {
-            "chains": {
-                "eth": {
-                    "recipients": [noisy, receiver.address],
-                    "tokens": {noisy: {"decimals": 0, "max_per_tx": "100"}},
-                }
-            }
-        }
-    )
-    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    noisy, signer = _noisy_signer(node, sender, receiver)
     expected = f": simulation moves 1 of {noisy} out of {sender.address}; the decoded effects say 0"
     with pytest.raises(wk.errors.PolicyViolation) as info:
         signer.request(sender, noisy, 0, requester="ops", client=node, gas=100_000)
