@@ -1611,3 +1611,18 @@ def test_an_executed_prepared_spend_refused_leaves_a_signed_transfers_lock(fresh
         signer.execute(asked.id, sender, client=chain)
     clock.now += 599
     assert _locked(signer) == spent | locked
+
+
+def test_a_refused_send_reserves_no_nonce_in_the_clients_own_manager(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    """The store reserves EVM nonces; the client is asked to fill the rest with a placeholder nonce,
+    so a request the policy refuses leaves no reservation behind in the client's NonceManager (its
+    next nonce would skip one, and a transaction sent through it would wait for ever)."""
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 10 * ETH)
+    signer = Signer(_policy(receiver.address), SQLiteStore(clock=Clock()))
+    with pytest.raises(wk.errors.PolicyViolation, match="max_per_tx"):
+        signer.send(sender, node, receiver.address, 6 * ETH)  # above max_per_tx = 5
+    fields = node.prepare_transfer(sender, receiver.address, 1, None, {})
+    assert fields["nonce"] == node.w3.eth.get_transaction_count(sender.address, "pending") == 0

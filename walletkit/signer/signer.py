@@ -391,14 +391,16 @@ class Signer(ApprovalFlow):
         reserves nonces) and whether coins are chosen (and locked) here."""
         if client is None:
             return dict(fields), None, "utxos" in fields
-        evm = hasattr(client, "nonces") and "nonce" not in fields
-        pending = getattr(client, "_pending_count", None)
-        filled = client.prepare_transfer(account, to, amount, token, {**fields, "nonce": 0} if evm else fields)
-        floor = (lambda: int(pending(account.address))) if evm and callable(pending) else None
-        given = {k: v for k, v in filled.items() if not (evm and k == "nonce")}
-        if floor is not None:
-            given["nonce"] = 0  # a placeholder; the store reserves the real one
-        return given, floor, "utxos" in given
+        # An EVM client (it keeps nonces, and counts the node's pending ones): the store reserves the
+        # nonce, from the node's count. The client is given a placeholder, so that it reserves none in
+        # its own manager (a reservation a refused request would never use leaves a gap in the nonces).
+        pending: Callable[[str], int] | None = getattr(client, "_pending_count", None)
+        if "nonce" in fields or not hasattr(client, "nonces") or not callable(pending):
+            filled = client.prepare_transfer(account, to, amount, token, fields)
+            return dict(filled), None, "utxos" in filled
+        count = pending
+        filled = client.prepare_transfer(account, to, amount, token, {**fields, "nonce": 0})
+        return {**filled, "nonce": 0}, lambda: int(count(account.address)), "utxos" in filled
 
     def send_transaction(
         self,
