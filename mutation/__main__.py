@@ -188,6 +188,10 @@ def _tally(name: str, group: dict[str, Any]) -> dict[str, Tally]:
 
 def report(names: list[str], verbose: bool) -> int:
     groups = _groups()
+    unknown = [name for name in names if name not in groups]
+    if unknown:
+        print(f"unknown group {unknown[0]!r}; groups: {', '.join(groups)}", file=sys.stderr)
+        return 2
     header = f"| {'group':<12} | {'module':<34} | killed | timeout | survived | no test | excluded | not run | score |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
