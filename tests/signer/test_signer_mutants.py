@@ -1626,3 +1626,22 @@ def test_a_refused_send_reserves_no_nonce_in_the_clients_own_manager(
         signer.send(sender, node, receiver.address, 6 * ETH)  # above max_per_tx = 5
     fields = node.prepare_transfer(sender, receiver.address, 1, None, {})
     assert fields["nonce"] == node.w3.eth.get_transaction_count(sender.address, "pending") == 0
+
+
+def test_a_token_send_with_its_own_nonce_is_filled_for_the_token(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    """A nonce given by the caller: the client fills the rest (gas, fees) for the token call, not
+    for a plain transfer of that many wei (21,000 gas would run the ERC-20 call out of gas)."""
+    node, sender, receiver = node_and_accounts
+    node.fund(sender.address, 2 * ETH)
+    token = node.deploy_test_token(sender, 1_000)
+    policy = Policy.from_dict(
+        {"chains": {"eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "500"}}}}}
+    )
+    signer = Signer(policy, SQLiteStore(clock=Clock()))
+    nonce = node.w3.eth.get_transaction_count(sender.address)
+    txid = signer.send(sender, node, receiver.address, 300, token, nonce=nonce)
+    receipt = node.w3.eth.get_transaction_receipt(txid)
+    assert receipt["status"] == 1 and receipt["gasUsed"] > 21_000
+    assert node.balance(receiver.address, token) == 300
