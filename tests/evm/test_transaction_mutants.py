@@ -316,3 +316,35 @@ def test_a_signed_evm_transaction_equals_any_signed_transaction_with_its_fields(
     assert signed.__eq__("eth") is NotImplemented
     with pytest.raises(TypeError):
         hash(signed)
+
+
+def test_signed_list_lengths_around_256_bytes_match_eth_account() -> None:
+    """The signed list's RLP header switches from one length byte to two at 256 bytes of payload
+    (0xf8 nn, then 0xf9 nn nn): transactions whose payload is 250 to 262 bytes, each equal to
+    eth-account's, and 255, 256 and 257 among them."""
+    from eth_utils import to_checksum_address
+
+    key = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    seen: set[int] = set()
+    for size in range(150, 175):
+        data = bytes([0xAB]) * size
+        tx = _dynamic(data=data, gas=100_000)
+        raw = tx.sign(bytes.fromhex(key[2:]), "eth").raw
+        expected = EthAccount.sign_transaction(
+            {
+                "chainId": 1,
+                "nonce": 0,
+                "gas": 100_000,
+                "to": to_checksum_address(DELEGATE),
+                "value": 1,
+                "data": data,
+                "maxFeePerGas": 2,
+                "maxPriorityFeePerGas": 1,
+                "type": 2,
+            },
+            key,
+        )
+        assert raw == bytes(expected.raw_transaction)
+        header = raw[1]  # after the type byte: 0xf8 + one length byte, or 0xf9 + two
+        seen.add(raw[2] if header == 0xF8 else int.from_bytes(raw[2:4], "big"))
+    assert {255, 256, 257} <= seen
