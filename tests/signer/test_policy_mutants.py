@@ -998,3 +998,17 @@ def test_typed_data_on_a_chain_without_typed_data_is_unsupported() -> None:
     with pytest.raises(wk.errors.UnsupportedOperation) as info:
         policy.check_typed_data("sol", "mainnet", {"chainId": 1})
     assert str(info.value) == "sol has no typed-data signing"
+
+
+def test_judge_counts_an_nft_collections_tokens() -> None:
+    """Called directly (without resolved()), judge reads an ERC-721 transfer's amount word as a token
+    id, one token moved; an ERC-1155 transfer carries its token id and moves its amount of copies."""
+    from walletkit.effects import Transfer
+
+    policy = _judging()
+    assert policy.judge("eth", "mainnet", [Transfer(NFT, ALLOWED, 7)]) == {NFT: 1}
+    assert policy.judge("eth", "mainnet", [Transfer(NFT, ALLOWED, 0)]) == {NFT: 1}
+    assert policy.judge("eth", "mainnet", [Transfer(NFT, ALLOWED, 5, token_id=9)]) == {NFT: 5}
+    two = [Transfer(NFT, ALLOWED, 7), Transfer(NFT, ALLOWED, 3, token_id=2)]
+    assert policy.judge("eth", "mainnet", two) == {NFT: 4}
+    assert policy.judge("eth", "mainnet", [Transfer(TOKEN, ALLOWED, 7)]) == {TOKEN: 7}
