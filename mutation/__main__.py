@@ -3,7 +3,7 @@
 Usage::
 
     python -m mutation list                 # the groups, their modules and tests
-    python -m mutation run GROUP [-j N]     # mutate GROUP's modules, run its tests (N workers, default 2)
+    python -m mutation run GROUP [-j N]     # mutate GROUP's modules, run its tests (N workers, default $JOBS or 2)
     python -m mutation run GROUP --again    # run the mutants that survived again (after adding tests)
     python -m mutation report [GROUP ...]   # killed / survived / excluded and the score, per module
     python -m mutation show GROUP MUTANT    # the diff of one mutant
@@ -266,6 +266,17 @@ def show(name: str, mutant: str) -> int:
     return 0
 
 
+def _jobs(text: str) -> int:
+    """The number of mutmut workers: a whole number, at least 1."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"the number of workers is a whole number of at least 1, got {text!r}")
+    return jobs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mutation", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -273,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     p_run = sub.add_parser("run")
     p_run.add_argument("group")
     p_run.add_argument("mutants", nargs="*", help="mutant names or globs (default: all of the group)")
-    p_run.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="default: $JOBS or 2")
+    p_run.add_argument("-j", "--jobs", type=_jobs, default=None, help="workers, at least 1 (default: $JOBS or 2)")
     p_run.add_argument("--again", action="store_true", help="run the surviving and untested mutants again")
     p_report = sub.add_parser("report")
     p_report.add_argument("groups", nargs="*")
@@ -287,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: mutate {' '.join(group['mutate'])}\n    tests {' '.join(group['tests'])}")
         return 0
     if args.command == "run":
+        if args.jobs is None:  # read here, not when parsing: a JOBS the other commands ignore breaks nothing
+            try:
+                args.jobs = _jobs(os.environ.get("JOBS") or "2")  # empty: unset
+            except argparse.ArgumentTypeError as e:
+                parser.error(f"JOBS: {e}")
         return run(args.group, args.jobs, args.mutants, args.again)
     if args.command == "report":
         return report(args.groups, args.verbose)
