@@ -192,7 +192,10 @@ def report(names: list[str], verbose: bool) -> int:
     if unknown:
         print(f"unknown group {unknown[0]!r}; groups: {', '.join(groups)}", file=sys.stderr)
         return 2
-    header = f"| {'group':<12} | {'module':<34} | killed | timeout | survived | no test | excluded | not run | score |"
+    w = max(len(name) for name in [*(names or groups), "group"])  # one column width for every group's name
+    header = (
+        f"| {'group':<{w}} | {'module':<34} | killed | timeout | survived | no test | excluded | not run |  score |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     stale = 0
@@ -201,13 +204,13 @@ def report(names: list[str], verbose: bool) -> int:
         for source, tally in _tally(name, groups[name]).items():
             total.add(tally)
             print(
-                f"| {name:<12} | {source:<34} | {tally.killed:>6} | {tally.timeout:>7} | {len(tally.survived):>8} "
-                f"| {len(tally.no_tests):>7} | {tally.excluded:>8} | {tally.pending:>7} | {tally.score:>4.1f}% |"
+                f"| {name:<{w}} | {source:<34} | {tally.killed:>6} | {tally.timeout:>7} | {len(tally.survived):>8} "
+                f"| {len(tally.no_tests):>7} | {tally.excluded:>8} | {tally.pending:>7} | {tally.score:>5.1f}% |"
             )
         if total.counted:
             print(
-                f"| {name:<12} | {'(group)':<34} | {total.killed:>6} | {total.timeout:>7} | {len(total.survived):>8} "
-                f"| {len(total.no_tests):>7} | {total.excluded:>8} | {total.pending:>7} | {total.score:>4.1f}% |"
+                f"| {name:<{w}} | {'(group)':<34} | {total.killed:>6} | {total.timeout:>7} | {len(total.survived):>8} "
+                f"| {len(total.no_tests):>7} | {total.excluded:>8} | {total.pending:>7} | {total.score:>5.1f}% |"
             )
         known = {m for t in _tally(name, groups[name]).values() for m in t.names}
         for mutant in total.stale:
