@@ -291,6 +291,33 @@ class ConnectedAccount(Generic[TxT]):
         self.account = account
         self.client = client
 
+    @property
+    def address(self) -> str:
+        """The account's address (the chain's canonical text form)."""
+        return self.account.address
+
+    @property
+    def chain(self) -> str:
+        """The account's chain name (``"eth"``, ``"btc"``...)."""
+        return self.account.chain
+
+    @property
+    def network(self) -> str:
+        """The account's network (``"mainnet"``, ``"sepolia"``, ``"regtest"``...)."""
+        return self.account.network
+
+    def transfer(self, to: str, amount: int, token: str | None = None, **fields: Any) -> TxT:
+        """:meth:`Account.transfer`: the chain's unsigned transaction (not filled by the client).
+
+        Raises:
+            As :meth:`Account.transfer`.
+        """
+        return self.account.transfer(to, amount, token, **fields)
+
+    def sign(self, tx: TxT) -> SignedTransaction:
+        """:meth:`Account.sign`: sign a transaction built for this chain."""
+        return self.account.sign(tx)
+
     def balance(self, token: str | None = None) -> int:
         """Return the account's balance in base units."""
         return self.client.balance(self.account.address, token)
@@ -308,7 +335,8 @@ class ConnectedAccount(Generic[TxT]):
         return txid
 
     def __getattr__(self, name: str) -> object:
-        # The connected account still answers everything the account does.
+        # The connected account still answers everything the account does (the uniform API above
+        # is typed; the rest passes through as ``object`` to a type checker).
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.account, name)

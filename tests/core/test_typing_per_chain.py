@@ -97,6 +97,10 @@ def test_each_plugin_object_gives_an_account_typed_with_its_transaction(tmp_path
         reveal_type(eth.sign(tx))
         reveal_type(eth.connect(wk.connect("eth", "http://127.0.0.1:8545")))
         reveal_type(eth.sibling(change=1, index=0))
+        connected = eth.connect(wk.connect("eth", "http://127.0.0.1:8545"))
+        reveal_type(connected.transfer(to, 1))
+        reveal_type(connected.sign(tx))
+        reveal_type(connected.address)
         """,
     )
     assert errors == {}, output
@@ -113,6 +117,9 @@ def test_each_plugin_object_gives_an_account_typed_with_its_transaction(tmp_path
         12: "walletkit.chain.SignedTransaction",
         13: f"walletkit.account.ConnectedAccount[{EVM_TX}]",
         14: f"{ACCOUNT}[{EVM_TX}]",
+        16: EVM_TX,
+        17: "walletkit.chain.SignedTransaction",
+        18: "str",
     }, output
 
 
