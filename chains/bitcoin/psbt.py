@@ -263,6 +263,24 @@ class Psbt:
 
     # --- signer, finalizer, extractor -------------------------------------------------
 
+    def is_input_finalized(self, index: int) -> bool:
+        """True when input ``index`` carries its final scriptSig or witness (BIP174: not signed again)."""
+        m = self.inputs[index]
+        return bytes([I_FINAL_SCRIPTSIG]) in m or bytes([I_FINAL_SCRIPTWITNESS]) in m
+
+    def requested_sighash_type(self, index: int) -> int | None:
+        """Input ``index``'s PSBT_IN_SIGHASH_TYPE (4 bytes, little endian), or None when it asks none."""
+        raw = self.inputs[index].get(bytes([I_SIGHASH_TYPE]))
+        return int.from_bytes(raw, "little") if raw else None
+
+    def sighash_type(self, index: int, kind: str) -> int:
+        """The sighash type input ``index`` is signed with: the one it asks for, else SIGHASH_DEFAULT
+        (0) for a ``"p2tr"`` input and SIGHASH_ALL (1) for the others (BIP174, BIP371)."""
+        requested = self.requested_sighash_type(index)
+        if requested is not None:
+            return requested
+        return sighash.SIGHASH_DEFAULT if kind == "p2tr" else sighash.SIGHASH_ALL
+
     def sign(self, secret: bytes | SigningKey, public: bytes, aux: bytes | None = None) -> int:
         """Sign every input ``public`` can spend; return how many were signed.
 
@@ -276,21 +294,19 @@ class Psbt:
         spent: list[TxOut] | None = None
         signed = 0
         for index, m in enumerate(self.inputs):
-            if bytes([I_FINAL_SCRIPTSIG]) in m or bytes([I_FINAL_SCRIPTWITNESS]) in m:
+            if self.is_input_finalized(index):
                 continue
             prev = self.spent_output(index)
             kind = signer.input_kind(prev.script_pubkey, public)
             if kind is None:
                 continue
-            ht_raw = m.get(bytes([I_SIGHASH_TYPE]))
+            ht = self.sighash_type(index, kind)
             if kind == "p2tr":
                 spent = spent or self.spent_outputs()  # taproot commits to every spent output
-                ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_DEFAULT
                 digest = sighash.bip341(self.tx, index, spent, ht)
                 sig = sign_taproot(secret, digest, aux)
                 m[bytes([I_TAP_KEY_SIG])] = sig if ht == 0 else sig + bytes([ht])
             else:
-                ht = int.from_bytes(ht_raw, "little") if ht_raw else sighash.SIGHASH_ALL
                 if ht > 0xFF:  # an ECDSA signature carries one hash-type byte; the digest would commit to four
                     raise InvalidTransaction(
                         f"PSBT input {index}: sighash type {ht:#x} does not fit the signature's byte"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chains.bitcoin import address as addr
-from chains.bitcoin import coinselect, script, signer
+from chains.bitcoin import coinselect, script, sighash, signer
 from chains.bitcoin.psbt import Psbt
 from chains.bitcoin.tx import (
     LOCKTIME_THRESHOLD,
@@ -392,21 +392,21 @@ def sign_psbt(account: Account, psbt: Psbt | str) -> Psbt:
 
 
 # The hash types an account signs a PSBT with: every output committed (BIP143 / BIP341).
-_COMMITTING = frozenset({0x01, 0x81})  # SIGHASH_ALL, SIGHASH_ALL|ANYONECANPAY; taproot adds 0x00 (DEFAULT)
+_COMMITTING = frozenset({sighash.SIGHASH_ALL, 0x81})  # and ALL|ANYONECANPAY; taproot's DEFAULT (0) too
 
 
 def _refuse_open_hash_types(psbt: Psbt, publics: list[bytes]) -> None:
     # As Core's walletprocesspsbt, which signs only the type its caller names: a PSBT asking NONE or
     # SINGLE for one of these keys' inputs would get a signature its holder can send anywhere.
-    for index, m in enumerate(psbt.inputs):
-        raw = m.get(b"\x03")  # PSBT_IN_SIGHASH_TYPE; absent or empty: Psbt.sign uses ALL / DEFAULT
-        if not raw or b"\x07" in m or b"\x08" in m:  # finalized inputs are not signed again
+    for index in range(len(psbt.inputs)):
+        hash_type = psbt.requested_sighash_type(index)  # none asked: Psbt.sign uses ALL / DEFAULT
+        if hash_type is None or psbt.is_input_finalized(index):  # finalized inputs are not signed again
             continue
-        hash_type = int.from_bytes(raw, "little")  # as Psbt.sign reads it
         spk = psbt.spent_output(index).script_pubkey
-        if hash_type in _COMMITTING or (hash_type == 0 and spk[:2] == b"\x51\x20"):
+        kinds = {signer.input_kind(spk, public) for public in publics} - {None}
+        if hash_type in _COMMITTING or (hash_type == sighash.SIGHASH_DEFAULT and kinds <= {"p2tr"}):
             continue
-        if any(signer.input_kind(spk, public) for public in publics):
+        if kinds:
             raise InvalidTransaction(
                 f"PSBT input {index} asks for sighash type {hash_type:#x}, which does not commit to every output "
                 "(whoever holds the signature could send the coins anywhere); an account signs SIGHASH_ALL, "
