@@ -13,7 +13,6 @@ Item = Union[bytes, int, list["Item"], tuple["Item", ...]]
 
 _SINGLE = [bytes([i]) for i in range(0x80)]
 _SHORT = [bytes([0x80 + n]) for n in range(56)]
-_SHORT_LIST = [bytes([0xC0 + n]) for n in range(56)]
 
 
 def _length_prefix(length: int, offset: int) -> bytes:
@@ -51,9 +50,14 @@ def encode_bytes(value: bytes) -> bytes:
     return _SHORT[n] + value if n < 56 else _length_prefix(n, 0x80) + value
 
 
+# A list's header by payload length, for payloads under 256 bytes (0xc0 + n, then 0xf8 n): looked
+# up, here and on the transaction-signing hot path.
+LIST_PREFIXES = tuple(bytes([0xC0 + n]) if n < 56 else _length_prefix(n, 0xC0) for n in range(256))
+
+
 def list_prefix(payload_length: int) -> bytes:
     """Return the RLP header of a list whose items encode to ``payload_length`` bytes."""
-    return _SHORT_LIST[payload_length] if payload_length < 56 else _length_prefix(payload_length, 0xC0)
+    return LIST_PREFIXES[payload_length] if payload_length < 256 else _length_prefix(payload_length, 0xC0)
 
 
 def encode(item: Item) -> bytes:

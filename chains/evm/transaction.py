@@ -39,7 +39,7 @@ AccessList = tuple[tuple[bytes, tuple[bytes, ...]], ...]
 _uint, _bytes, _list_prefix = rlp.encode_uint, rlp.encode_bytes, rlp.list_prefix
 _sign, _keccak, _new_keccak = secp256k1.sign_recoverable_compact, keccak256, new_keccak256
 _RECOVERY_ID = (b"\x80", b"\x01", b"\x02", b"\x03")  # RLP of a recovery id 0..3
-_LIST_PREFIX = [rlp.list_prefix(n) for n in range(256)]  # a list header by payload length, looked up
+_LIST_PREFIX = rlp.LIST_PREFIXES  # a list header by payload length (under 256 bytes), looked up
 
 
 def check_uint(name: str, value: object, top: int, rule: str) -> int:
