@@ -1080,19 +1080,26 @@ def _erc20_transfer(token: str, nonce: int, to: str, amount: int) -> Any:
     )
 
 
-def test_bytes_another_worker_sent_first_are_followed_to_their_receipt(
-    node_and_accounts: tuple[Any, wk.Account, wk.Account],
-) -> None:
-    node, sender, receiver = node_and_accounts
+def _token_and_policy(node: Any, sender: wk.Account, receiver: wk.Account, max_per_tx: str) -> tuple[str, Policy]:
+    """A funded sender holding 1,000 of a test token, and a policy paying the receiver that token
+    (0 decimals) up to ``max_per_tx``."""
     node.fund(sender.address, 2 * ETH)
     token = node.deploy_test_token(sender, 1_000)
     policy = Policy.from_dict(
         {
             "chains": {
-                "eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "5000"}}}
+                "eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": max_per_tx}}}
             }
         }
     )
+    return token, policy
+
+
+def test_bytes_another_worker_sent_first_are_followed_to_their_receipt(
+    node_and_accounts: tuple[Any, wk.Account, wk.Account],
+) -> None:
+    node, sender, receiver = node_and_accounts
+    token, policy = _token_and_policy(node, sender, receiver, max_per_tx="5000")
     store = SQLiteStore(clock=Clock())
     signer, other = Signer(policy, store, simulate=False), Signer(policy, store, simulate=False)
     nonce = node.w3.eth.get_transaction_count(sender.address)
@@ -1112,11 +1119,7 @@ def test_a_token_send_is_not_the_same_request_as_a_native_one(
     node_and_accounts: tuple[Any, wk.Account, wk.Account],
 ) -> None:
     node, sender, receiver = node_and_accounts
-    node.fund(sender.address, 2 * ETH)
-    token = node.deploy_test_token(sender, 1_000)
-    policy = Policy.from_dict(
-        {"chains": {"eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "50"}}}}}
-    )
+    token, policy = _token_and_policy(node, sender, receiver, max_per_tx="50")
     signer = Signer(policy, SQLiteStore(clock=Clock()))
     signer.send(sender, node, receiver.address, 5, token, idempotency_key="t")
     assert node.balance(receiver.address, token) == 5
@@ -1211,15 +1214,7 @@ def test_a_transaction_whose_simulation_reverts_is_refused_saying_so(
     node_and_accounts: tuple[Any, wk.Account, wk.Account],
 ) -> None:
     node, sender, receiver = node_and_accounts
-    node.fund(sender.address, 2 * ETH)
-    token = node.deploy_test_token(sender, 1_000)
-    policy = Policy.from_dict(
-        {
-            "chains": {
-                "eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "5000"}}}
-            }
-        }
-    )
+    token, policy = _token_and_policy(node, sender, receiver, max_per_tx="5000")
     signer = Signer(policy, SQLiteStore(clock=Clock()))
     tx = _erc20_transfer(token, node.w3.eth.get_transaction_count(sender.address), receiver.address, 1_001)
     with pytest.raises(wk.errors.PolicyViolation) as info:
@@ -1634,11 +1629,7 @@ def test_a_token_send_with_its_own_nonce_is_filled_for_the_token(
     """A nonce given by the caller: the client fills the rest (gas, fees) for the token call, not
     for a plain transfer of that many wei (21,000 gas would run the ERC-20 call out of gas)."""
     node, sender, receiver = node_and_accounts
-    node.fund(sender.address, 2 * ETH)
-    token = node.deploy_test_token(sender, 1_000)
-    policy = Policy.from_dict(
-        {"chains": {"eth": {"recipients": [receiver.address], "tokens": {token: {"decimals": 0, "max_per_tx": "500"}}}}}
-    )
+    token, policy = _token_and_policy(node, sender, receiver, max_per_tx="500")
     signer = Signer(policy, SQLiteStore(clock=Clock()))
     nonce = node.w3.eth.get_transaction_count(sender.address)
     txid = signer.send(sender, node, receiver.address, 300, token, nonce=nonce)
